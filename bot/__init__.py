@@ -1,0 +1,1 @@
+"""Handoff: a Slack bot for warm handoffs that stay open until the new owner confirms."""

@@ -1,0 +1,1 @@
+"""Platform-neutral rules: the handoff lifecycle and who may do what. No Slack, no FastAPI."""

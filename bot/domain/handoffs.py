@@ -1,0 +1,302 @@
+"""The handoff lifecycle: record a request, hand it off, confirm, redirect, resolve, cancel.
+
+Every function changes state through the unit of work's repositories and says what follows
+through the Notifier; none commits (the caller's unit of work does, once).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain import rules
+from bot.domain.customer import customer_for
+from bot.domain.errors import HandoffError, Problem
+from bot.domain.ports import Notifier
+from bot.domain.types import IncomingMessage, Owner, PersonInfo
+from db.models import Handoff, Request
+from db.uow import UnitOfWork
+
+
+async def record_request(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    *,
+    message: IncomingMessage,
+    author: PersonInfo | None,
+    source: str,
+    now: datetime,
+) -> tuple[Request, bool]:
+    """The request for this message, created on first sight. Returns (request, created)."""
+    existing = await uow.requests.by_message(message.team_id, message.channel_id, message.ts)
+    if existing is not None:
+        return existing, False
+    customer = customer_for(author, message.text)
+    request = await uow.requests.add(
+        Request(
+            team_id=message.team_id,
+            channel_id=message.channel_id,
+            message_ts=message.ts,
+            thread_ts=message.thread_ts or message.ts,
+            author_id=message.user_id,
+            author_bot_id=message.bot_id,
+            customer_name=customer.name or message.username,
+            customer_email=customer.email,
+            customer_phone=customer.phone,
+            text=message.text,
+            is_shared=message.is_shared,
+            source=source,
+            status=rules.REQUEST_OPEN,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    uow.timeline.add(
+        team_id=request.team_id,
+        request_id=request.id,
+        kind="received",
+        at=now,
+        actor_id=message.user_id,
+        detail=source,
+    )
+    await notifier.request_tracked(request)
+    return request, True
+
+
+async def hand_off(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    *,
+    request: Request,
+    actor_id: str,
+    owner: Owner,
+    note: str,
+    now: datetime,
+) -> Handoff:
+    """A new hop from `actor_id` to `owner`. The owner was checked by `rules.check_new_owner`."""
+    note = rules.check_text(note)
+    locked = await uow.requests.get_for_update(request.team_id, request.id)
+    if locked is None:
+        raise HandoffError(Problem.UNKNOWN_REQUEST)
+    if locked.status == rules.REQUEST_RESOLVED:
+        raise HandoffError(Problem.REQUEST_RESOLVED)
+    pending = await uow.handoffs.pending_for(locked.id)
+    if pending is not None:
+        raise HandoffError(
+            Problem.ALREADY_PENDING,
+            owner_id=pending.owner_id,
+            owner_kind=pending.owner_kind,
+            handler_id=pending.handler_id,
+        )
+    handoff = await uow.handoffs.add(
+        Handoff(
+            team_id=locked.team_id,
+            request_id=locked.id,
+            hop=await uow.handoffs.next_hop(locked.id),
+            handler_id=actor_id,
+            from_id=actor_id,
+            owner_kind=owner.kind,
+            owner_id=owner.id,
+            note=note,
+            status=rules.PENDING,
+            created_at=now,
+        )
+    )
+    locked.status = rules.REQUEST_HANDED_OFF
+    locked.updated_at = now
+    uow.timeline.add(
+        team_id=locked.team_id,
+        request_id=locked.id,
+        handoff_id=handoff.id,
+        kind="handed_off",
+        at=now,
+        actor_id=actor_id,
+        detail=owner.id,
+    )
+    chain = await uow.handoffs.chain(locked.id)
+    await notifier.handoff_opened(locked, handoff, chain, reach=owner.reach)
+    return handoff
+
+
+async def _pending_hop(uow: UnitOfWork, team_id: str, handoff_id: int) -> tuple[Handoff, Request]:
+    handoff = await uow.handoffs.get(team_id, handoff_id)
+    if handoff is None:
+        raise HandoffError(Problem.UNKNOWN_HANDOFF)
+    request = await uow.requests.get_for_update(team_id, handoff.request_id)
+    if request is None:
+        raise HandoffError(Problem.UNKNOWN_REQUEST)
+    await uow.session.refresh(handoff)  # the status as of the lock, not as first read
+    if handoff.status != rules.PENDING:
+        raise HandoffError(
+            Problem.NOT_PENDING,
+            status=handoff.status,
+            by=handoff.closed_by,
+            at=handoff.closed_at,
+            owner_id=handoff.owner_id,
+        )
+    return handoff, request
+
+
+async def confirm(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    *,
+    team_id: str,
+    handoff_id: int,
+    actor_id: str,
+    in_group: bool,
+    now: datetime,
+) -> Handoff:
+    """The owner takes it: the hop is confirmed and the request has an owner."""
+    handoff, request = await _pending_hop(uow, team_id, handoff_id)
+    if not rules.may_confirm(handoff, actor_id, in_group=in_group):
+        raise HandoffError(
+            Problem.NOT_OWNER, owner_id=handoff.owner_id, owner_kind=handoff.owner_kind
+        )
+    handoff.status = rules.CONFIRMED
+    handoff.closed_at = now
+    handoff.closed_by = actor_id
+    request.status = rules.REQUEST_OWNED
+    request.owner_id = actor_id
+    request.updated_at = now
+    uow.timeline.add(
+        team_id=team_id,
+        request_id=request.id,
+        handoff_id=handoff.id,
+        kind="confirmed",
+        at=now,
+        actor_id=actor_id,
+    )
+    await notifier.handoff_confirmed(request, handoff, await uow.handoffs.chain(request.id))
+    return handoff
+
+
+async def redirect(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    *,
+    team_id: str,
+    handoff_id: int,
+    actor_id: str,
+    in_group: bool,
+    new_owner: Owner,
+    reason: str,
+    back_ok: bool,
+    now: datetime,
+) -> Handoff:
+    """Not me: the hop closes as redirected and the next hop goes to a better owner."""
+    reason = rules.check_text(reason, limit=rules.REASON_LIMIT)
+    if not reason:
+        raise HandoffError(Problem.REASON_REQUIRED)
+    previous, request = await _pending_hop(uow, team_id, handoff_id)
+    if not rules.may_redirect(previous, actor_id, in_group=in_group):
+        raise HandoffError(
+            Problem.NOT_IN_CHAIN, owner_id=previous.owner_id, owner_kind=previous.owner_kind
+        )
+    chain = await uow.handoffs.chain(request.id)
+    if new_owner.id == previous.owner_id:
+        raise HandoffError(Problem.BACK_IN_CHAIN, user_id=new_owner.id, current=True)
+    if new_owner.id in rules.people_in_chain(chain) and not back_ok:
+        raise HandoffError(Problem.BACK_IN_CHAIN, user_id=new_owner.id, current=False)
+    previous.status = rules.REDIRECTED
+    previous.closed_at = now
+    previous.closed_by = actor_id
+    await uow.session.flush()  # free the one-pending-hop slot before the next hop takes it
+    handoff = await uow.handoffs.add(
+        Handoff(
+            team_id=team_id,
+            request_id=request.id,
+            hop=previous.hop + 1,
+            handler_id=previous.handler_id,
+            from_id=actor_id,
+            owner_kind=new_owner.kind,
+            owner_id=new_owner.id,
+            note=previous.note,
+            reason=reason,
+            status=rules.PENDING,
+            created_at=now,
+        )
+    )
+    request.updated_at = now
+    uow.timeline.add(
+        team_id=team_id,
+        request_id=request.id,
+        handoff_id=handoff.id,
+        kind="redirected",
+        at=now,
+        actor_id=actor_id,
+        detail=reason,
+    )
+    chain = await uow.handoffs.chain(request.id)
+    await notifier.handoff_redirected(request, previous, handoff, chain, reach=new_owner.reach)
+    return handoff
+
+
+async def cancel(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    *,
+    team_id: str,
+    handoff_id: int,
+    actor_id: str,
+    now: datetime,
+) -> Handoff:
+    """A handoff made by mistake: the hop closes and the request is as it was before it."""
+    handoff, request = await _pending_hop(uow, team_id, handoff_id)
+    if not rules.may_cancel(handoff, actor_id):
+        raise HandoffError(
+            Problem.NOT_IN_CHAIN, owner_id=handoff.owner_id, owner_kind=handoff.owner_kind
+        )
+    handoff.status = rules.CANCELLED
+    handoff.closed_at = now
+    handoff.closed_by = actor_id
+    request.status = rules.REQUEST_OWNED if request.owner_id else rules.REQUEST_OPEN
+    request.updated_at = now
+    uow.timeline.add(
+        team_id=team_id,
+        request_id=request.id,
+        handoff_id=handoff.id,
+        kind="cancelled",
+        at=now,
+        actor_id=actor_id,
+    )
+    chain = await uow.handoffs.chain(request.id)
+    await notifier.handoff_closed(request, handoff, chain, actor_id=actor_id)
+    return handoff
+
+
+async def resolve(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    *,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    in_group: bool,
+    now: datetime,
+) -> Request:
+    """Done: the request is resolved and any open hop with it; all follow-up stops."""
+    request = await uow.requests.get_for_update(team_id, request_id)
+    if request is None:
+        raise HandoffError(Problem.UNKNOWN_REQUEST)
+    if request.status == rules.REQUEST_RESOLVED:
+        raise HandoffError(Problem.REQUEST_RESOLVED)
+    chain = await uow.handoffs.chain(request.id)
+    if not rules.may_resolve(chain, actor_id, request_owner=request.owner_id, in_group=in_group):
+        raise HandoffError(Problem.NOT_IN_CHAIN, owner_id=request.owner_id, owner_kind="user")
+    pending = next((hop for hop in chain if hop.status == rules.PENDING), None)
+    if pending is not None:
+        pending.status = rules.RESOLVED
+        pending.closed_at = now
+        pending.closed_by = actor_id
+    request.status = rules.REQUEST_RESOLVED
+    request.updated_at = now
+    uow.timeline.add(
+        team_id=team_id,
+        request_id=request.id,
+        handoff_id=pending.id if pending else None,
+        kind="resolved",
+        at=now,
+        actor_id=actor_id,
+    )
+    await notifier.handoff_closed(request, pending, chain, actor_id=actor_id)
+    return request

@@ -1,0 +1,1 @@
+"""Background work: the tick (scheduled behaviour) and the outbox dispatcher."""

@@ -1,0 +1,91 @@
+"""The running bot: database, Slack clients, the Bolt app and the background loop, built once
+from Settings and shared by the HTTP server, Socket Mode, `handoff tick` and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.jobs.clock import utcnow
+from bot.jobs.outbox import Dispatcher
+from bot.jobs.tick import TickReport, tick
+from bot.settings import Settings
+from bot.slack.context import Deps
+from bot.slack.listeners import register_all
+from bot.slack.people import SlackPeople
+from db.uow import Database
+
+log = logging.getLogger(__name__)
+SLACK_TIMEOUT = 10  # seconds; the listeners' own calls must leave room in Slack's 3 s
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
+        if not settings.slack_configured:
+            raise RuntimeError(
+                "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to talk to Slack "
+                "(try `handoff demo` to see the bot without a workspace)"
+            )
+        self.settings = settings
+        self.clock = clock
+        self.db = Database.from_url(settings.database_url)
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT
+        )
+        # The dispatcher retries on its own schedule, so its client retries nothing itself.
+        delivery_client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            timeout=SLACK_TIMEOUT,
+            retry_handlers=[],
+        )
+        self.dispatcher = Dispatcher(self.db, delivery_client, clock=clock)
+        self.deps = Deps(
+            db=self.db,
+            settings=settings,
+            people=SlackPeople(self.client, self.db, clock),
+            dispatcher=self.dispatcher,
+            clock=clock,
+        )
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=settings.slack_signing_secret,
+            process_before_response=True,  # record, then acknowledge (architecture.md)
+        )
+        self.bolt.error(self._on_error)
+        register_all(self.bolt, self.deps)
+        self._loop: asyncio.Task[None] | None = None
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("listener failed on %s: %r", body.get("type"), error, exc_info=error)
+
+    async def tick(self, now: datetime | None = None) -> TickReport:
+        return await tick(self.db, self.dispatcher, now=now or self.clock())
+
+    async def _run(self) -> None:
+        interval = self.settings.handoff_tick_seconds
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # the loop outlives a database hiccup
+                log.exception("tick failed; next one in %ss", interval)
+            await self.dispatcher.wait(interval)
+
+    async def start(self) -> None:
+        if self._loop is None:
+            self._loop = asyncio.create_task(self._run(), name="handoff-tick")
+
+    async def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+            self._loop = None
+        await self.db.dispose()

@@ -1,0 +1,192 @@
+"""Block Kit for messages: pure functions of domain rows, built with slack_sdk.models so that
+Slack's limits are checked when they are rendered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.domain import rules
+from bot.slack.ids import Action
+from bot.slack.mrkdwn import clip, date, escape, mention, quote
+from db.models import Handoff, Request
+
+Message = dict[str, Any]
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, 3000))])
+
+
+def owner_of(handoff: Handoff) -> str:
+    return mention(handoff.owner_kind, handoff.owner_id)
+
+
+def customer_line(request: Request) -> str:
+    name = escape(request.customer_name) or "_unknown_"
+    contact = " · ".join(escape(c) for c in (request.customer_email, request.customer_phone) if c)
+    return f"*Customer:* {name}" + (f"  ({contact})" if contact else "")
+
+
+def chain_text(chain: list[Handoff]) -> str:
+    """Who passed it to whom, and why: one line a hop."""
+    lines = []
+    for hop in chain:
+        why = hop.reason if hop.reason else hop.note
+        line = f"{hop.hop}. {mention('user', hop.from_id)} → {owner_of(hop)}"
+        if why:
+            line += f": _{escape(clip(why, 200))}_"
+        lines.append(line + f" ({hop.status})")
+    return "*Chain*\n" + "\n".join(lines)
+
+
+def _status_line(handoff: Handoff, request: Request) -> str:
+    owner = owner_of(handoff)
+    if handoff.status == rules.PENDING:
+        return (
+            f":hourglass_flowing_sand: {mention('user', handoff.handler_id)} stays on this "
+            f"until {owner} confirms. I'll follow up with both of you."
+        )
+    by = mention("user", handoff.closed_by or handoff.owner_id)
+    at = date(handoff.closed_at) if handoff.closed_at else ""
+    if handoff.status == rules.CONFIRMED:
+        return f":white_check_mark: {by} owns this since {at}."
+    if handoff.status == rules.REDIRECTED:
+        return f":arrow_right_hook: {by} redirected this on {at}; see the next card."
+    if handoff.status == rules.CANCELLED:
+        return f":no_entry_sign: Handoff cancelled by {by} on {at}."
+    return f":heavy_check_mark: Resolved by {by} on {at}. No more follow-ups."
+
+
+def _buttons(handoff: Handoff, request: Request) -> ActionsBlock | None:
+    value = str(handoff.id)
+    if handoff.status == rules.PENDING:
+        return ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="I've got it", action_id=Action.CONFIRM, value=value, style="primary"
+                ),
+                ButtonElement(
+                    text="Not me: suggest someone", action_id=Action.REDIRECT, value=value
+                ),
+                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=str(request.id)),
+                ButtonElement(
+                    text="Cancel handoff",
+                    action_id=Action.CANCEL,
+                    value=value,
+                    style="danger",
+                    confirm=ConfirmObject(
+                        title="Cancel this handoff?",
+                        text="The owner will no longer be asked to take it.",
+                        confirm="Cancel handoff",
+                        deny="Keep it",
+                    ),
+                ),
+            ]
+        )
+    if handoff.status == rules.CONFIRMED and request.status == rules.REQUEST_OWNED:
+        return ActionsBlock(
+            elements=[
+                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=str(request.id))
+            ]
+        )
+    return None
+
+
+def handoff_card(
+    request: Request,
+    handoff: Handoff,
+    chain: list[Handoff],
+    *,
+    permalink: str | None,
+    direct: bool,
+) -> Message:
+    """The card: who hands what to whom, the customer, the issue, the note, and the buttons.
+
+    `direct` is the copy sent to the owner by DM: it says where the thread is.
+    """
+    handler, owner = mention("user", handoff.from_id), owner_of(handoff)
+    verb = "redirected" if handoff.reason else "handed"
+    headline = f":handshake: {handler} {verb} a customer request to {owner}"
+    if direct:
+        where = f"<{permalink}|the thread>" if permalink else "the thread"
+        headline += f" in <#{request.channel_id}>. Reply in {where}."
+    blocks: list[Block] = [
+        _section(f"*{headline}*"),
+        _section(customer_line(request)),
+        _section("*Issue*\n" + quote(request.text, 1400)),
+    ]
+    if handoff.note:
+        blocks.append(_section("*Note*\n" + escape(handoff.note)))
+    if handoff.reason:
+        blocks.append(_section(f"*Why {owner}*\n" + escape(handoff.reason)))
+    if len(chain) > 1:
+        blocks.append(_section(chain_text(chain)))
+    blocks.append(_context(_status_line(handoff, request)))
+    if (buttons := _buttons(handoff, request)) is not None:
+        blocks.append(buttons)
+    text = f"{handler} {verb} a request from {escape(request.customer_name) or 'a customer'}"
+    return {"text": clip(text + f" to {owner}", 3000), "blocks": [b.to_dict() for b in blocks]}
+
+
+def text_message(text: str) -> Message:
+    return {"text": clip(text, 3000), "blocks": [_section(text).to_dict()]}
+
+
+def confirmed_thread_note(handoff: Handoff) -> Message:
+    owner, handler = (
+        mention("user", handoff.closed_by or handoff.owner_id),
+        mention("user", handoff.handler_id),
+    )
+    return text_message(
+        f":white_check_mark: {owner} confirmed: they own this now. "
+        f"{handler}, you're off the hook. Thanks for the warm handoff!"
+    )
+
+
+def customer_intro(request: Request, owner_id: str) -> str:
+    name = escape(request.customer_name) or "there"
+    return (
+        f"Hi {name}, {mention('user', owner_id)} from our team now has your request "
+        "and will follow up with you here."
+    )
+
+
+def handler_prompt(request: Request, handoff: Handoff, *, permalink: str | None) -> Message:
+    """To the handler on confirm: tell the customer who has their request."""
+    owner = mention("user", handoff.closed_by or handoff.owner_id)
+    where = f"<{permalink}|the request>" if permalink else "the request"
+    text = (
+        f":white_check_mark: {owner} confirmed they own {where} from "
+        f"{escape(request.customer_name) or 'the customer'}. "
+        "Let the customer know who has it now, for example:\n"
+        f"> {customer_intro(request, handoff.closed_by or handoff.owner_id)}"
+    )
+    blocks: list[Block] = [_section(text)]
+    if request.is_shared:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Post this to the customer",
+                        action_id=Action.TELL_CUSTOMER,
+                        value=str(handoff.id),
+                        style="primary",
+                    )
+                ]
+            )
+        )
+    return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}

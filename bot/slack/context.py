@@ -1,0 +1,53 @@
+"""What every listener needs, built once per app and handed to `register()` explicitly."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.ports import People
+from bot.jobs.outbox import Dispatcher
+from bot.settings import Settings
+from bot.slack.notifier import SlackNotifier
+from db.uow import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Deps:
+    db: Database
+    settings: Settings
+    people: People
+    dispatcher: Dispatcher
+    clock: Callable[[], datetime]
+    workspace_urls: dict[str, str] = field(default_factory=dict)
+
+    async def workspace_url(self, client: AsyncWebClient, team_id: str) -> str | None:
+        """`https://acme.slack.com/` from auth.test, asked once per workspace."""
+        if team_id not in self.workspace_urls:
+            try:
+                response = await client.auth_test()
+            except (SlackApiError, OSError, TimeoutError) as error:
+                log.warning("auth.test failed, links will be missing: %s", error)
+                return None
+            url = response.get("url")
+            if isinstance(url, str) and url:
+                self.workspace_urls[team_id] = url
+        return self.workspace_urls.get(team_id)
+
+    def notifier(self, uow: UnitOfWork, *, now: datetime, team_id: str) -> SlackNotifier:
+        return SlackNotifier(
+            uow,
+            now=now,
+            workspace_url=self.workspace_urls.get(team_id),
+            reaction=self.settings.handoff_intake_reaction,
+        )
+
+    def is_intake(self, channel_id: str) -> bool:
+        return channel_id in self.settings.handoff_intake_channels

@@ -1,0 +1,33 @@
+"""Every action_id and callback_id the app uses, in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    CONFIRM = "handoff_confirm"
+    REDIRECT = "handoff_redirect"
+    RESOLVE = "handoff_resolve"
+    CANCEL = "handoff_cancel"
+    TELL_CUSTOMER = "handoff_tell_customer"
+    OPEN_THREAD = "handoff_open_thread"
+
+
+class View(StrEnum):
+    HANDOFF = "handoff_modal"
+    SHORTCUT = "find_the_right_person_modal"
+    REDIRECT = "redirect_modal"
+
+
+class Block(StrEnum):
+    REQUEST = "request"
+    OWNER = "owner"
+    NOTE = "note"
+    REASON = "reason"
+    BACK_OK = "back_ok"
+    SUGGESTIONS = "suggestions"
+
+
+SHORTCUT_CALLBACK = "find_the_right_person"
+COMMAND = "/handoff"

@@ -1,0 +1,16 @@
+"""Bolt listeners, one module per kind of thing Slack sends; `register_all` wires them."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.slack.context import Deps
+from bot.slack.listeners import actions, commands, events, shortcuts, views
+
+
+def register_all(app: AsyncApp, deps: Deps) -> None:
+    commands.register(app, deps)
+    shortcuts.register(app, deps)
+    actions.register(app, deps)
+    views.register(app, deps)
+    events.register(app, deps)  # last: it ends with a catch-all that acknowledges the rest

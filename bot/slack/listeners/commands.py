@@ -1,0 +1,120 @@
+"""`/handoff`: hand a linked request to an owner, or open the form to pick one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.errors import HandoffError
+from bot.domain.handoffs import hand_off, record_request
+from bot.domain.types import Owner
+from bot.slack import messages, modals
+from bot.slack.context import Deps
+from bot.slack.ids import COMMAND
+from bot.slack.lookups import LinkProblem, checked_owner, fetch_message
+from bot.slack.mrkdwn import mention
+from bot.slack.parsing import CommandError, HandOffCommand, Help, OpenModal, parse_command
+from bot.slack.people import SlackUnavailable
+from db.models import Request
+
+PICKABLE = ("open", "handed_off", "owned")
+
+
+async def _open_picker(
+    deps: Deps, client: AsyncWebClient, command: dict[str, Any], parsed: OpenModal
+) -> str | None:
+    """Open the pick-a-request modal; an error text when there is nothing to pick."""
+    team, channel = command.get("team_id") or "", command.get("channel_id") or ""
+    if not channel:
+        return messages.command_error("modal_needs_channel")
+    async with deps.db.uow() as uow:
+        requests = await uow.requests.recent_in_channel(team, channel, statuses=PICKABLE, limit=25)
+    if not requests:
+        return messages.command_error("no_open_requests")
+    owner_id = parsed.owner.id if parsed.owner and not parsed.owner.is_group else None
+    view = modals.handoff_modal(requests, channel_id=channel, owner_id=owner_id, note=parsed.note)
+    await client.views_open(trigger_id=command.get("trigger_id") or "", view=view)
+    return None
+
+
+async def _hand_off(
+    deps: Deps,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    command: dict[str, Any],
+    parsed: HandOffCommand,
+) -> str:
+    """Validate, record the request if new, hand it off; the text to answer with."""
+    team, actor = command.get("team_id") or "", command.get("user_id") or ""
+    owner = await checked_owner(
+        deps.people, team, parsed.owner, actor_id=actor, bot_user_id=context.bot_user_id
+    )
+    async with deps.db.uow() as uow:
+        request = await uow.requests.by_message(team, parsed.link.channel_id, parsed.link.ts)
+    message, author = None, None
+    if request is None:
+        message = await fetch_message(client, team, parsed.link)
+        author = await _author(deps, team, message.user_id)
+    await deps.workspace_url(client, team)
+    now = deps.clock()
+    async with deps.db.uow() as uow:
+        notifier = deps.notifier(uow, now=now, team_id=team)
+        if message is not None:
+            request, _ = await record_request(
+                uow, notifier, message=message, author=author, source="link", now=now
+            )
+        assert request is not None
+        await hand_off(
+            uow, notifier, request=request, actor_id=actor, owner=owner, note=parsed.note, now=now
+        )
+        await uow.commit()
+    deps.dispatcher.wake()
+    return _handed_text(request, owner)
+
+
+async def _author(deps: Deps, team: str, user_id: str | None) -> Any:
+    if not user_id:
+        return None
+    try:
+        return await deps.people.person(team, user_id)
+    except SlackUnavailable:
+        return None
+
+
+def _handed_text(request: Request, owner: Owner) -> str:
+    return (
+        f":handshake: Handed to {mention(owner.kind, owner.id)}; the card is in "
+        f"<#{request.channel_id}>'s thread. You stay on it until they confirm; "
+        "I'll follow up with both of you."
+    )
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    async def on_handoff(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        parsed = parse_command(command.get("text") or "")
+        try:
+            if isinstance(parsed, Help):
+                text = messages.USAGE
+            elif isinstance(parsed, CommandError):
+                text = messages.command_error(parsed.code, parsed.detail)
+            elif isinstance(parsed, OpenModal):
+                text = await _open_picker(deps, client, command, parsed) or ""
+            else:
+                text = await _hand_off(deps, client, context, command, parsed)
+        except HandoffError as error:
+            text = messages.problem_text(error)
+        except LinkProblem as problem:
+            text = messages.command_error(problem.code)
+        except (SlackUnavailable, SlackApiError, OSError, TimeoutError):
+            text = messages.command_error("slack_unavailable")
+        if text:
+            await ack(text=text, response_type="ephemeral")
+        else:
+            await ack()
+
+    app.command(COMMAND)(on_handoff)

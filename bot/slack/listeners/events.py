@@ -1,0 +1,86 @@
+"""Events API: new top-level messages in intake channels become requests."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.domain.handoffs import record_request
+from bot.domain.types import IncomingMessage
+from bot.slack.context import Deps
+from bot.slack.lookups import message_text
+from bot.slack.people import SlackUnavailable
+
+log = logging.getLogger(__name__)
+# Content a person or an integration posted; every other subtype is an edit, a join, ...
+CONTENT_SUBTYPES = {None, "", "bot_message", "file_share"}
+
+
+def intake_message(
+    body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+) -> IncomingMessage | None:
+    """The message as a request candidate, or None when it is not one."""
+    if event.get("subtype") not in CONTENT_SUBTYPES or event.get("hidden"):
+        return None
+    ts, channel = event.get("ts") or "", event.get("channel") or ""
+    thread_ts = event.get("thread_ts") or ""
+    if not ts or not channel or (thread_ts and thread_ts != ts):
+        return None
+    if event.get("edited") and (event["edited"] or {}).get("ts"):
+        return None
+    user, bot_id = event.get("user") or None, event.get("bot_id") or None
+    if (user and user == context.bot_user_id) or (bot_id and bot_id == context.bot_id):
+        return None
+    if not user and not bot_id:
+        return None
+    team = body.get("team_id") or context.team_id or event.get("team") or ""
+    return IncomingMessage(
+        team_id=str(team),
+        channel_id=str(channel),
+        ts=str(ts),
+        text=message_text(event),
+        user_id=user,
+        bot_id=bot_id,
+        username=(event.get("username") or (event.get("bot_profile") or {}).get("name") or None),
+        is_shared=bool(body.get("is_ext_shared_channel")),
+    )
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    async def on_message(
+        ack: AsyncAck, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        message = intake_message(body, event, context)
+        if message is None or not deps.is_intake(message.channel_id):
+            await ack()
+            return
+        author = None
+        if message.user_id:
+            try:
+                author = await deps.people.person(message.team_id, message.user_id)
+            except SlackUnavailable:
+                log.warning(
+                    "no profile for %s; reading the customer from the text", message.user_id
+                )
+        if context.client is not None:
+            await deps.workspace_url(context.client, message.team_id)
+        key = body.get("event_id") or f"msg:{message.channel_id}:{message.ts}"
+        now = deps.clock()
+        async with deps.db.uow() as uow:
+            if await uow.seen.first_seen(message.team_id, str(key), now=now):
+                notifier = deps.notifier(uow, now=now, team_id=message.team_id)
+                await record_request(
+                    uow, notifier, message=message, author=author, source="intake", now=now
+                )
+                await uow.commit()
+        deps.dispatcher.wake()
+        await ack()
+
+    async def acknowledge(ack: AsyncAck) -> None:
+        await ack()
+
+    app.event("message")(on_message)
+    app.event(re.compile(".*"))(acknowledge)

@@ -1,0 +1,192 @@
+"""Modal submissions: hand off (from /handoff or the shortcut) and redirect ("Not me")."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain import handoffs as lifecycle
+from bot.domain.errors import HandoffError, Problem
+from bot.domain.types import Owner
+from bot.slack import messages
+from bot.slack.context import Deps
+from bot.slack.ids import Block as B
+from bot.slack.ids import View as V
+from bot.slack.lookups import checked_owner, in_group
+from bot.slack.modals import Submitted, read_submission
+from bot.slack.people import SlackUnavailable
+
+# Where a refusal is shown in the form: next to the field it is about.
+FIELD_OF = {
+    Problem.REASON_REQUIRED: B.REASON,
+    Problem.ALREADY_PENDING: B.OWNER,
+    Problem.REQUEST_RESOLVED: B.OWNER,
+}
+
+
+def plain(text: str) -> str:
+    """Modal errors are plain text: mentions and mrkdwn would show raw."""
+    text = re.sub(r"<@[A-Z0-9]+>", "that person", text)
+    text = re.sub(r"<!subteam\^[A-Z0-9]+>", "that group", text)
+    text = re.sub(r"<[^|>]+\|([^>]+)>", r"\1", text)
+    return re.sub(r"[*_`]", "", text).split("\nFor example")[0][:150]
+
+
+def _errors(error: HandoffError, *, text_block: str = B.NOTE) -> dict[str, Any]:
+    """`response_action: errors`, on the field the refusal is about (the owner by default)."""
+    block = (
+        text_block
+        if error.problem == Problem.NOTE_TOO_LONG
+        else FIELD_OF.get(error.problem, B.OWNER)
+    )
+    return {"response_action": "errors", "errors": {block: plain(messages.problem_text(error))}}
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str]:
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    return str(team), str(user.get("id") or "")
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    async def hand_off(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        form: Submitted,
+        find_request: Any,
+    ) -> None:
+        team, actor = _who(body)
+        try:
+            owner = await checked_owner(
+                deps.people,
+                team,
+                Owner("user", form.owner_id) if form.owner_id else None,
+                actor_id=actor,
+                bot_user_id=context.bot_user_id,
+            )
+        except HandoffError as error:
+            await ack(**_errors(error))
+            return
+        except SlackUnavailable:
+            await ack(
+                response_action="errors", errors={B.OWNER: "Slack didn't answer; please try again."}
+            )
+            return
+        await deps.workspace_url(client, team)
+        now = deps.clock()
+        async with deps.db.uow() as uow:
+            request = await find_request(uow, team)
+            if request is None:
+                await ack(
+                    response_action="errors",
+                    errors={B.OWNER: "I can't find that request any more."},
+                )
+                return
+            try:
+                await lifecycle.hand_off(
+                    uow,
+                    deps.notifier(uow, now=now, team_id=team),
+                    request=request,
+                    actor_id=actor,
+                    owner=owner,
+                    note=form.note,
+                    now=now,
+                )
+            except HandoffError as error:
+                await ack(**_errors(error))
+                return
+            await uow.commit()
+        deps.dispatcher.wake()
+        await ack()
+
+    async def on_handoff_modal(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        form = read_submission(view)
+
+        async def find(uow: Any, team: str) -> Any:
+            return await uow.requests.get(team, form.request_id) if form.request_id else None
+
+        await hand_off(ack, body, client, context, form, find)
+
+    async def on_shortcut_modal(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        form = read_submission(view)
+        channel, ts = form.metadata.get("channel_id"), form.metadata.get("ts")
+
+        async def find(uow: Any, team: str) -> Any:
+            if not channel or not ts:
+                return None
+            return await uow.requests.by_message(team, str(channel), str(ts))
+
+        await hand_off(ack, body, client, context, form, find)
+
+    async def on_redirect_modal(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        form = read_submission(view)
+        team, actor = _who(body)
+        handoff_id = form.metadata.get("handoff_id")
+        try:
+            if not isinstance(handoff_id, int):
+                raise HandoffError(Problem.UNKNOWN_HANDOFF)
+            owner = await checked_owner(
+                deps.people,
+                team,
+                Owner("user", form.owner_id) if form.owner_id else None,
+                actor_id=actor,
+                bot_user_id=context.bot_user_id,
+            )
+            async with deps.db.uow() as uow:
+                hop = await uow.handoffs.get(team, handoff_id)
+            if hop is None:
+                raise HandoffError(Problem.UNKNOWN_HANDOFF)
+            member = await in_group(deps.people, team, hop.owner_kind, hop.owner_id, actor)
+            await deps.workspace_url(client, team)
+            now = deps.clock()
+            async with deps.db.uow() as uow:
+                await lifecycle.redirect(
+                    uow,
+                    deps.notifier(uow, now=now, team_id=team),
+                    team_id=team,
+                    handoff_id=handoff_id,
+                    actor_id=actor,
+                    in_group=member,
+                    new_owner=owner,
+                    reason=form.reason,
+                    back_ok=form.back_ok,
+                    now=now,
+                )
+                await uow.commit()
+        except HandoffError as error:
+            await ack(**_errors(error, text_block=B.REASON))
+            return
+        except SlackUnavailable:
+            await ack(
+                response_action="errors", errors={B.OWNER: "Slack didn't answer; please try again."}
+            )
+            return
+        deps.dispatcher.wake()
+        await ack()
+
+    app.view(V.HANDOFF)(on_handoff_modal)
+    app.view(V.SHORTCUT)(on_shortcut_modal)
+    app.view(V.REDIRECT)(on_redirect_modal)

@@ -1,0 +1,109 @@
+"""Slack look-ups listeners make before their unit of work: owners, groups, linked messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain import rules
+from bot.domain.errors import HandoffError, Problem
+from bot.domain.ports import People
+from bot.domain.types import IncomingMessage, Owner
+from bot.slack.parsing import MessageLink
+from bot.slack.people import SlackUnavailable
+
+GROUP_DM_LIMIT = 20  # a group owner's members each get the card, up to this many
+HIDDEN = {
+    "channel_not_found",
+    "not_in_channel",
+    "missing_scope",
+    "access_denied",
+    "thread_not_found",
+}
+
+
+class LinkProblem(Exception):
+    """A message link that leads nowhere the bot can see; `code` names why."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+async def checked_owner(
+    people: People, team_id: str, owner: Owner | None, *, actor_id: str, bot_user_id: str | None
+) -> Owner:
+    """The owner, validated, with whom to reach directly; raises HandoffError."""
+    if owner is None or not owner.is_group:
+        person = await people.person(team_id, owner.id) if owner else None
+        checked = rules.check_new_owner(owner, person, actor_id=actor_id, bot_user_id=bot_user_id)
+        return Owner(kind="user", id=checked.id, reach=(checked.id,))
+    members = await people.group_members(team_id, owner.id)
+    if not members:
+        raise HandoffError(Problem.UNKNOWN_GROUP, group_id=owner.id)
+    reach = tuple(m for m in members if m != actor_id)[:GROUP_DM_LIMIT]
+    return Owner(kind="usergroup", id=owner.id, reach=reach)
+
+
+async def in_group(
+    people: People, team_id: str, owner_kind: str, owner_id: str, actor_id: str
+) -> bool:
+    if owner_kind != "usergroup":
+        return False
+    return actor_id in (await people.group_members(team_id, owner_id) or ())
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The text of a message, or of its attachments (email forwarders often use those)."""
+    text = message.get("text") or ""
+    if text.strip():
+        return str(text)
+    parts = []
+    for attachment in message.get("attachments") or []:
+        if isinstance(attachment, dict):
+            for key in ("pretext", "title", "text", "fallback"):
+                if attachment.get(key):
+                    parts.append(str(attachment[key]))
+                    break
+    return "\n".join(parts)
+
+
+async def fetch_message(client: AsyncWebClient, team_id: str, link: MessageLink) -> IncomingMessage:
+    """The linked message, as the bot can see it; raises LinkProblem or SlackUnavailable."""
+    window = {
+        "channel": link.channel_id,
+        "latest": link.ts,
+        "oldest": link.ts,
+        "inclusive": True,
+        "limit": 1,
+    }
+    try:
+        if link.thread_ts and link.thread_ts != link.ts:
+            response = await client.conversations_replies(ts=link.thread_ts, **window)
+        else:
+            response = await client.conversations_history(**window)
+        info = await client.conversations_info(channel=link.channel_id)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        raise LinkProblem("not_in_channel" if code in HIDDEN else "message_not_found") from error
+    except (TimeoutError, aiohttp.ClientError) as error:
+        raise SlackUnavailable(str(error)) from error
+    found = [m for m in response.get("messages") or [] if m.get("ts") == link.ts]
+    if not found:
+        raise LinkProblem("message_not_found")
+    message = found[0]
+    channel = info.get("channel") or {}
+    return IncomingMessage(
+        team_id=team_id,
+        channel_id=link.channel_id,
+        ts=link.ts,
+        text=message_text(message),
+        thread_ts=link.thread_ts,
+        user_id=message.get("user") or None,
+        bot_id=message.get("bot_id") or None,
+        username=message.get("username") or None,
+        is_shared=bool(channel.get("is_ext_shared") or channel.get("is_shared")),
+    )

@@ -1,0 +1,64 @@
+"""The Slack app manifest: the command, the shortcut, events, and the least scopes that work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack.ids import COMMAND, SHORTCUT_CALLBACK
+
+BOT_SCOPES = [
+    "chat:write",  # cards, thread notes and DMs
+    "commands",  # /handoff and the message shortcut
+    "reactions:write",  # the "tracked" reaction on intake messages
+    "channels:history",  # intake messages, and messages named by a link (public channels)
+    "groups:history",  # the same in private channels the bot was invited to
+    "channels:read",  # conversations.info: is a linked channel shared with a customer?
+    "groups:read",
+    "users:read",  # names and time zones of handlers and owners
+    "users:read.email",  # the customer's email when the customer is a Slack user
+    "usergroups:read",  # who is in @billing when a request is handed to a group
+    "im:write",  # direct messages to owners and handlers
+]
+BOT_EVENTS = ["message.channels", "message.groups"]
+
+
+def manifest(request_url: str | None = None, *, socket_mode: bool = False) -> dict[str, Any]:
+    url = request_url or "https://handoff.example.com/slack/events"
+    command: dict[str, Any] = {
+        "command": COMMAND,
+        "description": "Hand a customer request to the right owner",
+        "usage_hint": "@owner <message link> [note]   |   help",
+        "should_escape": True,
+    }
+    settings: dict[str, Any] = {
+        "event_subscriptions": {"bot_events": BOT_EVENTS},
+        "interactivity": {"is_enabled": True},
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": socket_mode,
+        "token_rotation_enabled": False,
+    }
+    if not socket_mode:
+        command["url"] = url
+        settings["event_subscriptions"]["request_url"] = url
+        settings["interactivity"]["request_url"] = url
+    return {
+        "display_information": {
+            "name": "Handoff",
+            "description": "Warm handoffs: nobody walks away until the new owner confirms.",
+            "background_color": "#2c2d30",
+        },
+        "features": {
+            "bot_user": {"display_name": "Handoff", "always_online": True},
+            "slash_commands": [command],
+            "shortcuts": [
+                {
+                    "name": "Find the right person",
+                    "type": "message",
+                    "callback_id": SHORTCUT_CALLBACK,
+                    "description": "Hand this message to the person who can solve it",
+                }
+            ],
+        },
+        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "settings": settings,
+    }

@@ -1,0 +1,102 @@
+"""Words for people: usage, and what was wrong with what they asked (errors as plain text)."""
+
+from __future__ import annotations
+
+from bot.domain.errors import HandoffError, Problem
+from bot.slack.mrkdwn import escape, mention
+
+USAGE = (
+    "*How to hand off a customer request*\n"
+    "• `/handoff @owner <message link> [note]`: hands the linked request to @owner "
+    "(a person or a user group such as @billing). Get the link with *Copy link* on the message.\n"
+    "• `/handoff` (or `/handoff @owner`) in a request's channel: pick the request in a form.\n"
+    "• Message menu ⋮ → *Find the right person*: hand off any message.\n"
+    "• `/handoff help`: this text.\n"
+    "You stay on the hook until the new owner presses *I've got it*; "
+    "I'll follow up with both of you until then."
+)
+
+EXAMPLE = "`/handoff @maria https://acme.slack.com/archives/C0123/p1700000000123456 refund asked`"
+
+
+def command_error(code: str, detail: str = "") -> str:
+    """The answer to /handoff text that could not be read."""
+    texts = {
+        "plain_mention": (
+            f"I can't tell who `{escape(detail)}` is. Pick the person from the @-mention list "
+            "so Slack turns the name into a mention, then send the command again."
+        ),
+        "not_a_message_link": (
+            f"`{escape(detail)}` is not a link to a Slack message. Use *Copy link* on the "
+            "customer's message."
+        ),
+        "two_owners": "Name one owner at a time.",
+        "unrecognised": (
+            f"I didn't understand `{escape(detail)}`: start with the owner (@someone) "
+            "and the message link."
+        ),
+        "not_in_channel": (
+            "I can't see that message: invite me to its channel (`/invite @Handoff`), "
+            "or check the link."
+        ),
+        "message_not_found": "There is no message at that link (was it deleted?).",
+        "modal_needs_channel": (
+            "I can only offer a list of requests in a channel. Give a link instead."
+        ),
+        "no_open_requests": (
+            "There are no open requests in this channel to pick from. Give a message link."
+        ),
+        "slack_unavailable": "Slack didn't answer me just now; please try again in a moment.",
+    }
+    text = texts.get(code, "I couldn't read that.")
+    return f"{text}\nFor example: {EXAMPLE}\nType `/handoff help` for more."
+
+
+def problem_text(error: HandoffError) -> str:
+    """The answer to something the rules refused."""
+    d = error.details
+    who = mention(d.get("owner_kind", "user"), d.get("owner_id", "")) if "owner_id" in d else ""
+    texts: dict[Problem, str] = {
+        Problem.NO_OWNER: f"Who should take it? Name the owner, for example: {EXAMPLE}",
+        Problem.UNKNOWN_USER: "I can't find that person in this workspace. Pick them from the "
+        "@-mention list.",
+        Problem.UNKNOWN_GROUP: "I can't find that user group, or it has no members.",
+        Problem.OWNER_IS_BOT: "A bot can't own a customer request. Name a person or a user group.",
+        Problem.OWNER_DEACTIVATED: "That account is deactivated. Name someone who is still here.",
+        Problem.SELF_HANDOFF: "You can't hand a request to yourself. If it's yours, just take "
+        "it; otherwise name the better owner.",
+        Problem.REQUEST_RESOLVED: "That request is already resolved.",
+        Problem.ALREADY_PENDING: f"That request is already waiting on {who} to confirm. Use the "
+        "card's buttons in its thread to redirect or cancel that handoff first.",
+        Problem.NOT_PENDING: _not_pending(d),
+        Problem.NOT_OWNER: f"Only {who} can confirm this handoff. If it should be yours, ask "
+        "them to redirect it to you.",
+        Problem.NOT_IN_CHAIN: "Only the owner or the person who handed it off can do that.",
+        Problem.BACK_IN_CHAIN: _back_in_chain(d),
+        Problem.REASON_REQUIRED: "Say why they are the better owner, so they get the context.",
+        Problem.NOTE_TOO_LONG: f"That's {d.get('length')} characters; keep it under "
+        f"{d.get('limit')} and put the details in the thread.",
+        Problem.UNKNOWN_HANDOFF: "I can't find that handoff any more.",
+        Problem.UNKNOWN_REQUEST: "I can't find that request any more.",
+    }
+    return texts[error.problem]
+
+
+def _not_pending(d: dict[str, object]) -> str:
+    by = f" by {mention('user', str(d['by']))}" if d.get("by") else ""
+    return {
+        "confirmed": f"This handoff was already confirmed{by}.",
+        "redirected": f"This handoff was already redirected{by}; see the newer card.",
+        "cancelled": f"This handoff was cancelled{by}.",
+        "resolved": f"This request was resolved{by}.",
+    }.get(str(d.get("status")), "This handoff is no longer open.")
+
+
+def _back_in_chain(d: dict[str, object]) -> str:
+    who = mention("user", str(d.get("user_id")))
+    if d.get("current"):
+        return f"{who} already has it. Name someone else."
+    return (
+        f"{who} already had this request earlier in the chain. If they really are the right "
+        "owner, say why in the reason and tick *Send it back anyway*."
+    )

@@ -1,0 +1,191 @@
+"""Modals: builders (pure) and readers of what a submitted modal holds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.rules import NOTE_LIMIT, REASON_LIMIT
+from bot.slack.ids import Block as B
+from bot.slack.ids import View as V
+from bot.slack.mrkdwn import clip, escape, mention, quote
+from db.models import Handoff, Request
+
+
+def _owner_input(initial_user: str | None, label: str = "Who should own it?") -> InputBlock:
+    element = UserSelectElement(action_id="value", placeholder="Pick the best owner")
+    if initial_user:
+        element.initial_user = initial_user
+    return InputBlock(block_id=B.OWNER, label=label, element=element)
+
+
+def _text_input(
+    block_id: str, label: str, *, limit: int, optional: bool, hint: str = "", initial: str = ""
+) -> InputBlock:
+    element = PlainTextInputElement(action_id="value", multiline=True, max_length=limit)
+    if initial:
+        element.initial_value = clip(initial, limit)
+    return InputBlock(
+        block_id=block_id, label=label, element=element, optional=optional, hint=hint or None
+    )
+
+
+def _note_input(initial: str = "") -> InputBlock:
+    return _text_input(
+        B.NOTE,
+        "Note for the owner",
+        limit=NOTE_LIMIT,
+        optional=True,
+        hint="What was already tried, what the customer expects.",
+        initial=initial,
+    )
+
+
+def _view(
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    metadata: dict[str, Any],
+    submit: str = "Hand off",
+) -> dict[str, Any]:
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=title,
+        submit=submit,
+        close="Cancel",
+        blocks=blocks,
+        private_metadata=json.dumps(metadata),
+    ).to_dict()
+
+
+def request_label(request: Request) -> str:
+    who = request.customer_name or "customer"
+    text = " ".join(request.text.split())
+    return clip(f"{who}: {text}", 75)
+
+
+def handoff_modal(
+    requests: list[Request], *, channel_id: str, owner_id: str | None, note: str
+) -> dict[str, Any]:
+    """`/handoff` without a link: pick one of the channel's open requests."""
+    options = [Option(value=str(r.id), text=request_label(r)) for r in requests[:100]]
+    picker = InputBlock(
+        block_id=B.REQUEST,
+        label="Which request?",
+        element=StaticSelectElement(
+            action_id="value",
+            options=options,
+            initial_option=options[0],
+            placeholder="Pick a request",
+        ),
+    )
+    return _view(
+        V.HANDOFF,
+        "Hand off a request",
+        [picker, _owner_input(owner_id), _note_input(note)],
+        {"channel_id": channel_id},
+    )
+
+
+def shortcut_modal(text: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """Find the right person: the message, room for suggestions, an owner picker, a note."""
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=quote(text, 600))),
+        # Issue 4 fills this block with ranked suggestions (views.update after ranking).
+        ContextBlock(
+            block_id=B.SUGGESTIONS,
+            elements=[
+                MarkdownTextObject(
+                    text="Pick the person who can solve this. They'll get the customer's details "
+                    "and you'll stay on it until they confirm."
+                )
+            ],
+        ),
+        _owner_input(None),
+        _note_input(),
+    ]
+    return _view(V.SHORTCUT, "Find the right person", blocks, metadata)
+
+
+def redirect_modal(request: Request, handoff: Handoff) -> dict[str, Any]:
+    """Not me: a better owner and a reason are both required."""
+    current = mention(handoff.owner_kind, handoff.owner_id)
+    intro = (
+        f"Pass {escape(request.customer_name) or 'this customer'}'s request from "
+        f"{current} to someone better placed. Both of you and the handler will be told."
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=intro)),
+        _owner_input(None, label="Who is the better owner?"),
+        _text_input(
+            B.REASON,
+            "Why them?",
+            limit=REASON_LIMIT,
+            optional=False,
+            hint="For example: 'Refunds over $500 go to finance.'",
+        ),
+        InputBlock(
+            block_id=B.BACK_OK,
+            label="Already in the chain?",
+            optional=True,
+            element=CheckboxesElement(
+                action_id="value",
+                options=[
+                    Option(value="yes", text="Send it back anyway (I've said why in the reason)")
+                ],
+            ),
+        ),
+    ]
+    return _view(
+        V.REDIRECT, "Suggest someone", blocks, {"handoff_id": handoff.id}, submit="Redirect"
+    )
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submitted modal holds, by block id."""
+
+    metadata: dict[str, Any]
+    owner_id: str | None
+    note: str
+    reason: str
+    request_id: int | None
+    back_ok: bool
+
+
+def read_submission(view: dict[str, Any]) -> Submitted:
+    values: dict[str, dict[str, Any]] = (view.get("state") or {}).get("values") or {}
+
+    def element(block_id: str) -> dict[str, Any]:
+        return (values.get(block_id) or {}).get("value") or {}
+
+    option = element(B.REQUEST).get("selected_option") or {}
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        metadata = {}
+    request_id = option.get("value")
+    return Submitted(
+        metadata=metadata if isinstance(metadata, dict) else {},
+        owner_id=element(B.OWNER).get("selected_user"),
+        note=(element(B.NOTE).get("value") or ""),
+        reason=(element(B.REASON).get("value") or ""),
+        request_id=int(request_id) if request_id and str(request_id).isdigit() else None,
+        back_ok=bool(element(B.BACK_OK).get("selected_options")),
+    )

@@ -1,0 +1,198 @@
+"""The Slack Notifier: turns domain outcomes into outbox rows (Web API calls to make).
+
+Nothing here talks to Slack. Rows are written in the caller's transaction; the dispatcher
+(bot/jobs/outbox.py) delivers them after the commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.slack import blocks
+from bot.slack.mrkdwn import escape, mention
+from db.models import Handoff, OutboxMessage, Request
+from db.uow import UnitOfWork
+
+POST, UPDATE, EPHEMERAL, REACT = (
+    "chat.postMessage",
+    "chat.update",
+    "chat.postEphemeral",
+    "reactions.add",
+)
+
+
+def permalink(base: str | None, request: Request) -> str | None:
+    """Slack's own permalink form, from the workspace URL that auth.test gives."""
+    if not base:
+        return None
+    digits = request.message_ts.replace(".", "")
+    link = f"{base.rstrip('/')}/archives/{request.channel_id}/p{digits}"
+    if request.thread_ts and request.thread_ts != request.message_ts:
+        link += f"?thread_ts={request.thread_ts}&cid={request.channel_id}"
+    return link
+
+
+class SlackNotifier:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        *,
+        now: datetime,
+        workspace_url: str | None,
+        reaction: str = "inbox_tray",
+    ) -> None:
+        self.uow = uow
+        self.now = now
+        self.workspace_url = workspace_url
+        self.reaction = reaction
+
+    # -- building blocks -------------------------------------------------------------------
+
+    def post(
+        self,
+        team_id: str,
+        channel: str,
+        message: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+        ref: str | None = None,
+    ) -> OutboxMessage:
+        payload = dict(message, channel=channel, unfurl_links=False, unfurl_media=False)
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        return self.uow.outbox.add(
+            team_id=team_id, method=POST, payload=payload, now=self.now, channel=channel, ref=ref
+        )
+
+    def ephemeral(
+        self, team_id: str, channel: str, user_id: str, text: str, *, thread_ts: str | None = None
+    ) -> None:
+        payload: dict[str, Any] = {"channel": channel, "user": user_id, "text": text}
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        self.uow.outbox.add(
+            team_id=team_id, method=EPHEMERAL, payload=payload, now=self.now, channel=channel
+        )
+
+    def in_thread(
+        self, request: Request, message: dict[str, Any], *, ref: str | None = None
+    ) -> OutboxMessage:
+        return self.post(
+            request.team_id, request.channel_id, message, thread_ts=request.thread_ts, ref=ref
+        )
+
+    def dm(
+        self, team_id: str, user_id: str, message: dict[str, Any], *, ref: str | None = None
+    ) -> OutboxMessage:
+        return self.post(team_id, user_id, message, ref=ref)
+
+    async def _update_cards(self, request: Request, handoff: Handoff, chain: list[Handoff]) -> None:
+        """Re-render every copy of this hop's card (the thread's and the DMs')."""
+        link = permalink(self.workspace_url, request)
+        for kind, direct in (("card", False), ("dm", True)):
+            for row in await self.uow.outbox.by_ref(request.team_id, f"{kind}:{handoff.id}"):
+                message = blocks.handoff_card(
+                    request, handoff, chain, permalink=link, direct=direct
+                )
+                self.uow.outbox.add(
+                    team_id=request.team_id,
+                    method=UPDATE,
+                    payload=message,
+                    now=self.now,
+                    channel=row.channel,
+                    depends_on=row.id,
+                    ref=f"update:{handoff.id}",
+                )
+
+    def _cards(
+        self, request: Request, handoff: Handoff, chain: list[Handoff], reach: tuple[str, ...]
+    ) -> None:
+        link = permalink(self.workspace_url, request)
+        card = blocks.handoff_card(request, handoff, chain, permalink=link, direct=False)
+        self.in_thread(request, card, ref=f"card:{handoff.id}")
+        direct = blocks.handoff_card(request, handoff, chain, permalink=link, direct=True)
+        for user_id in reach or ((handoff.owner_id,) if handoff.owner_kind == "user" else ()):
+            self.dm(request.team_id, user_id, direct, ref=f"dm:{handoff.id}")
+
+    # -- the Notifier port -----------------------------------------------------------------
+
+    async def request_tracked(self, request: Request) -> None:
+        self.uow.outbox.add(
+            team_id=request.team_id,
+            method=REACT,
+            now=self.now,
+            channel=request.channel_id,
+            payload={
+                "channel": request.channel_id,
+                "timestamp": request.message_ts,
+                "name": self.reaction,
+            },
+        )
+
+    async def handoff_opened(
+        self, request: Request, handoff: Handoff, chain: list[Handoff], *, reach: tuple[str, ...]
+    ) -> None:
+        self._cards(request, handoff, chain, reach)
+
+    async def handoff_confirmed(
+        self, request: Request, handoff: Handoff, chain: list[Handoff]
+    ) -> None:
+        await self._update_cards(request, handoff, chain)
+        self.in_thread(request, blocks.confirmed_thread_note(handoff))
+        prompt = blocks.handler_prompt(
+            request, handoff, permalink=permalink(self.workspace_url, request)
+        )
+        self.dm(request.team_id, handoff.handler_id, prompt)
+
+    async def handoff_redirected(
+        self,
+        request: Request,
+        previous: Handoff,
+        handoff: Handoff,
+        chain: list[Handoff],
+        *,
+        reach: tuple[str, ...],
+    ) -> None:
+        await self._update_cards(request, previous, chain)
+        actor, old, new = (
+            mention("user", handoff.from_id),
+            mention(previous.owner_kind, previous.owner_id),
+            mention(handoff.owner_kind, handoff.owner_id),
+        )
+        reason = escape(handoff.reason)
+        self.in_thread(
+            request,
+            blocks.text_message(
+                f":arrow_right_hook: {actor} redirected this from {old} to {new}: _{reason}_"
+            ),
+        )
+        self._cards(request, handoff, chain, reach)
+        link = permalink(self.workspace_url, request)
+        where = f"<{link}|a request>" if link else "a request"
+        note = blocks.text_message(
+            f":arrow_right_hook: {actor} passed {where} from {old} to {new}: _{reason}_. "
+            "I'll keep following up until they confirm."
+        )
+        previous_owner = (previous.owner_id,) if previous.owner_kind == "user" else ()
+        already_know = {handoff.from_id, handoff.owner_id}
+        for user_id in dict.fromkeys((*previous_owner, handoff.handler_id)):
+            if user_id not in already_know:
+                self.dm(request.team_id, user_id, note)
+
+    async def handoff_closed(
+        self, request: Request, handoff: Handoff | None, chain: list[Handoff], *, actor_id: str
+    ) -> None:
+        actor = mention("user", actor_id)
+        if handoff is not None:
+            await self._update_cards(request, handoff, chain)
+        for hop in chain:
+            if hop.status == "confirmed" and hop is not handoff:
+                await self._update_cards(request, hop, chain)  # drop its "Resolved" button
+        if request.status == "resolved":
+            text = f":heavy_check_mark: {actor} marked this request resolved. No more follow-ups."
+        else:
+            text = f":no_entry_sign: {actor} cancelled the handoff. No more follow-ups on it."
+        self.in_thread(request, blocks.text_message(text))
+        if handoff is not None and handoff.owner_kind == "user" and handoff.owner_id != actor_id:
+            self.dm(request.team_id, handoff.owner_id, blocks.text_message(text))

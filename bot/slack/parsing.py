@@ -1,0 +1,128 @@
+"""Parsers for what Slack sends as text: /handoff arguments, permalinks, mentions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from bot.domain.types import Owner
+
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_GROUP = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
+_ANGLED_LINK = re.compile(r"^<(https?://[^|>\s]+)(?:\|[^>]*)?>$")
+_BARE_LINK = re.compile(r"^https?://\S+$")
+_PLAIN_MENTION = re.compile(r"^@[\w.\-]+$")
+_PERMALINK_PATH = re.compile(r"^/archives/([CGD][A-Z0-9]+)/p(\d{7,})$")
+_TOKEN = re.compile(r"<[^>]*>|\S+")
+HELP_WORDS = {"help", "-h", "--help", "?", "usage"}
+
+
+@dataclass(frozen=True)
+class MessageLink:
+    channel_id: str
+    ts: str
+    thread_ts: str | None = None
+
+
+def parse_permalink(url: str) -> MessageLink | None:
+    """`https://x.slack.com/archives/C123/p1700000000123456[?thread_ts=...]` to channel + ts."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if not (parts.hostname.endswith(".slack.com") or parts.hostname.endswith(".slack-gov.com")):
+        return None
+    match = _PERMALINK_PATH.match(parts.path.rstrip("/"))
+    if not match:
+        return None
+    digits = match.group(2)
+    ts = f"{digits[:-6]}.{digits[-6:]}"
+    thread = parse_qs(parts.query).get("thread_ts", [None])[0]
+    if thread is not None and not re.fullmatch(r"\d+\.\d+", thread):
+        thread = None
+    return MessageLink(channel_id=match.group(1), ts=ts, thread_ts=thread)
+
+
+def parse_owner(token: str) -> Owner | None:
+    if match := _USER.match(token):
+        return Owner(kind="user", id=match.group(1))
+    if match := _GROUP.match(token):
+        return Owner(kind="usergroup", id=match.group(1))
+    return None
+
+
+def _link(token: str) -> str | None:
+    if match := _ANGLED_LINK.match(token):
+        return match.group(1)
+    if _BARE_LINK.match(token):
+        return token
+    return None
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class OpenModal:
+    """No link: pick the request in a modal (owner and note pre-filled when given)."""
+
+    owner: Owner | None
+    note: str
+
+
+@dataclass(frozen=True)
+class HandOffCommand:
+    owner: Owner | None
+    link: MessageLink
+    note: str
+
+
+@dataclass(frozen=True)
+class CommandError:
+    """What was wrong with the text, as a code plus what the message needs."""
+
+    code: str
+    detail: str = ""
+
+
+Parsed = Help | OpenModal | HandOffCommand | CommandError
+
+
+def parse_command(text: str) -> Parsed:
+    """`/handoff @owner <link> [note]`; owner and link may come in either order."""
+    text = (text or "").strip()
+    if not text:
+        return OpenModal(owner=None, note="")
+    tokens = [m for m in _TOKEN.finditer(text)]
+    if tokens[0].group(0).lower() in HELP_WORDS:
+        return Help()
+    owner: Owner | None = None
+    link: MessageLink | None = None
+    consumed = 0
+    for match in tokens[:2]:
+        token = match.group(0)
+        if owner is None and (found := parse_owner(token)) is not None:
+            owner = found
+        elif link is None and (url := _link(token)) is not None:
+            link = parse_permalink(url)
+            if link is None:
+                return CommandError("not_a_message_link", url)
+        elif _PLAIN_MENTION.match(token):
+            return CommandError("plain_mention", token)
+        elif parse_owner(token) is not None:
+            return CommandError("two_owners")
+        else:
+            break
+        consumed = match.end()
+    note = text[consumed:].strip()
+    if owner is None and link is None:
+        first = tokens[0].group(0)
+        return CommandError("unrecognised", first[:80])
+    if link is None:
+        return OpenModal(owner=owner, note=note)
+    return HandOffCommand(owner=owner, link=link, note=note)

@@ -1,0 +1,1 @@
+"""Persistence: models, the engine, the unit of work and the repositories (all SQL lives here)."""

@@ -1,0 +1,1 @@
+"""Repositories: every query the application makes, one module per table family."""

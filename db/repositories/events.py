@@ -1,0 +1,73 @@
+"""Processed-event keys (de-duplication of Slack retries) and the request timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import HandoffEvent, ProcessedEvent
+from db.repositories.upsert import insert_for
+
+
+class ProcessedEventRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def first_seen(self, team_id: str, key: str, *, now: datetime) -> bool:
+        """Record `key`; True if this transaction is the first to see it.
+
+        ON CONFLICT DO NOTHING returns no row for a key already there. Two deliveries racing in
+        two transactions: PostgreSQL makes the second wait for the first, then sees the
+        conflict; SQLite's write lock (BEGIN IMMEDIATE) serialises them the same way.
+        """
+        stmt = (
+            insert_for(self.session, ProcessedEvent)
+            .values(team_id=team_id, event_key=key[:128], received_at=now)
+            .on_conflict_do_nothing()
+            .returning(ProcessedEvent.event_key)
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def prune(self, *, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(ProcessedEvent).where(ProcessedEvent.received_at < before)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class TimelineRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(
+        self,
+        *,
+        team_id: str,
+        request_id: int,
+        kind: str,
+        at: datetime,
+        handoff_id: int | None = None,
+        actor_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        self.session.add(
+            HandoffEvent(
+                team_id=team_id,
+                request_id=request_id,
+                handoff_id=handoff_id,
+                kind=kind,
+                actor_id=actor_id,
+                detail=detail,
+                at=at,
+            )
+        )
+
+    async def for_request(self, team_id: str, request_id: int) -> list[HandoffEvent]:
+        stmt = (
+            select(HandoffEvent)
+            .where(HandoffEvent.team_id == team_id, HandoffEvent.request_id == request_id)
+            .order_by(HandoffEvent.id)
+        )
+        return list((await self.session.scalars(stmt)).all())

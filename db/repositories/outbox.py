@@ -1,0 +1,161 @@
+"""The outbox: messages to Slack, written with the state change that causes them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from db.models import OutboxMessage
+
+UNFINISHED = ("pending", "sending")
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(
+        self,
+        *,
+        team_id: str,
+        method: str,
+        payload: dict[str, Any],
+        now: datetime,
+        channel: str | None = None,
+        ref: str | None = None,
+        depends_on: int | None = None,
+    ) -> OutboxMessage:
+        row = OutboxMessage(
+            team_id=team_id,
+            method=method,
+            payload=payload,
+            channel=channel,
+            ref=ref,
+            depends_on=depends_on,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        self.session.add(row)
+        return row
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def by_ref(self, team_id: str, ref: str) -> list[OutboxMessage]:
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.team_id == team_id, OutboxMessage.ref == ref)
+            .order_by(OutboxMessage.id)
+        )
+        return list((await self.session.scalars(stmt)).all())
+
+    async def get(self, row_id: int) -> OutboxMessage | None:
+        return await self.session.get(OutboxMessage, row_id)
+
+    async def claim(self, *, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
+        """Take up to `limit` deliverable rows, leased to this caller until `now + lease`.
+
+        Deliverable: pending and due, or `sending` with an expired lease (its sender died).
+        Not deliverable while an earlier row to the same conversation is unfinished (order in a
+        thread matters) or while the message it updates has not been posted yet. The claim is
+        one conditional UPDATE, so two dispatchers never take the same row; PostgreSQL also
+        skips rows another claim has locked instead of waiting on them.
+        """
+        earlier = aliased(OutboxMessage)
+        dependency = aliased(OutboxMessage)
+        ready = or_(
+            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+        )
+        in_order = ~exists().where(
+            earlier.channel == OutboxMessage.channel,
+            earlier.id < OutboxMessage.id,
+            earlier.status.in_(UNFINISHED),
+        )
+        dependency_done = or_(
+            OutboxMessage.depends_on.is_(None),
+            exists().where(
+                dependency.id == OutboxMessage.depends_on,
+                dependency.status.in_(("sent", "dead", "skipped")),
+            ),
+        )
+        candidates = (
+            select(OutboxMessage.id)
+            .where(ready, in_order, dependency_done)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(candidates.scalar_subquery()), ready)
+            .values(
+                status="sending",
+                lease_until=now + lease,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)
+        )
+        rows = list((await self.session.scalars(stmt)).all())
+        return sorted(rows, key=lambda row: row.id)
+
+    async def finish(
+        self,
+        row_id: int,
+        *,
+        status: str,
+        now: datetime,
+        error: str | None = None,
+        channel: str | None = None,
+        ts: str | None = None,
+    ) -> None:
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == "sending")
+            .values(
+                status=status,
+                last_error=error,
+                result_channel=channel,
+                result_ts=ts,
+                sent_at=now if status == "sent" else None,
+                lease_until=None,
+            )
+        )
+
+    async def retry_later(self, row_id: int, *, at: datetime, error: str) -> None:
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == "sending")
+            .values(status="pending", next_attempt_at=at, last_error=error, lease_until=None)
+        )
+
+    async def skip_pending(self, team_id: str, ref: str, *, reason: str) -> int:
+        """Withdraw unsent messages with this ref (a nudge for a hop that was just confirmed)."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.team_id == team_id,
+                OutboxMessage.ref == ref,
+                OutboxMessage.status == "pending",
+            )
+            .values(status="skipped", last_error=reason)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def counts(self) -> dict[str, int]:
+        stmt = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        return {status: int(n) for status, n in (await self.session.execute(stmt)).all()}
+
+    async def next_due(self) -> datetime | None:
+        stmt = select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == "pending"
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()

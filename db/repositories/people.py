@@ -1,0 +1,37 @@
+"""The cache of Slack profiles (`users.info`): names, email, time zone, bot or deactivated."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Person
+from db.repositories.upsert import insert_for
+
+_FIELDS = ("name", "real_name", "email", "tz", "is_bot", "deleted", "is_admin", "fetched_at")
+
+
+class PeopleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, team_id: str, user_id: str) -> Person | None:
+        return await self.session.get(Person, (team_id, user_id))
+
+    async def save(self, person: Person) -> None:
+        values = {"team_id": person.team_id, "user_id": person.user_id}
+        values.update({field: getattr(person, field) for field in _FIELDS})
+        stmt = insert_for(self.session, Person).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["team_id", "user_id"],
+            set_={field: getattr(stmt.excluded, field) for field in _FIELDS},
+        )
+        await self.session.execute(stmt)
+
+    async def fresh_since(self, team_id: str, user_ids: list[str], since: datetime) -> list[Person]:
+        stmt = select(Person).where(
+            Person.team_id == team_id, Person.user_id.in_(user_ids), Person.fetched_at >= since
+        )
+        return list((await self.session.scalars(stmt)).all())

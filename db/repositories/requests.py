@@ -1,0 +1,54 @@
+"""Queries on customer requests."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Request
+
+
+class RequestRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, team_id: str, request_id: int) -> Request | None:
+        stmt = select(Request).where(Request.team_id == team_id, Request.id == request_id)
+        return (await self.session.scalars(stmt)).first()
+
+    async def get_for_update(self, team_id: str, request_id: int) -> Request | None:
+        """The request, locked on PostgreSQL so that two hops on it are decided one at a time."""
+        stmt = (
+            select(Request)
+            .where(Request.team_id == team_id, Request.id == request_id)
+            .with_for_update()
+        )
+        return (await self.session.scalars(stmt)).first()
+
+    async def by_message(self, team_id: str, channel_id: str, message_ts: str) -> Request | None:
+        stmt = select(Request).where(
+            Request.team_id == team_id,
+            Request.channel_id == channel_id,
+            Request.message_ts == message_ts,
+        )
+        return (await self.session.scalars(stmt)).first()
+
+    async def add(self, request: Request) -> Request:
+        self.session.add(request)
+        await self.session.flush()
+        return request
+
+    async def recent_in_channel(
+        self, team_id: str, channel_id: str, *, statuses: tuple[str, ...], limit: int
+    ) -> list[Request]:
+        stmt = (
+            select(Request)
+            .where(
+                Request.team_id == team_id,
+                Request.channel_id == channel_id,
+                Request.status.in_(statuses),
+            )
+            .order_by(Request.created_at.desc(), Request.id.desc())
+            .limit(limit)
+        )
+        return list((await self.session.scalars(stmt)).all())

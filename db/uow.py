@@ -1,0 +1,64 @@
+"""The unit of work: one transaction per request, interaction or job. Only it commits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from db.engine import make_engine, make_sessionmaker
+from db.repositories.events import ProcessedEventRepository, TimelineRepository
+from db.repositories.handoffs import HandoffRepository
+from db.repositories.outbox import OutboxRepository
+from db.repositories.people import PeopleRepository
+from db.repositories.requests import RequestRepository
+
+
+class UnitOfWork:
+    """Repositories sharing one session; `commit()` makes their changes visible at once."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.seen = ProcessedEventRepository(session)
+        self.people = PeopleRepository(session)
+        self.requests = RequestRepository(session)
+        self.handoffs = HandoffRepository(session)
+        self.timeline = TimelineRepository(session)
+        self.outbox = OutboxRepository(session)
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+class Database:
+    """The engine and the factory for units of work."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions: async_sessionmaker[Any] = make_sessionmaker(engine)
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        return cls(make_engine(url))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def uow(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work; whatever was not committed when the block ends is rolled back."""
+        async with self.sessions() as session:
+            work = UnitOfWork(session)
+            try:
+                yield work
+            finally:
+                await session.rollback()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
