@@ -52,13 +52,13 @@ class Database:
 
     @asynccontextmanager
     async def uow(self) -> AsyncIterator[UnitOfWork]:
-        """A unit of work; whatever was not committed when the block ends is rolled back."""
+        """A unit of work; whatever was not committed when the block ends is rolled back.
+
+        Closing the session (rather than rolling it back) leaves the rows it loaded readable
+        after the block, detached, as they were read.
+        """
         async with self.sessions() as session:
-            work = UnitOfWork(session)
-            try:
-                yield work
-            finally:
-                await session.rollback()
+            yield UnitOfWork(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -66,7 +66,8 @@ async def hand_off(
     uow: UnitOfWork,
     notifier: Notifier,
     *,
-    request: Request,
+    team_id: str,
+    request_id: int,
     actor_id: str,
     owner: Owner,
     note: str,
@@ -74,7 +75,7 @@ async def hand_off(
 ) -> Handoff:
     """A new hop from `actor_id` to `owner`. The owner was checked by `rules.check_new_owner`."""
     note = rules.check_text(note)
-    locked = await uow.requests.get_for_update(request.team_id, request.id)
+    locked = await uow.requests.get_for_update(team_id, request_id)
     if locked is None:
         raise HandoffError(Problem.UNKNOWN_REQUEST)
     if locked.status == rules.REQUEST_RESOLVED:

@@ -8,12 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from bot.domain.types import Owner
 
-_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_GROUP = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
+_USER = re.compile(r"^<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>$")
+_GROUP = re.compile(r"^<!subteam\^([A-Z0-9_]+)(?:\|[^>]*)?>$")
 _ANGLED_LINK = re.compile(r"^<(https?://[^|>\s]+)(?:\|[^>]*)?>$")
 _BARE_LINK = re.compile(r"^https?://\S+$")
 _PLAIN_MENTION = re.compile(r"^@[\w.\-]+$")
-_PERMALINK_PATH = re.compile(r"^/archives/([CGD][A-Z0-9]+)/p(\d{7,})$")
+_PERMALINK_PATH = re.compile(r"^/archives/([CGD][A-Z0-9_]+)/p(\d{7,})$")
 _TOKEN = re.compile(r"<[^>]*>|\S+")
 HELP_WORDS = {"help", "-h", "--help", "?", "usage"}
 

@@ -1,0 +1,295 @@
+"""A stand-in for Slack's Web API on loopback: the demo runs against it, and so do the tests.
+
+It keeps a small workspace (users, user groups, channels and their messages), answers the
+methods the bot calls the way Slack does, records every call, and can be told to fail
+(429 with Retry-After, 5xx, slow answers, a permanent error) for fault-injection tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+Json = dict[str, Any]
+
+
+@dataclass
+class Call:
+    method: str
+    args: Json
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class FakeWorkspace:
+    team_id: str = "T0001"
+    team_domain: str = "acme"
+    bot_user_id: str = "UBOT"
+    bot_id: str = "BBOT"
+    token: str = "xoxb-fake"
+    users: dict[str, Json] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    channels: dict[str, Json] = field(default_factory=dict)
+    messages: dict[str, dict[str, Json]] = field(default_factory=dict)
+
+    def add_user(self, user_id: str, name: str, *, real_name: str | None = None,
+                 email: str | None = None, tz: str = "Europe/London", is_bot: bool = False,
+                 deleted: bool = False, is_admin: bool = False) -> None:
+        self.users[user_id] = {
+            "id": user_id, "team_id": self.team_id, "name": name,
+            "real_name": real_name or name.title(), "tz": tz, "is_bot": is_bot,
+            "deleted": deleted, "is_admin": is_admin,
+            "profile": {"real_name": real_name or name.title(), "email": email},
+        }
+
+    def add_channel(self, channel_id: str, name: str, *, shared: bool = False,
+                    member: bool = True) -> None:
+        self.channels[channel_id] = {"id": channel_id, "name": name, "is_channel": True,
+                                     "is_ext_shared": shared, "is_shared": shared,
+                                     "is_member": member}
+        self.messages.setdefault(channel_id, {})
+
+    def add_message(self, channel_id: str, ts: str, text: str, **fields: Any) -> Json:
+        message = {"type": "message", "ts": ts, "text": text, **fields}
+        self.messages.setdefault(channel_id, {})[ts] = message
+        return message
+
+
+class FakeSlack:
+    """Run with `async with FakeSlack(workspace) as slack:`; `slack.api_url` for SLACK_API_URL."""
+
+    def __init__(self, workspace: FakeWorkspace | None = None) -> None:
+        self.workspace = workspace or FakeWorkspace()
+        self.calls: list[Call] = []
+        self.faults: dict[str, list[Fault]] = {}
+        self.views: dict[str, Json] = {}
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.changed = asyncio.Event()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/api/{method}", self._handle)
+        app.router.add_post("/response/{key}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeSlack:
+        return await self.start()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    # -- test helpers ------------------------------------------------------------------------
+
+    def fail_next(self, method: str, *faults: Fault) -> None:
+        self.faults.setdefault(method, []).extend(faults)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def posted(self) -> list[Json]:
+        """Messages that chat.postMessage accepted, in order."""
+        return [c.args for c in self.calls_to("chat.postMessage")]
+
+    def reset_calls(self) -> None:
+        self.calls.clear()
+
+    # -- the API -----------------------------------------------------------------------------
+
+    async def _args(self, request: web.Request) -> Json:
+        if request.content_type == "application/json":
+            body = await request.json()
+            return body if isinstance(body, dict) else {}
+        args: Json = dict(request.query)
+        if request.can_read_body:
+            args.update(dict(await request.post()))
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(args.get(key), str):
+                try:
+                    args[key] = json.loads(args[key])
+                except ValueError:
+                    pass
+        return args
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        if auth != f"Bearer {self.workspace.token}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        queue = self.faults.get(method)
+        if queue:
+            fault = queue.pop(0)
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.status != 200 or fault.error:
+                self.calls.append(Call(f"{method}!failed", args))
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+                if fault.status >= 500:
+                    return web.Response(status=fault.status, text="upstream error",
+                                        headers=headers)
+                body = {"ok": False, "error": fault.error or "ratelimited"}
+                return web.json_response(body, status=fault.status, headers=headers)
+        self.calls.append(Call(method, args))
+        handler = getattr(self, "api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        result = handler(args)
+        self.changed.set()
+        return web.json_response(result)
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("response_url", await request.json()))
+        return web.Response(text="ok")
+
+    def _ok(self, **fields: Any) -> Json:
+        return {"ok": True, **fields}
+
+    def _error(self, error: str) -> Json:
+        return {"ok": False, "error": error}
+
+    def _next_ts(self) -> str:
+        return f"1800000000.{next(self._ts):06d}"
+
+    def api_auth_test(self, _: Json) -> Json:
+        ws = self.workspace
+        return self._ok(url=f"https://{ws.team_domain}.slack.com/", team="Acme",
+                        user="handoff", team_id=ws.team_id, user_id=ws.bot_user_id,
+                        bot_id=ws.bot_id, is_enterprise_install=False)
+
+    def api_users_info(self, args: Json) -> Json:
+        user = self.workspace.users.get(str(args.get("user")))
+        return self._ok(user=user) if user else self._error("user_not_found")
+
+    def api_usergroups_users_list(self, args: Json) -> Json:
+        members = self.workspace.groups.get(str(args.get("usergroup")))
+        return self._ok(users=members) if members is not None else self._error("no_such_subteam")
+
+    def _conversation(self, channel: str) -> str | None:
+        """A user id posts to the bot's DM with that user, as chat.postMessage does."""
+        if channel.startswith(("U", "W")):
+            if channel not in self.workspace.users:
+                return None
+            return "D" + channel[1:]
+        if channel.startswith("D"):
+            return channel
+        info = self.workspace.channels.get(channel)
+        return channel if info and info.get("is_member", True) else None
+
+    def api_chat_postMessage(self, args: Json) -> Json:
+        channel = self._conversation(str(args.get("channel") or ""))
+        if channel is None:
+            return self._error("channel_not_found")
+        if not args.get("text") and not args.get("blocks"):
+            return self._error("no_text")
+        ts = self._next_ts()
+        message = {"type": "message", "ts": ts, "user": self.workspace.bot_user_id,
+                   "bot_id": self.workspace.bot_id, "text": args.get("text", ""),
+                   "blocks": args.get("blocks")}
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        self.workspace.messages.setdefault(channel, {})[ts] = message
+        return self._ok(channel=channel, ts=ts, message=message)
+
+    def api_chat_update(self, args: Json) -> Json:
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        stored = self.workspace.messages.get(channel, {}).get(ts)
+        if stored is None:
+            return self._error("message_not_found")
+        stored.update(text=args.get("text", stored.get("text")), blocks=args.get("blocks"))
+        return self._ok(channel=channel, ts=ts, text=stored["text"])
+
+    def api_chat_postEphemeral(self, args: Json) -> Json:
+        if self._conversation(str(args.get("channel") or "")) is None:
+            return self._error("channel_not_found")
+        return self._ok(message_ts=self._next_ts())
+
+    def api_reactions_add(self, args: Json) -> Json:
+        channel, ts = str(args.get("channel") or ""), str(args.get("timestamp") or "")
+        message = self.workspace.messages.get(channel, {}).get(ts)
+        if message is None:
+            return self._error("message_not_found")
+        reactions = message.setdefault("reactions", [])
+        if args.get("name") in reactions:
+            return self._error("already_reacted")
+        reactions.append(args.get("name"))
+        return self._ok()
+
+    def _open_view(self, args: Json) -> Json:
+        view = args.get("view") or {}
+        view_id = f"V{next(self._ts):08d}"
+        stored = {**view, "id": view_id}
+        self.views[view_id] = stored
+        return self._ok(view=stored)
+
+    def api_views_open(self, args: Json) -> Json:
+        if not args.get("trigger_id"):
+            return self._error("invalid_trigger_id")
+        return self._open_view(args)
+
+    def api_views_push(self, args: Json) -> Json:
+        return self.api_views_open(args)
+
+    def api_views_update(self, args: Json) -> Json:
+        view_id = str(args.get("view_id") or "")
+        if view_id not in self.views:
+            return self._error("not_found")
+        self.views[view_id] = {**(args.get("view") or {}), "id": view_id}
+        return self._ok(view=self.views[view_id])
+
+    def api_views_publish(self, args: Json) -> Json:
+        return self._open_view(args)
+
+    def _history(self, channel: str) -> dict[str, Json] | None:
+        info = self.workspace.channels.get(channel)
+        if info is None:
+            return None
+        return self.workspace.messages.get(channel, {}) if info.get("is_member", True) else None
+
+    def api_conversations_history(self, args: Json) -> Json:
+        messages = self._history(str(args.get("channel") or ""))
+        if messages is None:
+            return self._error("channel_not_found" if str(args.get("channel")) not in
+                               self.workspace.channels else "not_in_channel")
+        latest = str(args.get("latest") or "")
+        found = [m for ts, m in messages.items() if not latest or ts == latest]
+        return self._ok(messages=found[:1] if latest else found, has_more=False)
+
+    def api_conversations_replies(self, args: Json) -> Json:
+        return self.api_conversations_history(args)
+
+    def api_conversations_info(self, args: Json) -> Json:
+        info = self.workspace.channels.get(str(args.get("channel") or ""))
+        return self._ok(channel=info) if info else self._error("channel_not_found")

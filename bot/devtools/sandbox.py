@@ -1,0 +1,103 @@
+"""The real app on loopback against the fake Slack: HTTP server, runtime, simulator, together."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+import httpx
+import uvicorn
+
+from api.main import create_app
+from bot.devtools.fake_slack import FakeSlack, FakeWorkspace
+from bot.devtools.simulator import SlackSimulator
+from bot.jobs.clock import utcnow
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+SIGNING_SECRET = "sandbox-signing-secret"
+
+
+def demo_workspace() -> FakeWorkspace:
+    """Acme's support team: a handler, owners, a user group, intake channels."""
+    ws = FakeWorkspace()
+    ws.add_user("U_ALICE", "alice", real_name="Alice Andrews", email="alice@acme.example")
+    ws.add_user("U_BOB", "bob", real_name="Bob Brown", email="bob@acme.example",
+                tz="America/New_York")
+    ws.add_user("U_CAROL", "carol", real_name="Carol Chen", email="carol@acme.example",
+                tz="Asia/Singapore")
+    ws.add_user("U_ERIN", "erin", real_name="Erin Evans", email="erin@acme.example")
+    ws.add_user("U_DAVE", "dave", real_name="Dave Former", deleted=True)
+    ws.add_user("U_HELPER", "helperbot", real_name="Helper Bot", is_bot=True)
+    ws.add_user("UBOT", "handoff", real_name="Handoff", is_bot=True)
+    ws.add_user("U_JANE", "jane", real_name="Jane Customer", email="jane@customer.example")
+    ws.groups["S_BILLING"] = ["U_BOB", "U_CAROL"]
+    ws.groups["S_EMPTY"] = []
+    ws.add_channel("C_SUPPORT", "support")
+    ws.add_channel("C_SHARED", "acme-customer", shared=True)
+    ws.add_channel("C_GENERAL", "general")
+    ws.add_channel("C_SECRET", "secret", member=False)
+    return ws
+
+
+class Sandbox:
+    def __init__(self, database_url: str, *, workspace: FakeWorkspace | None = None,
+                 intake: tuple[str, ...] = ("C_SUPPORT", "C_SHARED"),
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.slack = FakeSlack(workspace or demo_workspace())
+        self.database_url = database_url
+        self.intake = intake
+        self.clock = clock
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._http: httpx.AsyncClient | None = None
+
+    async def start(self) -> Sandbox:
+        await self.slack.start()
+        ws = self.slack.workspace
+        self.settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            slack_bot_token=ws.token, slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=self.slack.api_url, database_url=self.database_url,
+            handoff_intake_channels=list(self.intake), handoff_tick_seconds=3600,
+        )
+        self.runtime = Runtime(self.settings, clock=self.clock)
+        app = create_app(runtime=self.runtime)
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on",
+                                log_level="warning", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._task.done():
+                await self._task  # surfaces the start-up error
+            await asyncio.sleep(0.01)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=30)
+        self.sim = SlackSimulator(self._http, f"{self.base_url}/slack/events",
+                                  signing_secret=SIGNING_SECRET, team_id=ws.team_id)
+        return self
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        assert self._http is not None
+        return self._http
+
+    async def settle(self) -> None:
+        """Deliver every outbox row that is due, as the dispatcher would right after a commit."""
+        await self.runtime.dispatcher.deliver()
+
+    async def stop(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await self._task
+        await self.slack.stop()
+
+    async def __aenter__(self) -> Sandbox:
+        return await self.start()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
