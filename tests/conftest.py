@@ -17,17 +17,22 @@ from db.migrate import alembic_config
 from db.models import Base
 from db.uow import Database
 
-ADMIN_URL = os.environ.get("HANDOFF_TEST_POSTGRES_URL",
-                           "postgresql://postgres@127.0.0.1:5432/postgres")
-BACKENDS = [b.strip() for b in os.environ.get("HANDOFF_TEST_BACKENDS",
-                                               "sqlite,postgresql").split(",") if b.strip()]
+ADMIN_URL = os.environ.get(
+    "HANDOFF_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get("HANDOFF_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    if b.strip()
+]
 
 
 async def _admin(sql: str) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://"),
-                                 timeout=5)
+    conn = await asyncpg.connect(
+        ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://"), timeout=5
+    )
     try:
         await conn.execute(sql)
     finally:
@@ -38,7 +43,7 @@ def _postgres_database() -> Iterator[str]:
     name = f"handoff_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
         asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, Exception) as error:  # noqa: BLE001 - any failure means "not here"
+    except (OSError, Exception) as error:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but not reachable at {ADMIN_URL}: {error}")
         pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}: {error}")
@@ -56,8 +61,10 @@ def _migrate(url: str) -> None:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-                 ) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
     """A migrated, empty database of each backend, for the whole session."""
     if request.param == "sqlite":
         path = Path(tmp_path_factory.mktemp("sqlite")) / "handoff.db"

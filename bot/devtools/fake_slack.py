@@ -8,6 +8,7 @@ methods the bot calls the way Slack does, records every call, and can be told to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -44,21 +45,41 @@ class FakeWorkspace:
     channels: dict[str, Json] = field(default_factory=dict)
     messages: dict[str, dict[str, Json]] = field(default_factory=dict)
 
-    def add_user(self, user_id: str, name: str, *, real_name: str | None = None,
-                 email: str | None = None, tz: str = "Europe/London", is_bot: bool = False,
-                 deleted: bool = False, is_admin: bool = False) -> None:
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        real_name: str | None = None,
+        email: str | None = None,
+        tz: str = "Europe/London",
+        is_bot: bool = False,
+        deleted: bool = False,
+        is_admin: bool = False,
+    ) -> None:
         self.users[user_id] = {
-            "id": user_id, "team_id": self.team_id, "name": name,
-            "real_name": real_name or name.title(), "tz": tz, "is_bot": is_bot,
-            "deleted": deleted, "is_admin": is_admin,
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": real_name or name.title(),
+            "tz": tz,
+            "is_bot": is_bot,
+            "deleted": deleted,
+            "is_admin": is_admin,
             "profile": {"real_name": real_name or name.title(), "email": email},
         }
 
-    def add_channel(self, channel_id: str, name: str, *, shared: bool = False,
-                    member: bool = True) -> None:
-        self.channels[channel_id] = {"id": channel_id, "name": name, "is_channel": True,
-                                     "is_ext_shared": shared, "is_shared": shared,
-                                     "is_member": member}
+    def add_channel(
+        self, channel_id: str, name: str, *, shared: bool = False, member: bool = True
+    ) -> None:
+        self.channels[channel_id] = {
+            "id": channel_id,
+            "name": name,
+            "is_channel": True,
+            "is_ext_shared": shared,
+            "is_shared": shared,
+            "is_member": member,
+        }
         self.messages.setdefault(channel_id, {})
 
     def add_message(self, channel_id: str, ts: str, text: str, **fields: Any) -> Json:
@@ -137,10 +158,8 @@ class FakeSlack:
             args.update(dict(await request.post()))
         for key in ("blocks", "view", "attachments"):
             if isinstance(args.get(key), str):
-                try:
+                with contextlib.suppress(ValueError):
                     args[key] = json.loads(args[key])
-                except ValueError:
-                    pass
         return args
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -158,8 +177,7 @@ class FakeSlack:
                 self.calls.append(Call(f"{method}!failed", args))
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
                 if fault.status >= 500:
-                    return web.Response(status=fault.status, text="upstream error",
-                                        headers=headers)
+                    return web.Response(status=fault.status, text="upstream error", headers=headers)
                 body = {"ok": False, "error": fault.error or "ratelimited"}
                 return web.json_response(body, status=fault.status, headers=headers)
         self.calls.append(Call(method, args))
@@ -185,9 +203,15 @@ class FakeSlack:
 
     def api_auth_test(self, _: Json) -> Json:
         ws = self.workspace
-        return self._ok(url=f"https://{ws.team_domain}.slack.com/", team="Acme",
-                        user="handoff", team_id=ws.team_id, user_id=ws.bot_user_id,
-                        bot_id=ws.bot_id, is_enterprise_install=False)
+        return self._ok(
+            url=f"https://{ws.team_domain}.slack.com/",
+            team="Acme",
+            user="handoff",
+            team_id=ws.team_id,
+            user_id=ws.bot_user_id,
+            bot_id=ws.bot_id,
+            is_enterprise_install=False,
+        )
 
     def api_users_info(self, args: Json) -> Json:
         user = self.workspace.users.get(str(args.get("user")))
@@ -215,9 +239,14 @@ class FakeSlack:
         if not args.get("text") and not args.get("blocks"):
             return self._error("no_text")
         ts = self._next_ts()
-        message = {"type": "message", "ts": ts, "user": self.workspace.bot_user_id,
-                   "bot_id": self.workspace.bot_id, "text": args.get("text", ""),
-                   "blocks": args.get("blocks")}
+        message = {
+            "type": "message",
+            "ts": ts,
+            "user": self.workspace.bot_user_id,
+            "bot_id": self.workspace.bot_id,
+            "text": args.get("text", ""),
+            "blocks": args.get("blocks"),
+        }
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
         self.workspace.messages.setdefault(channel, {})[ts] = message
@@ -281,8 +310,11 @@ class FakeSlack:
     def api_conversations_history(self, args: Json) -> Json:
         messages = self._history(str(args.get("channel") or ""))
         if messages is None:
-            return self._error("channel_not_found" if str(args.get("channel")) not in
-                               self.workspace.channels else "not_in_channel")
+            return self._error(
+                "channel_not_found"
+                if str(args.get("channel")) not in self.workspace.channels
+                else "not_in_channel"
+            )
         latest = str(args.get("latest") or "")
         found = [m for ts, m in messages.items() if not latest or ts == latest]
         return self._ok(messages=found[:1] if latest else found, has_more=False)

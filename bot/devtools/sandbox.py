@@ -23,10 +23,12 @@ def demo_workspace() -> FakeWorkspace:
     """Acme's support team: a handler, owners, a user group, intake channels."""
     ws = FakeWorkspace()
     ws.add_user("U_ALICE", "alice", real_name="Alice Andrews", email="alice@acme.example")
-    ws.add_user("U_BOB", "bob", real_name="Bob Brown", email="bob@acme.example",
-                tz="America/New_York")
-    ws.add_user("U_CAROL", "carol", real_name="Carol Chen", email="carol@acme.example",
-                tz="Asia/Singapore")
+    ws.add_user(
+        "U_BOB", "bob", real_name="Bob Brown", email="bob@acme.example", tz="America/New_York"
+    )
+    ws.add_user(
+        "U_CAROL", "carol", real_name="Carol Chen", email="carol@acme.example", tz="Asia/Singapore"
+    )
     ws.add_user("U_ERIN", "erin", real_name="Erin Evans", email="erin@acme.example")
     ws.add_user("U_DAVE", "dave", real_name="Dave Former", deleted=True)
     ws.add_user("U_HELPER", "helperbot", real_name="Helper Bot", is_bot=True)
@@ -42,9 +44,14 @@ def demo_workspace() -> FakeWorkspace:
 
 
 class Sandbox:
-    def __init__(self, database_url: str, *, workspace: FakeWorkspace | None = None,
-                 intake: tuple[str, ...] = ("C_SUPPORT", "C_SHARED"),
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        workspace: FakeWorkspace | None = None,
+        intake: tuple[str, ...] = ("C_SUPPORT", "C_SHARED"),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.slack = FakeSlack(workspace or demo_workspace())
         self.database_url = database_url
         self.intake = intake
@@ -58,14 +65,18 @@ class Sandbox:
         ws = self.slack.workspace
         self.settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
-            slack_bot_token=ws.token, slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=self.slack.api_url, database_url=self.database_url,
-            handoff_intake_channels=list(self.intake), handoff_tick_seconds=3600,
+            slack_bot_token=ws.token,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=self.slack.api_url,
+            database_url=self.database_url,
+            handoff_intake_channels=list(self.intake),
+            handoff_tick_seconds=3600,
         )
         self.runtime = Runtime(self.settings, clock=self.clock)
         app = create_app(runtime=self.runtime)
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on",
-                                log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, lifespan="on", log_level="warning", access_log=False
+        )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())
         while not self._server.started:
@@ -75,8 +86,12 @@ class Sandbox:
         port = self._server.servers[0].sockets[0].getsockname()[1]
         self.base_url = f"http://127.0.0.1:{port}"
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=30)
-        self.sim = SlackSimulator(self._http, f"{self.base_url}/slack/events",
-                                  signing_secret=SIGNING_SECRET, team_id=ws.team_id)
+        self.sim = SlackSimulator(
+            self._http,
+            f"{self.base_url}/slack/events",
+            signing_secret=SIGNING_SECRET,
+            team_id=ws.team_id,
+        )
         return self
 
     @property

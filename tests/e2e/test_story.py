@@ -20,10 +20,13 @@ def card_texts(message: dict) -> str:
 
 async def test_intake_handoff_confirm(sandbox: Sandbox, db: Database) -> None:
     sim, slack = sandbox.sim, sandbox.slack
-    text = "From: Jane Doe <mailto:jane@customer.example|jane@customer.example>\nI was charged twice"
+    text = (
+        "From: Jane Doe <mailto:jane@customer.example|jane@customer.example>\nI was charged twice"
+    )
     slack.workspace.add_message("C_SUPPORT", "1700000000.000100", text, bot_id="B_MAIL")
-    response = await sim.message("C_SUPPORT", "1700000000.000100", text, bot_id="B_MAIL",
-                                 username="Email forwarder")
+    response = await sim.message(
+        "C_SUPPORT", "1700000000.000100", text, bot_id="B_MAIL", username="Email forwarder"
+    )
     assert response.status_code == 200
     await sandbox.settle()
     assert slack.calls_to("reactions.add")[0].args["timestamp"] == "1700000000.000100"

@@ -67,8 +67,16 @@ async def _hand_off(
                 uow, notifier, message=message, author=author, source="link", now=now
             )
         assert request is not None
-        await hand_off(uow, notifier, team_id=team, request_id=request.id, actor_id=actor,
-                       owner=owner, note=parsed.note, now=now)
+        await hand_off(
+            uow,
+            notifier,
+            team_id=team,
+            request_id=request.id,
+            actor_id=actor,
+            owner=owner,
+            note=parsed.note,
+            now=now,
+        )
         await uow.commit()
     deps.dispatcher.wake()
     return _handed_text(request, owner)
