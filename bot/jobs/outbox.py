@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.jobs.clock import utcnow
+from bot.slack.api_errors import error_code
 from db.models import OutboxMessage
 from db.uow import Database
 
@@ -152,7 +153,7 @@ class Dispatcher:
         self, row: OutboxMessage, error: SlackApiError, now: datetime | None
     ) -> DeliveryReport:
         status = error.response.status_code
-        code = str(error.response.get("error") or f"http_{status}")
+        code = error_code(error)
         if code in DONE_ALREADY:
             await self._finish(row, "sent", now)
             return DeliveryReport(sent=1)

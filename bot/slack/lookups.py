@@ -12,6 +12,7 @@ from bot.domain import rules
 from bot.domain.errors import HandoffError, Problem
 from bot.domain.ports import People
 from bot.domain.types import IncomingMessage, Owner
+from bot.slack.api_errors import error_code
 from bot.slack.parsing import MessageLink
 from bot.slack.people import SlackUnavailable
 
@@ -87,7 +88,7 @@ async def fetch_message(client: AsyncWebClient, team_id: str, link: MessageLink)
             response = await client.conversations_history(**window)
         info = await client.conversations_info(channel=link.channel_id)
     except SlackApiError as error:
-        code = error.response.get("error")
+        code = error_code(error)
         raise LinkProblem("not_in_channel" if code in HIDDEN else "message_not_found") from error
     except (TimeoutError, aiohttp.ClientError) as error:
         raise SlackUnavailable(str(error)) from error

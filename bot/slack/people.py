@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.types import PersonInfo
+from bot.slack.api_errors import error_code
 from db.models import Person
 from db.uow import Database
 
@@ -72,7 +73,7 @@ class SlackPeople:
         try:
             response = await self.client.users_info(user=user_id)
         except SlackApiError as error:
-            if error.response.get("error") in NOT_FOUND:
+            if error_code(error) in NOT_FOUND:
                 return None
             return self._stale(cached, error)
         except (TimeoutError, aiohttp.ClientError) as error:
@@ -96,7 +97,7 @@ class SlackPeople:
         try:
             response = await self.client.usergroups_users_list(usergroup=group_id)
         except SlackApiError as error:
-            if error.response.get("error") in NOT_FOUND:
+            if error_code(error) in NOT_FOUND:
                 return None
             raise SlackUnavailable(str(error)) from error
         except (TimeoutError, aiohttp.ClientError) as error:

@@ -91,7 +91,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 await lifecycle.hand_off(
                     uow,
                     deps.notifier(uow, now=now, team_id=team),
-                    request=request,
+                    team_id=team,
+                    request_id=request.id,
                     actor_id=actor,
                     owner=owner,
                     note=form.note,
