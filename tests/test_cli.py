@@ -1,0 +1,85 @@
+"""The `handoff` command as an operator runs it: a real process, real database, fake Slack."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.devtools.fake_slack import FakeSlack
+from bot.devtools.sandbox import demo_workspace
+from db.models import OutboxMessage
+from db.uow import Database
+
+
+def handoff(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_manifest_escapes_and_asks_for_least_scopes() -> None:
+    result = handoff("manifest", "--url", "https://bot.example.com/slack/events")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads(result.stdout)
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/handoff" and command["should_escape"] is True
+    assert command["url"] == "https://bot.example.com/slack/events"
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert shortcut["callback_id"] == "find_the_right_person" and shortcut["type"] == "message"
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"chat:write", "commands", "users:read"} <= scopes
+    assert not scopes & {"chat:write.customize", "admin", "channels:manage", "users:write"}
+
+
+def test_serve_without_tokens_says_what_is_missing() -> None:
+    env = {"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": ""}
+    result = handoff("tick", env=env)
+    assert result.returncode == 2 and "SLACK_BOT_TOKEN" in result.stderr
+
+
+async def test_tick_delivers_what_a_crashed_process_left_in_the_outbox(
+    db: Database, database_url: str
+) -> None:
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    async with db.uow() as uow:
+        uow.outbox.add(
+            team_id="T0001",
+            method="chat.postMessage",
+            channel="C_SUPPORT",
+            now=now,
+            payload={"channel": "C_SUPPORT", "text": "left behind"},
+        )
+        await uow.commit()
+    async with FakeSlack(demo_workspace()) as slack:
+        env = {
+            "SLACK_BOT_TOKEN": slack.workspace.token,
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": database_url,
+        }
+        result = await _in_thread(handoff, "tick", "--now", "2026-11-23T10:00:05Z", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "sent 1" in result.stdout
+        assert [c.args["text"] for c in slack.calls_to("chat.postMessage")] == ["left behind"]
+        again = await _in_thread(handoff, "tick", "--now", "2026-11-23T10:00:10Z", env=env)
+        assert "sent 0" in again.stdout
+        assert len(slack.calls_to("chat.postMessage")) == 1
+    async with db.uow() as uow:
+        (row,) = (await uow.session.scalars(select(OutboxMessage))).all()
+        assert row.status == "sent" and row.result_ts
+
+
+async def _in_thread(fn, *args, **kwargs):  # the fake Slack must keep serving meanwhile
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args, **kwargs)
