@@ -33,6 +33,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         """One Request URL for events, slash commands, shortcuts and interactivity."""
+        # slack_sdk's verifier calls int() on this header and raises on anything else: a 500
+        # (and a logged "listener failed") for what is just an unsigned request.
+        if not request.headers.get("x-slack-request-timestamp", "0").isdigit():
+            return JSONResponse({"error": "invalid request"}, status_code=401)
         return await slack.handle(request)
 
     @app.get("/healthz", tags=["health"])

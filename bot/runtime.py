@@ -19,8 +19,9 @@ from bot.jobs.tick import TickReport, tick
 from bot.settings import Settings
 from bot.slack.context import Deps
 from bot.slack.listeners import register_all
+from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
-from db.uow import Database
+from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 SLACK_TIMEOUT = 10  # seconds; the listeners' own calls must leave room in Slack's 3 s
@@ -46,7 +47,9 @@ class Runtime:
             timeout=SLACK_TIMEOUT,
             retry_handlers=[],
         )
-        self.dispatcher = Dispatcher(self.db, delivery_client, clock=clock)
+        self.dispatcher = Dispatcher(
+            self.db, delivery_client, clock=clock, post_interval=settings.handoff_post_interval
+        )
         self.deps = Deps(
             db=self.db,
             settings=settings,
@@ -67,7 +70,20 @@ class Runtime:
         log.error("listener failed on %s: %r", body.get("type"), error, exc_info=error)
 
     async def tick(self, now: datetime | None = None) -> TickReport:
-        return await tick(self.db, self.dispatcher, now=now or self.clock())
+        at = now or self.clock()
+
+        def notifier_for(uow: UnitOfWork, team_id: str) -> SlackNotifier:
+            return self.deps.notifier(uow, now=at, team_id=team_id)
+
+        return await tick(
+            self.db,
+            self.dispatcher,
+            people=self.deps.people,
+            notifier_for=notifier_for,
+            policy=self.deps.policy,
+            now=at,
+            before_nudges=lambda: self.deps.learn_workspace(self.client),
+        )
 
     async def _run(self) -> None:
         interval = self.settings.handoff_tick_seconds

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.nudges import NudgePolicy
+from bot.domain.schedule import WorkingHours, parse_duration
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///./handoff.db"
@@ -26,6 +30,47 @@ class Settings(BaseSettings):
     handoff_intake_reaction: str = "inbox_tray"
     handoff_tick_seconds: float = Field(default=5.0, gt=0)
     handoff_log_level: str = "INFO"
+
+    # The nudge policy (issue 3): durations like 2h, 90m, 1h30m; hours like mon-fri 09:00-18:00
+    handoff_first_nudge: str = "2h"
+    handoff_nudge_every: str = "4h"
+    handoff_escalate_after: str = "24h"
+    handoff_max_nudges: int = Field(default=5, ge=1)
+    handoff_working_hours: str = "mon-fri 09:00-18:00"
+    handoff_timezone: str = "UTC"  # for user groups and people whose zone Slack doesn't give
+    handoff_post_interval: float = Field(default=1.0, ge=0)  # seconds between posts to a channel
+
+    @field_validator("handoff_first_nudge", "handoff_nudge_every", "handoff_escalate_after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("handoff_working_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        WorkingHours.parse(value)
+        return value
+
+    @field_validator("handoff_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"not an IANA time zone: {value!r} (e.g. Europe/Paris)") from error
+        return value
+
+    @property
+    def nudge_policy(self) -> NudgePolicy:
+        return NudgePolicy(
+            first=parse_duration(self.handoff_first_nudge),
+            every=parse_duration(self.handoff_nudge_every),
+            escalate_after=parse_duration(self.handoff_escalate_after),
+            max_nudges=self.handoff_max_nudges,
+            hours=WorkingHours.parse(self.handoff_working_hours),
+            timezone=self.handoff_timezone,
+        )
 
     @field_validator("handoff_intake_channels", mode="before")
     @classmethod

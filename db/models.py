@@ -123,6 +123,13 @@ class Handoff(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index(None, "team_id", "status", "owner_id"),
+        # The tick's "what is due" query reads only open hops, by due time.
+        Index(
+            "ix_handoffs_due",
+            "next_nudge_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -138,6 +145,11 @@ class Handoff(Base):
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(32))
+    # Follow-up (issue 3): when the next nudge is due (None: no more), how many went out.
+    next_nudge_at: Mapped[datetime | None]
+    nudges_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_nudged_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
 
 
 class HandoffEvent(Base):

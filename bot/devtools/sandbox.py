@@ -71,6 +71,7 @@ class Sandbox:
             database_url=self.database_url,
             handoff_intake_channels=list(self.intake),
             handoff_tick_seconds=3600,
+            handoff_post_interval=0,
         )
         self.runtime = Runtime(self.settings, clock=self.clock)
         app = create_app(runtime=self.runtime)

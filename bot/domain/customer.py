@@ -7,7 +7,10 @@ import re
 from bot.domain.types import Customer, PersonInfo
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"(?<![\w+])(\+?\d[\d ().-]{6,}\d)(?!\w)")
+# Not after `#` (an order number); may open with `(` (a US area code).
+_PHONE = re.compile(r"(?<![\w+#])(\+?\(?\d[\d ().-]{6,}\d)(?!\w)")
+# Digits with dashes or dots that are a date (2024-03-15, 15.03.2024), never a phone.
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\b|\d{1,2}[./-]\d{1,2}[./-]\d{4}\b")
 # "From: Jane Doe <jane@acme.com>" as Slack shows it: the address becomes a mailto link.
 _FROM = re.compile(
     r"^\s*(?:\*?from\*?|\*?name\*?|customer|sender)\s*:\s*\*?\s*(?P<value>[^\n]+)$",
@@ -26,11 +29,17 @@ def _plain(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def _phone(match: re.Match[str]) -> str | None:
+    candidate = match.group(1)
+    if sum(ch.isdigit() for ch in candidate) < 7 or _DATE.match(candidate.lstrip("(")):
+        return None
+    return " ".join(candidate.split())[:40]
+
+
 def extract_customer(text: str) -> Customer:
     """Best effort: the first email, the first phone number, a name from a From/Name line."""
     plain = _plain(_MAILTO.sub(lambda m: f" {m.group(1)} ", text))
     email_match = _EMAIL.search(plain)
-    phone_match = _PHONE.search(plain)
     name = None
     from_match = _FROM.search(_plain(text))
     if from_match:
@@ -38,9 +47,7 @@ def extract_customer(text: str) -> Customer:
         value = re.sub(r"[<>()\[\]*\"']", " ", value)
         value = " ".join(value.split()).strip(" ,;:-")
         name = value[:120] or None
-    phone = None
-    if phone_match and sum(ch.isdigit() for ch in phone_match.group(1)) >= 7:
-        phone = " ".join(phone_match.group(1).split())[:40]
+    phone = next((p for p in map(_phone, _PHONE.finditer(plain)) if p), None)
     return Customer(name=name, email=email_match.group(0) if email_match else None, phone=phone)
 
 

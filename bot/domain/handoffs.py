@@ -11,10 +11,14 @@ from datetime import datetime
 from bot.domain import rules
 from bot.domain.customer import customer_for
 from bot.domain.errors import HandoffError, Problem
+from bot.domain.nudges import NudgePolicy, first_nudge_at, snoozed_until
 from bot.domain.ports import Notifier
+from bot.domain.schedule import zone
 from bot.domain.types import IncomingMessage, Owner, PersonInfo
 from db.models import Handoff, Request
 from db.uow import UnitOfWork
+
+DEFAULT_POLICY = NudgePolicy()
 
 
 async def record_request(
@@ -31,7 +35,7 @@ async def record_request(
     if existing is not None:
         return existing, False
     customer = customer_for(author, message.text)
-    request = await uow.requests.add(
+    added = await uow.requests.add(
         Request(
             team_id=message.team_id,
             channel_id=message.channel_id,
@@ -50,6 +54,12 @@ async def record_request(
             updated_at=now,
         )
     )
+    if added is None:  # a concurrent delivery recorded it first
+        tracked = await uow.requests.by_message(message.team_id, message.channel_id, message.ts)
+        if tracked is None:
+            raise HandoffError(Problem.UNKNOWN_REQUEST)
+        return tracked, False
+    request = added
     uow.timeline.add(
         team_id=request.team_id,
         request_id=request.id,
@@ -72,6 +82,7 @@ async def hand_off(
     owner: Owner,
     note: str,
     now: datetime,
+    policy: NudgePolicy = DEFAULT_POLICY,
 ) -> Handoff:
     """A new hop from `actor_id` to `owner`. The owner was checked by `rules.check_new_owner`."""
     note = rules.check_text(note)
@@ -100,6 +111,8 @@ async def hand_off(
             note=note,
             status=rules.PENDING,
             created_at=now,
+            next_nudge_at=_first_nudge(now, owner, policy),
+            nudges_sent=0,
         )
     )
     locked.status = rules.REQUEST_HANDED_OFF
@@ -116,6 +129,18 @@ async def hand_off(
     chain = await uow.handoffs.chain(locked.id)
     await notifier.handoff_opened(locked, handoff, chain, reach=owner.reach)
     return handoff
+
+
+def _first_nudge(now: datetime, owner: Owner, policy: NudgePolicy) -> datetime:
+    return first_nudge_at(now, policy, zone(owner.tz, policy.timezone))
+
+
+def _close(hop: Handoff, status: str, *, actor_id: str, now: datetime) -> None:
+    """The hop is decided: no more nudges for it."""
+    hop.status = status
+    hop.closed_at = now
+    hop.closed_by = actor_id
+    hop.next_nudge_at = None
 
 
 async def _pending_hop(uow: UnitOfWork, team_id: str, handoff_id: int) -> tuple[Handoff, Request]:
@@ -153,9 +178,7 @@ async def confirm(
         raise HandoffError(
             Problem.NOT_OWNER, owner_id=handoff.owner_id, owner_kind=handoff.owner_kind
         )
-    handoff.status = rules.CONFIRMED
-    handoff.closed_at = now
-    handoff.closed_by = actor_id
+    _close(handoff, rules.CONFIRMED, actor_id=actor_id, now=now)
     request.status = rules.REQUEST_OWNED
     request.owner_id = actor_id
     request.updated_at = now
@@ -183,6 +206,7 @@ async def redirect(
     reason: str,
     back_ok: bool,
     now: datetime,
+    policy: NudgePolicy = DEFAULT_POLICY,
 ) -> Handoff:
     """Not me: the hop closes as redirected and the next hop goes to a better owner."""
     reason = rules.check_text(reason, limit=rules.REASON_LIMIT)
@@ -198,9 +222,7 @@ async def redirect(
         raise HandoffError(Problem.BACK_IN_CHAIN, user_id=new_owner.id, current=True)
     if new_owner.id in rules.people_in_chain(chain) and not back_ok:
         raise HandoffError(Problem.BACK_IN_CHAIN, user_id=new_owner.id, current=False)
-    previous.status = rules.REDIRECTED
-    previous.closed_at = now
-    previous.closed_by = actor_id
+    _close(previous, rules.REDIRECTED, actor_id=actor_id, now=now)
     await uow.session.flush()  # free the one-pending-hop slot before the next hop takes it
     handoff = await uow.handoffs.add(
         Handoff(
@@ -215,6 +237,8 @@ async def redirect(
             reason=reason,
             status=rules.PENDING,
             created_at=now,
+            next_nudge_at=_first_nudge(now, new_owner, policy),
+            nudges_sent=0,
         )
     )
     request.updated_at = now
@@ -247,9 +271,7 @@ async def cancel(
         raise HandoffError(
             Problem.NOT_IN_CHAIN, owner_id=handoff.owner_id, owner_kind=handoff.owner_kind
         )
-    handoff.status = rules.CANCELLED
-    handoff.closed_at = now
-    handoff.closed_by = actor_id
+    _close(handoff, rules.CANCELLED, actor_id=actor_id, now=now)
     request.status = rules.REQUEST_OWNED if request.owner_id else rules.REQUEST_OPEN
     request.updated_at = now
     uow.timeline.add(
@@ -286,9 +308,7 @@ async def resolve(
         raise HandoffError(Problem.NOT_IN_CHAIN, owner_id=request.owner_id, owner_kind="user")
     pending = next((hop for hop in chain if hop.status == rules.PENDING), None)
     if pending is not None:
-        pending.status = rules.RESOLVED
-        pending.closed_at = now
-        pending.closed_by = actor_id
+        _close(pending, rules.RESOLVED, actor_id=actor_id, now=now)
     request.status = rules.REQUEST_RESOLVED
     request.updated_at = now
     uow.timeline.add(
@@ -301,3 +321,39 @@ async def resolve(
     )
     await notifier.handoff_closed(request, pending, chain, actor_id=actor_id)
     return request
+
+
+async def snooze(
+    uow: UnitOfWork,
+    *,
+    team_id: str,
+    handoff_id: int,
+    actor_id: str,
+    in_group: bool,
+    choice: str,
+    tz: str | None,
+    now: datetime,
+    policy: NudgePolicy = DEFAULT_POLICY,
+) -> datetime | None:
+    """ "Remind me later": the owner's next nudge moves; the escalation time stays."""
+    hop, request = await _pending_hop(uow, team_id, handoff_id)
+    if not rules.is_owner_side(hop, actor_id, in_group=in_group):
+        raise HandoffError(Problem.NOT_OWNER, owner_id=hop.owner_id, owner_kind=hop.owner_kind)
+    hop.next_nudge_at = snoozed_until(
+        now,
+        choice,
+        created=hop.created_at,
+        escalated=hop.escalated_at is not None,
+        policy=policy,
+        tz=zone(tz, policy.timezone),
+    )
+    uow.timeline.add(
+        team_id=team_id,
+        request_id=request.id,
+        handoff_id=hop.id,
+        kind="snoozed",
+        at=now,
+        actor_id=actor_id,
+        detail=choice,
+    )
+    return hop.next_nudge_at

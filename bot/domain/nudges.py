@@ -22,6 +22,7 @@ class NudgePolicy:
     max_nudges: int = 5
     hours: WorkingHours = field(default_factory=lambda: WorkingHours.parse(DEFAULT_HOURS))
     follow_up_within: timedelta = timedelta(hours=24)  # the seeds' rule
+    timezone: str = "UTC"  # for user groups, and people whose zone is unknown
 
 
 def first_nudge_at(created: datetime, policy: NudgePolicy, tz: ZoneInfo) -> datetime:
@@ -49,7 +50,7 @@ def escalation_at(created: datetime, policy: NudgePolicy) -> datetime:
 class Decision:
     """What a due hop gets now, and when it is due next (None: no more nudges)."""
 
-    action: Literal["nudge", "escalate"]
+    action: Literal["nudge", "escalate", "wait", "stop"]
     next_at: datetime | None
 
 
@@ -62,16 +63,19 @@ def decide(
     policy: NudgePolicy,
     tz: ZoneInfo,
 ) -> Decision:
-    """A due hop: escalate once (time's up, or nudges ran out), otherwise nudge the owner
-    and plan the next nudge `every` working hours from now; after downtime that means one
-    nudge now, not one for each missed slot."""
+    """A due hop: escalate once (time's up, or nudges ran out); otherwise nudge the owner if
+    they are at work, and plan the next nudge `every` working hours from now. After downtime
+    that means one nudge now, not one for each missed slot; at a time the owner is off
+    (the process was down until Saturday), wait for their next working hour."""
     escalate_at = escalation_at(created, policy)
-    if not escalated and (now >= escalate_at or nudges_sent >= policy.max_nudges):
-        return Decision("escalate", None)
-    following = policy.hours.add(now, policy.every, tz)
     if escalated:
-        return Decision("nudge", None)
-    return Decision("nudge", min(following, max(escalate_at, now)))
+        return Decision("stop", None)
+    if now >= escalate_at or nudges_sent >= policy.max_nudges:
+        return Decision("escalate", None)
+    if not policy.hours.is_open(now, tz):
+        return Decision("wait", min(policy.hours.next_open(now, tz), escalate_at))
+    following = policy.hours.add(now, policy.every, tz)
+    return Decision("nudge", min(following, escalate_at))
 
 
 def snoozed_until(

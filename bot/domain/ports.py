@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from bot.domain.types import PersonInfo
@@ -42,4 +43,24 @@ class Notifier(Protocol):
 
     async def handoff_closed(
         self, request: Request, handoff: Handoff | None, chain: list[Handoff], *, actor_id: str
+    ) -> None: ...
+
+    async def nudge(
+        self,
+        request: Request,
+        handoff: Handoff,
+        chain: list[Handoff],
+        *,
+        waited: str,
+        handler_at: datetime,
+    ) -> None: ...
+
+    async def escalate(
+        self,
+        request: Request,
+        handoff: Handoff,
+        chain: list[Handoff],
+        *,
+        waited: str,
+        handler_at: datetime,
     ) -> None: ...

@@ -15,6 +15,7 @@ class Owner:
     kind: OwnerKind
     id: str
     reach: tuple[str, ...] = field(default=())
+    tz: str | None = None  # the owner's IANA zone, for their working hours
 
     @property
     def is_group(self) -> bool:

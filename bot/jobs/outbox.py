@@ -86,12 +86,15 @@ class Dispatcher:
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 50,
+        post_interval: float = 1.0,
     ) -> None:
         self.db = db
         self.client = client
         self.clock = clock
         self.lease = lease
         self.batch = batch
+        self.post_interval = post_interval
+        self._last_post: dict[str, float] = {}
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
 
@@ -130,6 +133,7 @@ class Dispatcher:
                 report.dead += 1
                 return report
             payload.update(channel=parent.result_channel, ts=parent.result_ts)
+        await self._pace(row)
         try:
             response = await self.client.api_call(row.method, json=payload)
         except SlackApiError as error:
@@ -148,6 +152,16 @@ class Dispatcher:
         )
         report.sent += 1
         return report
+
+    async def _pace(self, row: OutboxMessage) -> None:
+        """About one chat.postMessage per second per channel (Slack's limit), from here."""
+        if row.method != "chat.postMessage" or not row.channel or self.post_interval <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._last_post.get(row.channel, -1e9) + self.post_interval - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_post[row.channel] = loop.time()
 
     async def _failed(
         self, row: OutboxMessage, error: SlackApiError, now: datetime | None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.domain.nudges import NudgePolicy
+from bot.domain.ports import People
+from bot.jobs.nudges import NotifierFor, NudgeReport, send_due_nudges
 from bot.jobs.outbox import DeliveryReport, Dispatcher
 from db.uow import Database
 
@@ -13,14 +17,28 @@ EVENT_KEYS_KEPT = timedelta(days=2)  # Slack's retries end within minutes
 
 @dataclass
 class TickReport:
+    nudges: NudgeReport = field(default_factory=NudgeReport)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     pruned_event_keys: int = 0
 
 
-async def tick(db: Database, dispatcher: Dispatcher, *, now: datetime) -> TickReport:
+async def tick(
+    db: Database,
+    dispatcher: Dispatcher,
+    *,
+    people: People,
+    notifier_for: NotifierFor,
+    policy: NudgePolicy,
+    now: datetime,
+    before_nudges: Callable[[], Awaitable[None]] | None = None,
+) -> TickReport:
+    """Nudges first (they write to the outbox), then delivery of everything that is due."""
     report = TickReport()
     async with db.uow() as uow:
         report.pruned_event_keys = await uow.seen.prune(before=now - EVENT_KEYS_KEPT)
         await uow.commit()
+    report.nudges = await send_due_nudges(
+        db, people, notifier_for, policy=policy, now=now, before_first=before_nudges
+    )
     report.delivery = await dispatcher.deliver(now=now)
     return report

@@ -190,3 +190,75 @@ def handler_prompt(request: Request, handoff: Handoff, *, permalink: str | None)
             )
         )
     return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}
+
+
+def _request_link(request: Request, permalink: str | None) -> str:
+    who = escape(request.customer_name) or "a customer"
+    return f"<{permalink}|the request from {who}>" if permalink else f"the request from {who}"
+
+
+def nudge_card(
+    request: Request, handoff: Handoff, chain: list[Handoff], *, permalink: str | None, waited: str
+) -> Message:
+    """The owner's reminder: the card again, how long it has waited, and "remind me later"."""
+    card = handoff_card(request, handoff, chain, permalink=permalink, direct=True)
+    count = handoff.nudges_sent + 1
+    head = _section(
+        f":alarm_clock: *Reminder {count}:* {mention('user', handoff.handler_id)} has been "
+        f"waiting {waited} for you to confirm or suggest someone better."
+    ).to_dict()
+    later = ActionsBlock(
+        elements=[
+            ButtonElement(
+                text="Remind me in 1 hour",
+                action_id=f"{Action.SNOOZE}_1h",
+                value=f"{handoff.id}:1h",
+            ),
+            ButtonElement(
+                text="Remind me tomorrow morning",
+                action_id=f"{Action.SNOOZE}_tomorrow",
+                value=f"{handoff.id}:tomorrow",
+            ),
+        ]
+    ).to_dict()
+    text = f"Reminder: {card['text']} (waiting {waited})"
+    return {"text": clip(text, 3000), "blocks": [head, *card["blocks"], later]}
+
+
+def group_reminder(handoff: Handoff, *, waited: str) -> Message:
+    return text_message(
+        f":alarm_clock: {owner_of(handoff)}, this has waited {waited} for one of you to "
+        "press *I've got it* (or suggest someone better)."
+    )
+
+
+def _reroute(handoff: Handoff, label: str) -> ActionsBlock:
+    return ActionsBlock(
+        elements=[ButtonElement(text=label, action_id=Action.REDIRECT, value=str(handoff.id))]
+    )
+
+
+def handler_status(
+    request: Request, handoff: Handoff, *, permalink: str | None, waited: str
+) -> Message:
+    """To the handler, while the owner has not confirmed: how it stands, and a way out."""
+    text = (
+        f":hourglass_flowing_sand: Still waiting on {owner_of(handoff)} to confirm "
+        f"{_request_link(request, permalink)} ({waited}, reminder {handoff.nudges_sent + 1} "
+        "sent). I'll keep at it; reroute it if someone else is better placed."
+    )
+    blocks: list[Block] = [_section(text), _reroute(handoff, "Reroute")]
+    return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}
+
+
+def escalation(
+    request: Request, handoff: Handoff, *, permalink: str | None, waited: str
+) -> Message:
+    """To the handler when nudges did not work: this needs a new owner, in one click."""
+    text = (
+        f":rotating_light: {owner_of(handoff)} hasn't confirmed "
+        f"{_request_link(request, permalink)} after {waited} and {handoff.nudges_sent} "
+        "reminder(s). *This needs a new owner*: pick one so the customer isn't left waiting."
+    )
+    blocks: list[Block] = [_section(text), _reroute(handoff, "Pick a new owner")]
+    return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}

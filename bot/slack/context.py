@@ -10,6 +10,7 @@ from datetime import datetime
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.nudges import NudgePolicy
 from bot.domain.ports import People
 from bot.jobs.outbox import Dispatcher
 from bot.settings import Settings
@@ -27,6 +28,19 @@ class Deps:
     dispatcher: Dispatcher
     clock: Callable[[], datetime]
     workspace_urls: dict[str, str] = field(default_factory=dict)
+
+    async def learn_workspace(self, client: AsyncWebClient) -> None:
+        """The token's own workspace URL, for links in messages a tick writes."""
+        if self.workspace_urls:
+            return
+        try:
+            response = await client.auth_test()
+        except (SlackApiError, OSError, TimeoutError) as error:
+            log.warning("auth.test failed, links will be missing: %s", error)
+            return
+        team, url = response.get("team_id"), response.get("url")
+        if isinstance(team, str) and isinstance(url, str) and url:
+            self.workspace_urls[team] = url
 
     async def workspace_url(self, client: AsyncWebClient, team_id: str) -> str | None:
         """`https://acme.slack.com/` from auth.test, asked once per workspace."""
@@ -48,6 +62,10 @@ class Deps:
             workspace_url=self.workspace_urls.get(team_id),
             reaction=self.settings.handoff_intake_reaction,
         )
+
+    @property
+    def policy(self) -> NudgePolicy:
+        return self.settings.nudge_policy
 
     def is_intake(self, channel_id: str) -> bool:
         return channel_id in self.settings.handoff_intake_channels

@@ -12,6 +12,7 @@ class Action(StrEnum):
     CANCEL = "handoff_cancel"
     TELL_CUSTOMER = "handoff_tell_customer"
     OPEN_THREAD = "handoff_open_thread"
+    SNOOZE = "handoff_snooze"
 
 
 class View(StrEnum):

@@ -41,7 +41,9 @@ async def checked_owner(
     if owner is None or not owner.is_group:
         person = await people.person(team_id, owner.id) if owner else None
         checked = rules.check_new_owner(owner, person, actor_id=actor_id, bot_user_id=bot_user_id)
-        return Owner(kind="user", id=checked.id, reach=(checked.id,))
+        return Owner(
+            kind="user", id=checked.id, reach=(checked.id,), tz=person.tz if person else None
+        )
     members = await people.group_members(team_id, owner.id)
     if not members:
         raise HandoffError(Problem.UNKNOWN_GROUP, group_id=owner.id)

@@ -89,9 +89,16 @@ class SlackNotifier:
 
     async def _update_cards(self, request: Request, handoff: Handoff, chain: list[Handoff]) -> None:
         """Re-render every copy of this hop's card (the thread's and the DMs')."""
+        await self.uow.outbox.skip_pending(
+            request.team_id,
+            [f"nudge:{handoff.id}", f"status:{handoff.id}"],
+            reason=f"hop {handoff.status} before this was sent",
+        )
         link = permalink(self.workspace_url, request)
-        for kind, direct in (("card", False), ("dm", True)):
+        for kind, direct in (("card", False), ("dm", True), ("nudge", True)):
             for row in await self.uow.outbox.by_ref(request.team_id, f"{kind}:{handoff.id}"):
+                if row.method != POST or row.status in ("skipped", "dead"):
+                    continue
                 message = blocks.handoff_card(
                     request, handoff, chain, permalink=link, direct=direct
                 )
@@ -196,3 +203,59 @@ class SlackNotifier:
         self.in_thread(request, blocks.text_message(text))
         if handoff is not None and handoff.owner_kind == "user" and handoff.owner_id != actor_id:
             self.dm(request.team_id, handoff.owner_id, blocks.text_message(text))
+
+    async def nudge(
+        self,
+        request: Request,
+        handoff: Handoff,
+        chain: list[Handoff],
+        *,
+        waited: str,
+        handler_at: datetime,
+    ) -> None:
+        """Remind the owner now (they are at work), and tell the handler in their hours."""
+        link = permalink(self.workspace_url, request)
+        if handoff.owner_kind == "user":
+            card = blocks.nudge_card(request, handoff, chain, permalink=link, waited=waited)
+            self.dm(request.team_id, handoff.owner_id, card, ref=f"nudge:{handoff.id}")
+        else:
+            self.in_thread(
+                request, blocks.group_reminder(handoff, waited=waited), ref=f"status:{handoff.id}"
+            )
+        status = blocks.handler_status(request, handoff, permalink=link, waited=waited)
+        self.dm(
+            request.team_id,
+            handoff.handler_id,
+            status,
+            ref=f"status:{handoff.id}",
+            not_before=handler_at,
+        )
+
+    async def escalate(
+        self,
+        request: Request,
+        handoff: Handoff,
+        chain: list[Handoff],
+        *,
+        waited: str,
+        handler_at: datetime,
+    ) -> None:
+        """Nudges did not work: the handler is asked to pick a new owner (in their hours)."""
+        link = permalink(self.workspace_url, request)
+        message = blocks.escalation(request, handoff, permalink=link, waited=waited)
+        self.dm(
+            request.team_id,
+            handoff.handler_id,
+            message,
+            ref=f"status:{handoff.id}",
+            not_before=handler_at,
+        )
+        self.in_thread(
+            request,
+            blocks.text_message(
+                f":rotating_light: No confirmation from "
+                f"{mention(handoff.owner_kind, handoff.owner_id)} after {waited}; "
+                "I've asked the handler to pick a new owner."
+            ),
+            ref=f"status:{handoff.id}",
+        )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Handoff
+from db.models import Handoff, Request
 
 
 class HandoffRepository:
@@ -34,3 +36,75 @@ class HandoffRepository:
         self.session.add(handoff)
         await self.session.flush()
         return handoff
+
+    async def due(
+        self, now: datetime, *, limit: int, after: tuple[datetime, int] | None = None
+    ) -> list[Handoff]:
+        """Open hops whose next nudge is due, oldest due first; `after` continues a walk
+        (keyset), so rows another process holds are passed over, not read again and again."""
+        stmt = select(Handoff).where(Handoff.status == "pending", Handoff.next_nudge_at <= now)
+        if after is not None:
+            at, last_id = after
+            stmt = stmt.where(
+                or_(
+                    Handoff.next_nudge_at > at,
+                    and_(Handoff.next_nudge_at == at, Handoff.id > last_id),
+                )
+            )
+        stmt = stmt.order_by(Handoff.next_nudge_at, Handoff.id).limit(limit)
+        return list((await self.session.scalars(stmt)).all())
+
+    async def claim(self, ids: list[int], now: datetime) -> list[Handoff]:
+        """Lock those of `ids` still due. PostgreSQL skips rows another tick holds; SQLite
+        has one writer at a time (BEGIN IMMEDIATE), and `advance` re-checks either way."""
+        stmt = (
+            select(Handoff)
+            .where(Handoff.id.in_(ids), Handoff.status == "pending", Handoff.next_nudge_at <= now)
+            .order_by(Handoff.next_nudge_at, Handoff.id)
+            .execution_options(populate_existing=True)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list((await self.session.scalars(stmt)).all())
+
+    async def advance(
+        self,
+        hop: Handoff,
+        *,
+        next_at: datetime | None,
+        nudged_at: datetime | None,
+        escalated_at: datetime | None,
+    ) -> bool:
+        """Move a due hop on, if nobody else did since it was read (compare-and-set)."""
+        values: dict[str, object] = {"next_nudge_at": next_at}
+        if nudged_at is not None:
+            values.update(last_nudged_at=nudged_at, nudges_sent=Handoff.nudges_sent + 1)
+        if escalated_at is not None:
+            values["escalated_at"] = escalated_at
+        result = await self.session.execute(
+            update(Handoff)
+            .where(
+                Handoff.id == hop.id,
+                Handoff.status == "pending",
+                Handoff.next_nudge_at == hop.next_nudge_at,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def chains(self, request_ids: list[int]) -> dict[int, list[Handoff]]:
+        stmt = (
+            select(Handoff)
+            .where(Handoff.request_id.in_(request_ids))
+            .order_by(Handoff.request_id, Handoff.hop)
+        )
+        found: dict[int, list[Handoff]] = {}
+        for hop in (await self.session.scalars(stmt)).all():
+            found.setdefault(hop.request_id, []).append(hop)
+        return found
+
+    async def requests_of(self, hops: list[Handoff]) -> dict[int, Request]:
+        ids = list({hop.request_id for hop in hops})
+        rows = (await self.session.scalars(select(Request).where(Request.id.in_(ids)))).all()
+        return {row.id: row for row in rows}

@@ -28,7 +28,9 @@ class OutboxRepository:
         channel: str | None = None,
         ref: str | None = None,
         depends_on: int | None = None,
+        not_before: datetime | None = None,
     ) -> OutboxMessage:
+        """A call to make; `not_before` holds it (a DM waits for its reader's working hours)."""
         row = OutboxMessage(
             team_id=team_id,
             method=method,
@@ -38,7 +40,7 @@ class OutboxRepository:
             depends_on=depends_on,
             status="pending",
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=max(now, not_before) if not_before else now,
             created_at=now,
         )
         self.session.add(row)
@@ -137,13 +139,13 @@ class OutboxRepository:
             .values(status="pending", next_attempt_at=at, last_error=error, lease_until=None)
         )
 
-    async def skip_pending(self, team_id: str, ref: str, *, reason: str) -> int:
-        """Withdraw unsent messages with this ref (a nudge for a hop that was just confirmed)."""
+    async def skip_pending(self, team_id: str, refs: list[str], *, reason: str) -> int:
+        """Withdraw unsent messages with these refs (nudges for a hop just confirmed)."""
         result = await self.session.execute(
             update(OutboxMessage)
             .where(
                 OutboxMessage.team_id == team_id,
-                OutboxMessage.ref == ref,
+                OutboxMessage.ref.in_(refs),
                 OutboxMessage.status == "pending",
             )
             .values(status="skipped", last_error=reason)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Request
+from db.repositories.upsert import insert_for
 
 
 class RequestRepository:
@@ -33,10 +34,25 @@ class RequestRepository:
         )
         return (await self.session.scalars(stmt)).first()
 
-    async def add(self, request: Request) -> Request:
-        self.session.add(request)
-        await self.session.flush()
-        return request
+    async def add(self, request: Request) -> Request | None:
+        """Insert the request; None when its message is already tracked. Intake, /handoff and
+        the shortcut may record one message at once: a plain INSERT would fail on the unique
+        key (a 500), ON CONFLICT waits for the other transaction and then skips."""
+        values: dict[str, object] = {}
+        for column in Request.__table__.columns:
+            value = getattr(request, column.key)
+            if value is None and column.default is not None and column.default.is_scalar:
+                value = column.default.arg
+            if column.key != "id":
+                values[column.key] = value
+        stmt = (
+            insert_for(self.session, Request)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "message_ts"])
+            .returning(Request.id)
+        )
+        new_id = (await self.session.execute(stmt)).scalar_one_or_none()
+        return None if new_id is None else await self.get(request.team_id, new_id)
 
     async def recent_in_channel(
         self, team_id: str, channel_id: str, *, statuses: tuple[str, ...], limit: int

@@ -27,7 +27,7 @@ MISSING_LINK = "<https://acme.slack.com/archives/C_SUPPORT/p1700000000000555>"
         (f"<@U_BOB|bob> {SECRET_LINK}", "invite me"),
         (f"<@U_BOB|bob> {MISSING_LINK}", "no message at that link"),
         (f"@bob {LINK}", "Pick the person from the @-mention list"),
-        (f"<@U_BOB|bob> <https://example.com/x>", "not a link to a Slack message"),
+        ("<@U_BOB|bob> <https://example.com/x>", "not a link to a Slack message"),
         (f"bob {LINK}", "didn't understand"),
         (f"<@U_BOB|bob> {LINK} " + "x" * 2500, "keep it under 2000"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from bot.slack import blocks, messages, modals
 from bot.slack.context import Deps
 from bot.slack.ids import Action
 from bot.slack.lookups import in_group
+from bot.slack.mrkdwn import date
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackUnavailable
 from db.uow import UnitOfWork
@@ -30,8 +32,13 @@ def _where(body: dict[str, Any]) -> tuple[str, str, str, str | None]:
     return str(team), str((body.get("user") or {}).get("id") or ""), str(channel), thread
 
 
+def _value(body: dict[str, Any]) -> str:
+    return str(((body.get("actions") or [{}])[0] or {}).get("value") or "")
+
+
 def _id(body: dict[str, Any]) -> int | None:
-    value = str(((body.get("actions") or [{}])[0] or {}).get("value") or "")
+    """The button's target id (`12`, or `12:tomorrow` for a snooze choice)."""
+    value = _value(body).split(":", 1)[0]
     return int(value) if value.isdigit() else None
 
 
@@ -189,7 +196,39 @@ def register(app: AsyncApp, deps: Deps) -> None:
     app.action(Action.CANCEL)(on_cancel)
     app.action(Action.TELL_CUSTOMER)(on_tell_customer)
 
+    async def on_snooze(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Remind me later: the next nudge moves (in the owner's working hours)."""
+        team, actor, channel, thread = _where(body)
+        choice = _value(body).partition(":")[2]
+        try:
+            person = await deps.people.person(team, actor)
+        except SlackUnavailable:
+            person = None
+
+        async def snooze(uow: UnitOfWork, notifier: SlackNotifier, c: Click) -> None:
+            if choice not in ("1h", "3h", "tomorrow"):
+                raise HandoffError(Problem.UNKNOWN_HANDOFF)
+            until = await lifecycle.snooze(
+                uow,
+                team_id=c.team,
+                handoff_id=c.target,
+                actor_id=c.actor,
+                in_group=c.member,
+                choice=choice,
+                tz=person.tz if person else None,
+                now=c.now,
+                policy=deps.policy,
+            )
+            when = date(until) if until else "when it is escalated"
+            notifier.ephemeral(
+                c.team, channel, c.actor, f":zzz: OK, I'll remind you {when}.", thread_ts=thread
+            )
+
+        await run(body, client, snooze, group_of=hop_owner)
+        await ack()
+
     async def on_link(ack: AsyncAck) -> None:
         await ack()
 
     app.action(Action.OPEN_THREAD)(on_link)
+    app.action(re.compile(f"^{Action.SNOOZE}_"))(on_snooze)

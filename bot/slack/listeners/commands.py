@@ -76,6 +76,7 @@ async def _hand_off(
             owner=owner,
             note=parsed.note,
             now=now,
+            policy=deps.policy,
         )
         await uow.commit()
     deps.dispatcher.wake()

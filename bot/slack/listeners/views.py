@@ -97,6 +97,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                     owner=owner,
                     note=form.note,
                     now=now,
+                    policy=deps.policy,
                 )
             except HandoffError as error:
                 await ack(**_errors(error))
@@ -175,6 +176,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                     reason=form.reason,
                     back_ok=form.back_ok,
                     now=now,
+                    policy=deps.policy,
                 )
                 await uow.commit()
         except HandoffError as error:

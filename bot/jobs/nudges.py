@@ -1,0 +1,142 @@
+"""The nudge pass of `tick(now)`: claim due hops, say what the policy decides, plan the next.
+
+Per batch: a read of what is due; the people's time zones (from the cache, or Slack, with
+no transaction open); then one transaction that claims the hops, writes the nudges to the
+outbox and moves each hop's due time on, with a compare-and-set, so two ticks running at
+once (two replicas, or cron and a server) never nudge the same hop twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.nudges import NudgePolicy, decide, waited
+from bot.domain.ports import Notifier, People
+from bot.domain.schedule import zone
+from db.models import Handoff, Request
+from db.uow import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+NotifierFor = Callable[[UnitOfWork, str], Notifier]
+
+
+@dataclass
+class NudgeReport:
+    nudged: int = 0
+    escalated: int = 0
+    waiting: int = 0
+    skipped: int = 0  # another tick got there first
+
+
+async def _zones(people: People, hops: list[Handoff]) -> dict[str, str | None]:
+    zones: dict[str, str | None] = {}
+    for hop in hops:
+        for user_id in (hop.owner_id, hop.handler_id):
+            key = f"{hop.team_id}:{user_id}"
+            if key in zones or (user_id == hop.owner_id and hop.owner_kind != "user"):
+                continue
+            try:
+                person = await people.person(hop.team_id, user_id)
+            except Exception as error:  # Slack down: fall back to the workspace's zone
+                log.warning("no time zone for %s: %s", user_id, error)
+                person = None
+            zones[key] = person.tz if person else None
+    return zones
+
+
+async def send_due_nudges(
+    db: Database,
+    people: People,
+    notifier_for: NotifierFor,
+    *,
+    policy: NudgePolicy,
+    now: datetime,
+    batch: int = 500,
+    before_first: Callable[[], Awaitable[None]] | None = None,
+) -> NudgeReport:
+    """`before_first` runs once, when there is something due (it may ask Slack things)."""
+    report = NudgeReport()
+    after: tuple[datetime, int] | None = None
+    while True:
+        async with db.uow() as uow:
+            due = await uow.handoffs.due(now, limit=batch, after=after)
+        if not due:
+            return report
+        if before_first is not None and after is None:
+            await before_first()
+        last = due[-1]
+        assert last.next_nudge_at is not None
+        after = (last.next_nudge_at, last.id)
+        zones = await _zones(people, due)
+        async with db.uow() as uow:
+            claimed = await uow.handoffs.claim([hop.id for hop in due], now)
+            report.skipped += len(due) - len(claimed)
+            requests = await uow.handoffs.requests_of(claimed)
+            chains = await uow.handoffs.chains(list(requests))
+            for hop in claimed:
+                await _one(
+                    uow,
+                    notifier_for(uow, hop.team_id),
+                    hop,
+                    requests[hop.request_id],
+                    chains.get(hop.request_id, [hop]),
+                    zones,
+                    policy,
+                    now,
+                    report,
+                )
+            await uow.commit()
+        if len(due) < batch:
+            return report
+
+
+async def _one(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    hop: Handoff,
+    request: Request,
+    chain: list[Handoff],
+    zones: dict[str, str | None],
+    policy: NudgePolicy,
+    now: datetime,
+    report: NudgeReport,
+) -> None:
+    owner_tz = zone(zones.get(f"{hop.team_id}:{hop.owner_id}"), policy.timezone)
+    handler_tz = zone(zones.get(f"{hop.team_id}:{hop.handler_id}"), policy.timezone)
+    decision = decide(
+        now,
+        created=hop.created_at,
+        nudges_sent=hop.nudges_sent,
+        escalated=hop.escalated_at is not None,
+        policy=policy,
+        tz=owner_tz,
+    )
+    nudged = now if decision.action == "nudge" else None
+    escalated = now if decision.action == "escalate" else None
+    if not await uow.handoffs.advance(
+        hop, next_at=decision.next_at, nudged_at=nudged, escalated_at=escalated
+    ):
+        report.skipped += 1
+        return
+    handler_at = policy.hours.next_open(now, handler_tz)
+    how_long = waited(hop.created_at, now)
+    if decision.action == "nudge":
+        await notifier.nudge(request, hop, chain, waited=how_long, handler_at=handler_at)
+        report.nudged += 1
+    elif decision.action == "escalate":
+        await notifier.escalate(request, hop, chain, waited=how_long, handler_at=handler_at)
+        report.escalated += 1
+    else:
+        report.waiting += 1
+        return
+    uow.timeline.add(
+        team_id=hop.team_id,
+        request_id=hop.request_id,
+        handoff_id=hop.id,
+        kind="nudged" if nudged else "escalated",
+        at=now,
+        detail=f"reminder {hop.nudges_sent + 1}" if nudged else None,
+    )
