@@ -104,8 +104,11 @@ async def _tick(settings: Settings, now: datetime | None) -> int:
         report = await runtime.tick(now)
     finally:
         await runtime.stop()
-    delivery = report.delivery
-    print(f"tick: sent {delivery.sent}, retrying {delivery.retried}, dead {delivery.dead}")
+    nudges, delivery = report.nudges, report.delivery
+    print(
+        f"tick: nudged {nudges.nudged}, escalated {nudges.escalated}, "
+        f"sent {delivery.sent}, retrying {delivery.retried}, dead {delivery.dead}"
+    )
     return 0
 
 

@@ -51,11 +51,13 @@ class Sandbox:
         workspace: FakeWorkspace | None = None,
         intake: tuple[str, ...] = ("C_SUPPORT", "C_SHARED"),
         clock: Callable[[], datetime] = utcnow,
+        **overrides: object,
     ) -> None:
         self.slack = FakeSlack(workspace or demo_workspace())
         self.database_url = database_url
         self.intake = intake
         self.clock = clock
+        self.overrides = overrides
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
@@ -72,6 +74,7 @@ class Sandbox:
             handoff_intake_channels=list(self.intake),
             handoff_tick_seconds=3600,
             handoff_post_interval=0,
+            **self.overrides,  # type: ignore[arg-type]
         )
         self.runtime = Runtime(self.settings, clock=self.clock)
         app = create_app(runtime=self.runtime)

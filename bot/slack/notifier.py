@@ -57,12 +57,19 @@ class SlackNotifier:
         *,
         thread_ts: str | None = None,
         ref: str | None = None,
+        not_before: datetime | None = None,
     ) -> OutboxMessage:
         payload = dict(message, channel=channel, unfurl_links=False, unfurl_media=False)
         if thread_ts:
             payload["thread_ts"] = thread_ts
         return self.uow.outbox.add(
-            team_id=team_id, method=POST, payload=payload, now=self.now, channel=channel, ref=ref
+            team_id=team_id,
+            method=POST,
+            payload=payload,
+            now=self.now,
+            channel=channel,
+            ref=ref,
+            not_before=not_before,
         )
 
     def ephemeral(
@@ -83,9 +90,15 @@ class SlackNotifier:
         )
 
     def dm(
-        self, team_id: str, user_id: str, message: dict[str, Any], *, ref: str | None = None
+        self,
+        team_id: str,
+        user_id: str,
+        message: dict[str, Any],
+        *,
+        ref: str | None = None,
+        not_before: datetime | None = None,
     ) -> OutboxMessage:
-        return self.post(team_id, user_id, message, ref=ref)
+        return self.post(team_id, user_id, message, ref=ref, not_before=not_before)
 
     async def _update_cards(self, request: Request, handoff: Handoff, chain: list[Handoff]) -> None:
         """Re-render every copy of this hop's card (the thread's and the DMs')."""
