@@ -83,6 +83,7 @@ class Runtime:
             policy=self.deps.policy,
             now=at,
             before_nudges=lambda: self.deps.learn_workspace(self.client),
+            batch=self.settings.handoff_tick_batch,
         )
 
     async def _run(self) -> None:

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     handoff_working_hours: str = "mon-fri 09:00-18:00"
     handoff_timezone: str = "UTC"  # for user groups and people whose zone Slack doesn't give
     handoff_post_interval: float = Field(default=1.0, ge=0)  # seconds between posts to a channel
+    handoff_tick_batch: int = Field(default=500, ge=1)  # due hops claimed per transaction
 
     @field_validator("handoff_first_nudge", "handoff_nudge_every", "handoff_escalate_after")
     @classmethod

@@ -112,7 +112,8 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._handle)
         app.router.add_get("/api/{method}", self._handle)
         app.router.add_post("/response/{key}", self._response_url)
-        self._runner = web.AppRunner(app, access_log=None)
+        # In-flight handlers (a hung call a test left behind) must not hold up shutdown.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

@@ -60,7 +60,8 @@ def check_new_owner(
 
 
 def check_text(note: str, *, limit: int = NOTE_LIMIT) -> str:
-    note = note.strip()
+    # NUL is never meant as text, and PostgreSQL refuses it in a text column (a failed handoff).
+    note = note.replace("\x00", "").strip()
     if len(note) > limit:
         raise HandoffError(Problem.NOTE_TOO_LONG, limit=limit, length=len(note))
     return note

@@ -31,6 +31,7 @@ async def tick(
     policy: NudgePolicy,
     now: datetime,
     before_nudges: Callable[[], Awaitable[None]] | None = None,
+    batch: int = 500,
 ) -> TickReport:
     """Nudges first (they write to the outbox), then delivery of everything that is due."""
     report = TickReport()
@@ -38,7 +39,7 @@ async def tick(
         report.pruned_event_keys = await uow.seen.prune(before=now - EVENT_KEYS_KEPT)
         await uow.commit()
     report.nudges = await send_due_nudges(
-        db, people, notifier_for, policy=policy, now=now, before_first=before_nudges
+        db, people, notifier_for, policy=policy, now=now, before_first=before_nudges, batch=batch
     )
     report.delivery = await dispatcher.deliver(now=now)
     return report

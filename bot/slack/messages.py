@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.errors import HandoffError, Problem
-from bot.slack.mrkdwn import escape, mention
+from bot.slack.mrkdwn import clip, escape, mention
 
 USAGE = (
     "*How to hand off a customer request*\n"
@@ -21,6 +21,7 @@ EXAMPLE = "`/handoff @maria https://acme.slack.com/archives/C0123/p1700000000123
 
 def command_error(code: str, detail: str = "") -> str:
     """The answer to /handoff text that could not be read."""
+    detail = clip(detail, 200)  # what was typed can be any length; the answer stays short
     texts = {
         "plain_mention": (
             f"I can't tell who `{escape(detail)}` is. Pick the person from the @-mention list "

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+
+_BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt);)")
 
 
 def escape(text: str | None) -> str:
     """Escape exactly Slack's three control characters, so `<!channel>` or `<@U1>` in customer
-    text is shown, never acted on."""
+    text is shown, never acted on. Text Slack delivers (messages, command text) already carries
+    a typed `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`: those stay as they are, since escaping
+    them again would show the reader `&amp;`."""
     if not text:
         return ""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BARE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def clip(text: str, limit: int) -> str:
