@@ -43,7 +43,7 @@ async def record_request(
             thread_ts=message.thread_ts or message.ts,
             author_id=message.user_id,
             author_bot_id=message.bot_id,
-            customer_name=customer.name or message.username,
+            customer_name=customer.name,
             customer_email=customer.email,
             customer_phone=customer.phone,
             text=message.text,

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain import rules
 from bot.slack.ids import Action
-from bot.slack.mrkdwn import clip, date, escape, mention, quote
+from bot.slack.mrkdwn import clip, date, escape, mention, quote, shown
 from db.models import Handoff, Request
 
 Message = dict[str, Any]
@@ -48,7 +48,7 @@ def chain_text(chain: list[Handoff]) -> str:
         why = hop.reason if hop.reason else hop.note
         line = f"{hop.hop}. {mention('user', hop.from_id)} → {owner_of(hop)}"
         if why:
-            line += f": _{escape(clip(why, 200))}_"
+            line += f": _{clip(shown(why), 200)}_"
         lines.append(line + f" ({hop.status})")
     return "*Chain*\n" + "\n".join(lines)
 
@@ -130,9 +130,9 @@ def handoff_card(
         _section("*Issue*\n" + quote(request.text, 1400)),
     ]
     if handoff.note:
-        blocks.append(_section("*Note*\n" + escape(handoff.note)))
+        blocks.append(_section("*Note*\n" + shown(handoff.note)))
     if handoff.reason:
-        blocks.append(_section(f"*Why {owner}*\n" + escape(handoff.reason)))
+        blocks.append(_section(f"*Why {owner}*\n" + shown(handoff.reason)))
     if len(chain) > 1:
         blocks.append(_section(chain_text(chain)))
     blocks.append(_context(_status_line(handoff, request)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.errors import HandoffError, Problem
-from bot.slack.mrkdwn import clip, escape, mention
+from bot.slack.mrkdwn import clip, mention, shown
 
 USAGE = (
     "*How to hand off a customer request*\n"
@@ -24,16 +24,16 @@ def command_error(code: str, detail: str = "") -> str:
     detail = clip(detail, 200)  # what was typed can be any length; the answer stays short
     texts = {
         "plain_mention": (
-            f"I can't tell who `{escape(detail)}` is. Pick the person from the @-mention list "
+            f"I can't tell who `{shown(detail)}` is. Pick the person from the @-mention list "
             "so Slack turns the name into a mention, then send the command again."
         ),
         "not_a_message_link": (
-            f"`{escape(detail)}` is not a link to a Slack message. Use *Copy link* on the "
+            f"`{shown(detail)}` is not a link to a Slack message. Use *Copy link* on the "
             "customer's message."
         ),
         "two_owners": "Name one owner at a time.",
         "unrecognised": (
-            f"I didn't understand `{escape(detail)}`: start with the owner (@someone) "
+            f"I didn't understand `{shown(detail)}`: start with the owner (@someone) "
             "and the message link."
         ),
         "not_in_channel": (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+_MARKUP = re.compile(r"<([^<>]*)>")
+
 _BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt);)")
 
 
@@ -18,6 +20,42 @@ def escape(text: str | None) -> str:
     return _BARE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _readable_token(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):
+        return "@" + (label or target[1:])
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!subteam^"):
+        return label or "@" + target.split("^", 1)[1]
+    if target.startswith("!"):
+        return "@" + (label or target[1:].split("^")[0])
+    if target.startswith("mailto:"):
+        return label or target[len("mailto:"):]
+    if label and label != target:
+        return f"{label} ({target})"
+    return target
+
+
+def readable(text: str | None) -> str:
+    """Slack markup as the words a reader sees: `<@U1|carol>` to `@carol`, `<mailto:a|a>` to
+    `a`, `<https://x|docs>` to `docs (https://x)`. Escape the result before sending it: what
+    was a mention stays text, and pings nobody."""
+    return _MARKUP.sub(_readable_token, text or "")
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def shown(text: str | None) -> str:
+    """Text a person or a customer wrote, as Slack delivered it, ready to send back: markup
+    made readable, Slack's own entities decoded, then escaped exactly once. Nothing in it can
+    ping anyone, and `a < b & c` reads as typed (not `&amp;lt;`)."""
+    return escape(unescape(readable(text)))
+
+
 def clip(text: str, limit: int) -> str:
     """At most `limit` characters, with an ellipsis when something was cut."""
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
@@ -25,7 +63,7 @@ def clip(text: str, limit: int) -> str:
 
 def quote(text: str, limit: int) -> str:
     """Escaped, clipped (before escaping can lengthen it past the limit), as a block quote."""
-    body = escape(clip(text.strip(), limit // 2)) or "_(no text)_"
+    body = escape(clip(unescape(readable(text)).strip(), limit // 2)) or "_(no text)_"
     return "\n".join("> " + line for line in body.splitlines() or [""])[:limit]
 
 

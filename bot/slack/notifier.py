@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.slack import blocks
-from bot.slack.mrkdwn import escape, mention
+from bot.slack.mrkdwn import mention, shown
 from db.models import Handoff, OutboxMessage, Request
 from db.uow import UnitOfWork
 
@@ -180,18 +180,23 @@ class SlackNotifier:
             mention(previous.owner_kind, previous.owner_id),
             mention(handoff.owner_kind, handoff.owner_id),
         )
-        reason = escape(handoff.reason)
+        reason = shown(handoff.reason)
         self.in_thread(
             request,
             blocks.text_message(
-                f":arrow_right_hook: {actor} redirected this from {old} to {new}: _{reason}_"
+                f":arrow_right_hook: {actor} redirected this "
+                + (f"to {new}" if actor == old else f"from {old} to {new}")
+                + f": _{reason}_"
             ),
         )
         self._cards(request, handoff, chain, reach)
         link = permalink(self.workspace_url, request)
         where = f"<{link}|a request>" if link else "a request"
+        passed = (
+            f"passed {where} to {new}" if actor == old else (f"passed {where} from {old} to {new}")
+        )
         note = blocks.text_message(
-            f":arrow_right_hook: {actor} passed {where} from {old} to {new}: _{reason}_. "
+            f":arrow_right_hook: {actor} {passed}: _{reason}_. "
             "I'll keep following up until they confirm."
         )
         previous_owner = (previous.owner_id,) if previous.owner_kind == "user" else ()

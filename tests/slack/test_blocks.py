@@ -183,10 +183,11 @@ def test_customer_text_that_would_ping_or_link_is_escaped_everywhere() -> None:
         bare = QUOTE_MARK.sub("", OUR_MARKUP.sub("", text))
         assert "<" not in bare and ">" not in bare, text
     shown = "\n".join(texts(card))
-    assert "&lt;!channel&gt; &amp; &lt;@U999&gt;" in shown
-    assert "Tom &amp; Jerry &lt;!here&gt;" in shown
-    assert "ask &lt;!everyone&gt; &amp; co" in shown
-    assert "because &lt;@U666&gt; said so" in shown
+    # Markup a person wrote reads as words (it pinged when they wrote it; it never pings again)
+    assert "Hey @channel &amp; @U999 look click here (https://evil.example) &gt; now" in shown
+    assert "Tom &amp; Jerry &lt;!here&gt;" in shown  # a name read from text is plain text
+    assert "ask @everyone &amp; co" in shown
+    assert "because @U666 said so" in shown
 
 
 def test_huge_customer_text_still_renders_within_slack_limits() -> None:
@@ -200,7 +201,7 @@ def test_huge_customer_text_still_renders_within_slack_limits() -> None:
     card = blocks.handoff_card(huge, handoff, [*chain, handoff], permalink=PERMALINK, direct=True)
     within_slack_limits(card)
     issue = next(t for t in texts(card) if t.startswith("*Issue*"))
-    assert issue.startswith("*Issue*\n> &lt;!channel&gt; &amp; ")
+    assert issue.startswith("*Issue*\n> @channel &amp; @channel &amp; ")
 
 
 def test_chain_section_lists_every_hop_with_why_and_status() -> None:

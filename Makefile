@@ -1,0 +1,41 @@
+# Handoff: the two commands a newcomer needs are `make demo` and `make test` (see README.md).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Touched after a successful install; pyproject.toml being newer means "install again".
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint run
+
+help:
+	@echo "make demo     play a whole warm handoff locally (no Slack workspace needed)"
+	@echo "make test     run the test suite (SQLite, and PostgreSQL at 127.0.0.1:5432 if running)"
+	@echo "make lint     ruff check and ruff format --check"
+	@echo "make run      serve the bot over HTTP on port 3000 (needs SLACK_* settings, see .env.example)"
+	@echo "make install  create $(VENV) and install the package with its dev tools"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ ! -x $(BIN)/python ]; then \
+		$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+			|| { echo "Handoff needs Python 3.11 or newer; set PYTHON=python3.11 or newer" >&2; exit 1; }; \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: install
+	$(BIN)/handoff demo
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+run: install
+	$(BIN)/handoff serve

@@ -1,0 +1,169 @@
+"""`handoff demo`: the whole warm handoff, played locally against the fake Slack.
+
+The real app runs on loopback (HTTP server, Bolt listeners, domain, database, outbox); only
+Slack is simulated. After each step it prints every Web API call the bot made, as text.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.devtools.fake_slack import FakeSlack
+from bot.devtools.render import Transcript, plain
+from bot.devtools.sandbox import Sandbox
+from bot.devtools.simulator import owner_state, text_state
+from bot.slack.ids import Action, Block, View
+from db.migrate import upgrade
+
+TEAM, INTAKE = "T0001", "C_SUPPORT"
+EMAIL_TS = "1700000000.000100"
+# As Slack delivers it: the address is a mailto link, and a typed `&` arrives as `&amp;`.
+EMAIL = (
+    "From: Jane Doe <mailto:jane@customer.example|jane@customer.example>\n"
+    "Phone: +1 415 555 0100\n"
+    "I was charged twice for my March invoice (Pro plan &amp; add-ons), please refund one."
+)
+LINK = f"<https://acme.slack.com/archives/{INTAKE}/p{EMAIL_TS.replace('.', '')}>"
+NOTE = "Customer says both charges are on her card statement; invoice INV-0312 &amp; up."
+
+
+class DemoFailed(Exception):
+    """A step did not do what the story needs; the message says which."""
+
+
+class Story:
+    """Plays the steps and prints what the bot said to Slack after each one."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.slack: FakeSlack = sandbox.slack
+        self.seen = 0
+        self.transcript = Transcript(sandbox.slack.workspace)
+
+    def step(self, title: str) -> None:
+        print(f"\n{title}")
+
+    def say(self, line: str) -> None:
+        print(f"   {line}")
+
+    def flush(self) -> None:
+        """Print every call made since the last flush."""
+        calls, self.seen = self.slack.calls[self.seen :], len(self.slack.calls)
+        for call in calls:
+            for line in self.transcript.describe(call):
+                print(line)
+
+    async def show_calls(self) -> None:
+        """Deliver what the last step queued, then print the calls that made."""
+        await self.sandbox.settle()
+        self.flush()
+
+    def answered(self, response: httpx.Response, *, who: str, what: str) -> None:
+        """The HTTP answer to Slack: a failure stops the story; a text is shown to `who`."""
+        self.flush()  # the look-ups the listener made before it answered
+        if response.status_code != 200:
+            raise DemoFailed(f"{what}: HTTP {response.status_code} {response.text[:200]}")
+        body: Any = response.json() if response.content else {}
+        if body.get("response_action") == "errors":
+            raise DemoFailed(f"{what}: the form refused it: {body.get('errors')}")
+        if body.get("text"):
+            text = plain(self.slack.workspace, str(body["text"]))
+            print(f"  ← {what} answered (only {who} sees it): {text}")
+
+    def button(self, action: str, channel: str) -> str:
+        """The value of the newest `action` button the bot posted to `channel`."""
+        for args in reversed(self.slack.posted()):
+            if args.get("channel") != channel:
+                continue
+            for block in args.get("blocks") or []:
+                for element in block.get("elements") or []:
+                    if element.get("action_id") == action:
+                        return str(element["value"])
+        raise DemoFailed(f"no {action} button was posted to {channel}")
+
+    def opened(self, callback_id: str) -> dict[str, Any]:
+        """The newest form the bot opened with `callback_id`."""
+        for view in reversed(self.slack.views.values()):
+            if view.get("callback_id") == callback_id:
+                return view
+        raise DemoFailed(f"the {callback_id} form did not open")
+
+    async def intake(self) -> None:
+        ws = self.slack.workspace
+        self.step("1. A customer email lands in #support (posted by the email forwarder)")
+        for line in plain(ws, EMAIL).splitlines():
+            self.say(f"| {line}")
+        ws.add_message(INTAKE, EMAIL_TS, EMAIL, bot_id="B_MAIL", username="Email forwarder")
+        response = await self.sandbox.sim.message(
+            INTAKE, EMAIL_TS, EMAIL, bot_id="B_MAIL", username="Email forwarder"
+        )
+        self.answered(response, who="Slack", what="the message event")
+        await self.show_calls()
+
+    async def hand_off(self) -> None:
+        self.step("2. Alice hands it to Erin with /handoff")
+        command = f"<@U_ERIN|erin> {LINK} {NOTE}"
+        self.say(f"/handoff {plain(self.slack.workspace, command)}")
+        response = await self.sandbox.sim.command(command, user="U_ALICE", channel=INTAKE)
+        self.answered(response, who="Alice", what="/handoff")
+        await self.show_calls()
+
+    async def redirect(self) -> None:
+        sim = self.sandbox.sim
+        self.step('3. Erin: "Not me: suggest someone", naming Bob, with a reason')
+        hop = self.button(Action.REDIRECT, INTAKE)
+        response = await sim.click(
+            Action.REDIRECT, hop, user="U_ERIN", channel=INTAKE, thread_ts=EMAIL_TS
+        )
+        self.answered(response, who="Erin", what="the click")
+        await self.show_calls()
+        view = self.opened(View.REDIRECT)
+        self.say("Erin picks @bob and writes: Refunds are Bob's. [Redirect]")
+        values = {Block.OWNER: owner_state("U_BOB"), Block.REASON: text_state("Refunds are Bob's")}
+        response = await sim.submit(view, values, user="U_ERIN")
+        self.answered(response, who="Erin", what="the form")
+        await self.show_calls()
+
+    async def confirm(self) -> None:
+        self.step('4. Bob presses "I\'ve got it" on the card in his DMs')
+        hop = self.button(Action.CONFIRM, "U_BOB")
+        # The fake Slack names the bot's DM with U_BOB `D_BOB`.
+        response = await self.sandbox.sim.click(Action.CONFIRM, hop, user="U_BOB", channel="D_BOB")
+        self.answered(response, who="Bob", what="the click")
+        await self.show_calls()
+
+    async def outcome(self) -> str:
+        async with self.sandbox.runtime.db.uow() as uow:
+            request = await uow.requests.by_message(TEAM, INTAKE, EMAIL_TS)
+        if request is None or request.status != "owned" or request.owner_id != "U_BOB":
+            state = f"{request.status}, owner {request.owner_id}" if request else "not recorded"
+            raise DemoFailed(f"the request should be owned by Bob; it is {state}")
+        return (
+            f"Done: @bob owns {request.customer_name}'s request and Alice is off the hook. "
+            f"{len(self.slack.calls)} Web API calls, all to the fake Slack; "
+            "no workspace was touched."
+        )
+
+
+async def run_demo(database_url: str | None) -> int:
+    """Play the story on `database_url`, or on a fresh SQLite file that is deleted after."""
+    with tempfile.TemporaryDirectory(prefix="handoff-demo-") as folder:
+        url = database_url or f"sqlite:///{Path(folder) / 'handoff.db'}"
+        await upgrade(url)
+        print("Handoff demo: the real bot on loopback, against a fake Slack workspace.")
+        print("Lines with → are the bot's Web API calls; · are look-ups; ← are its answers.")
+        async with Sandbox(url, intake=(INTAKE,)) as sandbox:
+            story = Story(sandbox)
+            try:
+                for step in (story.intake, story.hand_off, story.redirect, story.confirm):
+                    await step()
+                closing = await story.outcome()
+            except DemoFailed as failure:
+                print(f"\nThe demo stopped: {failure}")
+                return 1
+        print(f"\n{closing}")
+    return 0

@@ -1,0 +1,71 @@
+"""`handoff demo` tells the whole story in readable text: the card, the redirect, the confirm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.devtools.demo import run_demo
+
+
+def calls(out: str) -> dict[str, list[str]]:
+    """Each printed Web API call (`  → headline`) with the lines it said, by headline.
+
+    A headline that repeats keeps every occurrence's lines, joined in order."""
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in out.splitlines():
+        if line.startswith("  → "):
+            current = found.setdefault(line[4:].rstrip(":"), [])
+        elif line.startswith("      ") and current is not None:
+            current.append(line.strip())
+        else:
+            current = None
+    return found
+
+
+@pytest.fixture
+async def demo_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    code = await run_demo(f"sqlite:///{tmp_path / 'demo.db'}")
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return out
+
+
+async def test_demo_shows_the_card_redirect_and_confirmation(demo_output: str) -> None:
+    said = calls(demo_output)
+    assert "reactions.add :inbox_tray: on #support" in said
+
+    to_erin = " ".join(said["DM to @erin"])
+    assert "@alice handed a customer request to @erin" in to_erin
+    assert "Customer: Jane Doe" in to_erin
+    assert "(jane@customer.example · +1 415 555 0100)" in to_erin
+    assert "[I've got it] [Not me: suggest someone] [Resolved] [Cancel handoff]" in to_erin
+
+    assert 'views.open: the "Suggest someone" form' in said
+    to_bob = " ".join(said["DM to @bob"])
+    assert "@erin redirected a customer request to @bob" in to_bob
+    assert "Why @bob Refunds are Bob's" in to_bob
+
+    confirmed = " ".join(said["chat.update of the card in #support, changed"])
+    assert "+ :white_check_mark: @bob owns this since" in confirmed
+    assert "- [I've got it]" in confirmed
+    to_alice = " ".join(said["DM to @alice"])
+    assert "@bob confirmed they own the request from Jane Doe" in to_alice
+    assert "/handoff answered (only Alice sees it): :handshake: Handed to @erin" in demo_output
+    assert demo_output.rstrip().splitlines()[-1].startswith("Done: @bob owns Jane Doe's request")
+
+
+async def test_demo_shows_slack_markup_as_a_person_reads_it(demo_output: str) -> None:
+    said = calls(demo_output)
+    card = said["chat.postMessage to #support (thread 1700000000.000100)"]
+    # Slack delivers the customer's "&" as &amp;; the card must not escape it a second time.
+    assert (
+        "> I was charged twice for my March invoice (Pro plan & add-ons), please refund one."
+        in card
+    )
+    # The note says "INV-0312 & up"; the bot escapes it to &amp; for Slack, the demo shows "&".
+    assert "Note" in card and "invoice INV-0312 & up." in " ".join(card)
+    for raw in ("&amp;", "&lt;", "&gt;", "<@U", "<#C", "<!date", "*Customer:*"):
+        assert raw not in demo_output
