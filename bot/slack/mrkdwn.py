@@ -32,7 +32,7 @@ def _readable_token(match: re.Match[str]) -> str:
     if target.startswith("!"):
         return "@" + (label or target[1:].split("^")[0])
     if target.startswith("mailto:"):
-        return label or target[len("mailto:"):]
+        return label or target[len("mailto:") :]
     if label and label != target:
         return f"{label} ({target})"
     return target

@@ -154,8 +154,7 @@ def test_after_downtime_one_nudge_is_sent_and_the_next_planned_from_now() -> Non
 def test_a_nudge_due_while_the_owner_is_off_waits_for_their_morning() -> None:
     created = at("2026-11-26T16:00", NY)  # Thursday afternoon in New York
     now = at("2026-11-27T02:00", NY)  # due, but it is 2 a.m. there
-    decision = decide(now, created=created, nudges_sent=1, escalated=False, policy=POLICY,
-                      tz=NY)
+    decision = decide(now, created=created, nudges_sent=1, escalated=False, policy=POLICY, tz=NY)
     assert decision.action == "wait" and decision.next_at == at("2026-11-27T09:00", NY)
 
 

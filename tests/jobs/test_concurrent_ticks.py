@@ -23,17 +23,35 @@ async def seed(db: Database) -> None:
     created = NOW - timedelta(hours=3)
     async with db.uow() as uow:
         for n in range(DUE):
-            request = Request(team_id="T0001", channel_id="C_SUPPORT",
-                              message_ts=f"1700000000.{n:06d}", thread_ts=f"1700000000.{n:06d}",
-                              text=f"Case #{n} needs a refund", source="intake",
-                              status="handed_off", created_at=created, updated_at=created)
+            request = Request(
+                team_id="T0001",
+                channel_id="C_SUPPORT",
+                message_ts=f"1700000000.{n:06d}",
+                thread_ts=f"1700000000.{n:06d}",
+                text=f"Case #{n} needs a refund",
+                source="intake",
+                status="handed_off",
+                created_at=created,
+                updated_at=created,
+            )
             uow.session.add(request)
             await uow.session.flush()
-            uow.session.add(Handoff(team_id="T0001", request_id=request.id, hop=1,
-                                    handler_id="U_ALICE", from_id="U_ALICE", owner_kind="user",
-                                    owner_id="U_BOB", note="", status="pending",
-                                    created_at=created, nudges_sent=0,
-                                    next_nudge_at=NOW - timedelta(minutes=n % 60)))
+            uow.session.add(
+                Handoff(
+                    team_id="T0001",
+                    request_id=request.id,
+                    hop=1,
+                    handler_id="U_ALICE",
+                    from_id="U_ALICE",
+                    owner_kind="user",
+                    owner_id="U_BOB",
+                    note="",
+                    status="pending",
+                    created_at=created,
+                    nudges_sent=0,
+                    next_nudge_at=NOW - timedelta(minutes=n % 60),
+                )
+            )
         await uow.commit()
 
 
@@ -41,8 +59,9 @@ def case_numbers(texts: list[str]) -> Counter[int]:
     return Counter(int(m.group(1)) for t in texts for m in [re.search(r"Case #(\d+)", t)] if m)
 
 
-async def test_two_ticking_processes_send_each_nudge_exactly_once(db: Database,
-                                                                  database_url: str) -> None:
+async def test_two_ticking_processes_send_each_nudge_exactly_once(
+    db: Database, database_url: str
+) -> None:
     await seed(db)
     async with FakeSlack(demo_workspace()) as slack:
         env = env_for(slack, database_url, HANDOFF_TICK_BATCH="25")  # interleave the two
@@ -52,10 +71,12 @@ async def test_two_ticking_processes_send_each_nudge_exactly_once(db: Database,
             return [p.communicate(timeout=300) for p in procs]
 
         results = await asyncio.to_thread(run_two)
-        owner_dms = [str(c.args) for c in slack.calls_to("chat.postMessage")
-                     if c.args["channel"] == "U_BOB"]
-        handler_dms = [c for c in slack.calls_to("chat.postMessage")
-                       if c.args["channel"] == "U_ALICE"]
+        owner_dms = [
+            str(c.args) for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "U_BOB"
+        ]
+        handler_dms = [
+            c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "U_ALICE"
+        ]
     outputs = " | ".join(out.strip() or err[-300:] for out, err in results)
     nudged = [int(m) for m in re.findall(r"nudged (\d+)", outputs)]
     assert sum(nudged) == DUE, outputs

@@ -23,16 +23,16 @@ async def _outbox(db: Database) -> list[OutboxMessage]:
         return list((await uow.session.scalars(select(OutboxMessage))).all())
 
 
-async def test_killed_mid_delivery_then_restarted_delivers_once(db: Database,
-                                                                database_url: str) -> None:
+async def test_killed_mid_delivery_then_restarted_delivers_once(
+    db: Database, database_url: str
+) -> None:
     async with FakeSlack(demo_workspace()) as slack:
         slack.workspace.add_message("C_SUPPORT", "1700000000.000100", "help!", user="U_JANE")
         # Slack hangs on the reaction: the server is killed while it waits.
         slack.fail_next("reactions.add", Fault(status=500, delay=60))
         env = env_for(slack, database_url)
         port = free_port()
-        server = start("serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate",
-                       env=env)
+        server = start("serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate", env=env)
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
                 for _ in range(200):
@@ -41,10 +41,12 @@ async def test_killed_mid_delivery_then_restarted_delivers_once(db: Database,
                             break
                     except httpx.TransportError:
                         await asyncio.sleep(0.05)
-                sim = SlackSimulator(http, f"http://127.0.0.1:{port}/slack/events",
-                                     signing_secret=SIGNING_SECRET)
-                response = await sim.message("C_SUPPORT", "1700000000.000100", "help!",
-                                             user="U_JANE")
+                sim = SlackSimulator(
+                    http, f"http://127.0.0.1:{port}/slack/events", signing_secret=SIGNING_SECRET
+                )
+                response = await sim.message(
+                    "C_SUPPORT", "1700000000.000100", "help!", user="U_JANE"
+                )
                 assert response.status_code == 200  # committed, then acknowledged
             deadline = time.monotonic() + 20
             while not any(r.status == "sending" for r in await _outbox(db)):
@@ -61,7 +63,8 @@ async def test_killed_mid_delivery_then_restarted_delivers_once(db: Database,
 
         later = datetime.now(UTC) + timedelta(minutes=2)  # past the dead sender's lease
         tick = await asyncio.to_thread(
-            lambda: start("tick", "--now", later.isoformat(), env=env).communicate(timeout=60))
+            lambda: start("tick", "--now", later.isoformat(), env=env).communicate(timeout=60)
+        )
         assert "sent 1" in tick[0], tick[1]
         (call,) = slack.calls_to("reactions.add")
         assert call.args["timestamp"] == "1700000000.000100"

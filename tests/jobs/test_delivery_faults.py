@@ -23,26 +23,39 @@ TARGETS = ["C_SUPPORT"] * 20 + ["C_GENERAL"] * 20 + ["U_BOB"] * 10 + ["C_GONE"] 
 async def test_faults_end_delivered_or_dead_and_duplicates_are_counted(db: Database) -> None:
     async with db.uow() as uow:
         for n, channel in enumerate(TARGETS):
-            uow.outbox.add(team_id="T0001", method="chat.postMessage", channel=channel, now=T,
-                           payload={"channel": channel, "text": f"message {n}"})
+            uow.outbox.add(
+                team_id="T0001",
+                method="chat.postMessage",
+                channel=channel,
+                now=T,
+                payload={"channel": channel, "text": f"message {n}"},
+            )
         await uow.commit()
     async with FakeSlack(demo_workspace()) as slack:
         slack.fail_next(
             "chat.postMessage",
             Fault(status=429, error="ratelimited", retry_after=30),
-            Fault(status=500), Fault(status=503), Fault(delay=0.6),  # the last: a timeout
-            Fault(status=429, error="ratelimited", retry_after=5), Fault(status=502),
-            Fault(delay=0.6), Fault(status=500),
+            Fault(status=500),
+            Fault(status=503),
+            Fault(delay=0.6),  # the last: a timeout
+            Fault(status=429, error="ratelimited", retry_after=5),
+            Fault(status=502),
+            Fault(delay=0.6),
+            Fault(status=500),
         )
-        client = AsyncWebClient(token=slack.workspace.token, base_url=slack.api_url,
-                                timeout=0.3, retry_handlers=[])
+        client = AsyncWebClient(
+            token=slack.workspace.token, base_url=slack.api_url, timeout=0.3, retry_handlers=[]
+        )
         dispatcher = Dispatcher(db, client, post_interval=0)
         total, now = DeliveryReport(), T
         first = await dispatcher.deliver(now=now)
         total.add(first)
         async with db.uow() as uow:
-            limited = (await uow.session.scalars(select(OutboxMessage).where(
-                OutboxMessage.last_error.like("ratelimited%")))).all()
+            limited = (
+                await uow.session.scalars(
+                    select(OutboxMessage).where(OutboxMessage.last_error.like("ratelimited%"))
+                )
+            ).all()
         assert limited and all(r.next_attempt_at >= now + timedelta(seconds=5) for r in limited)
         assert any(r.next_attempt_at >= now + timedelta(seconds=30) for r in limited)
         for _ in range(60):
@@ -53,18 +66,23 @@ async def test_faults_end_delivered_or_dead_and_duplicates_are_counted(db: Datab
         statuses = Counter(r.status for r in rows)
         posted = Counter(c.args["text"] for c in slack.calls_to("chat.postMessage"))
         duplicates = sum(n - 1 for n in posted.values() if n > 1)
-        print(f"\nfault injection: attempted {len(TARGETS)} messages, "
-              f"{sum(r.attempts for r in rows)} attempts; delivered {statuses['sent']}, "
-              f"dead-lettered {statuses['dead']}, duplicated {duplicates} "
-              f"(timeouts with unknown outcome: {total.unknown_outcome})")
+        print(
+            f"\nfault injection: attempted {len(TARGETS)} messages, "
+            f"{sum(r.attempts for r in rows)} attempts; delivered {statuses['sent']}, "
+            f"dead-lettered {statuses['dead']}, duplicated {duplicates} "
+            f"(timeouts with unknown outcome: {total.unknown_outcome})"
+        )
     assert statuses == {"sent": 50, "dead": 10}
     assert {r.last_error for r in rows if r.status == "dead"} == {"channel_not_found"}
     assert all(f"message {n}" in posted for n, c in enumerate(TARGETS) if c != "C_GONE")
     assert total.unknown_outcome == 2 and duplicates == 2
     # order within a conversation holds through the retries
     for channel in ("C_SUPPORT", "C_GENERAL", "DBOB"):
-        texts = [int(c.args["text"].split()[1]) for c in slack.calls_to("chat.postMessage")
-                 if c.args["channel"] in (channel, "U_BOB" if channel == "DBOB" else channel)]
+        texts = [
+            int(c.args["text"].split()[1])
+            for c in slack.calls_to("chat.postMessage")
+            if c.args["channel"] in (channel, "U_BOB" if channel == "DBOB" else channel)
+        ]
         firsts = list(dict.fromkeys(texts))
         assert firsts == sorted(firsts)
 
@@ -72,8 +90,13 @@ async def test_faults_end_delivered_or_dead_and_duplicates_are_counted(db: Datab
 async def test_a_dead_letter_does_not_block_its_neighbours(db: Database) -> None:
     async with db.uow() as uow:
         for channel in ("C_GONE", "C_SUPPORT", "C_GONE", "C_SUPPORT"):
-            uow.outbox.add(team_id="T0001", method="chat.postMessage", channel=channel, now=T,
-                           payload={"channel": channel, "text": channel})
+            uow.outbox.add(
+                team_id="T0001",
+                method="chat.postMessage",
+                channel=channel,
+                now=T,
+                payload={"channel": channel, "text": channel},
+            )
         await uow.commit()
     async with FakeSlack(demo_workspace()) as slack:
         client = AsyncWebClient(token=slack.workspace.token, base_url=slack.api_url)
@@ -83,16 +106,28 @@ async def test_a_dead_letter_does_not_block_its_neighbours(db: Database) -> None
 
 async def test_an_update_waits_for_the_message_it_updates(db: Database) -> None:
     async with db.uow() as uow:
-        card = uow.outbox.add(team_id="T0001", method="chat.postMessage", channel="C_SUPPORT",
-                              now=T, payload={"channel": "C_SUPPORT", "text": "card"})
+        card = uow.outbox.add(
+            team_id="T0001",
+            method="chat.postMessage",
+            channel="C_SUPPORT",
+            now=T,
+            payload={"channel": "C_SUPPORT", "text": "card"},
+        )
         await uow.outbox.flush()
-        uow.outbox.add(team_id="T0001", method="chat.update", channel="C_SUPPORT", now=T,
-                       depends_on=card.id, payload={"text": "card, confirmed"})
+        uow.outbox.add(
+            team_id="T0001",
+            method="chat.update",
+            channel="C_SUPPORT",
+            now=T,
+            depends_on=card.id,
+            payload={"text": "card, confirmed"},
+        )
         await uow.commit()
     async with FakeSlack(demo_workspace()) as slack:
         slack.fail_next("chat.postMessage", Fault(status=500))
-        client = AsyncWebClient(token=slack.workspace.token, base_url=slack.api_url,
-                                retry_handlers=[])
+        client = AsyncWebClient(
+            token=slack.workspace.token, base_url=slack.api_url, retry_handlers=[]
+        )
         dispatcher = Dispatcher(db, client, post_interval=0)
         await dispatcher.deliver(now=T)
         assert slack.calls_to("chat.update") == []
