@@ -60,7 +60,12 @@ async def in_group(
 
 
 def message_text(message: dict[str, Any]) -> str:
-    """The text of a message, or of its attachments (email forwarders often use those)."""
+    """The text of a message, or of its attachments (email forwarders often use those).
+    NUL is dropped: PostgreSQL can't store it, and a refused insert would lose the request."""
+    return _text(message).replace("\x00", "")
+
+
+def _text(message: dict[str, Any]) -> str:
     text = message.get("text") or ""
     if text.strip():
         return str(text)

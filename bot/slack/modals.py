@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 from bot.domain.rules import NOTE_LIMIT, REASON_LIMIT
 from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
-from bot.slack.mrkdwn import clip, escape, mention, quote
+from bot.slack.mrkdwn import clip, escape, mention, quote, unescape
 from db.models import Handoff, Request
 
 
@@ -39,7 +39,7 @@ def _text_input(
 ) -> InputBlock:
     element = PlainTextInputElement(action_id="value", multiline=True, max_length=limit)
     if initial:
-        element.initial_value = clip(initial, limit)
+        element.initial_value = clip(unescape(initial), limit)  # an input shows text as is
     return InputBlock(
         block_id=block_id, label=label, element=element, optional=optional, hint=hint or None
     )
@@ -159,7 +159,12 @@ def redirect_modal(request: Request, handoff: Handoff) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Submitted:
-    """What a submitted modal holds, by block id."""
+    """What a submitted modal holds, by block id.
+
+    `note` and `reason` come escaped (`&`, `<`, `>` as entities), the form Slack delivers
+    message and /handoff text in: input values arrive as typed, and a typed `<b>` or `a < b`
+    is text, not markup for `shown()` to turn into words.
+    """
 
     metadata: dict[str, Any]
     owner_id: str | None
@@ -184,8 +189,8 @@ def read_submission(view: dict[str, Any]) -> Submitted:
     return Submitted(
         metadata=metadata if isinstance(metadata, dict) else {},
         owner_id=element(B.OWNER).get("selected_user"),
-        note=(element(B.NOTE).get("value") or ""),
-        reason=(element(B.REASON).get("value") or ""),
+        note=escape(element(B.NOTE).get("value") or ""),
+        reason=escape(element(B.REASON).get("value") or ""),
         request_id=int(request_id) if request_id and str(request_id).isdigit() else None,
         back_ok=bool(element(B.BACK_OK).get("selected_options")),
     )
