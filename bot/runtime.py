@@ -24,7 +24,10 @@ from bot.slack.people import SlackPeople
 from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
-SLACK_TIMEOUT = 10  # seconds; the listeners' own calls must leave room in Slack's 3 s
+# Seconds. A listener answers Slack within 3 s, so its own look-ups give up early and say
+# "try again"; the dispatcher works in the background and can wait longer.
+LISTENER_TIMEOUT = 2.0
+DELIVERY_TIMEOUT = 10
 
 
 class Runtime:
@@ -38,13 +41,15 @@ class Runtime:
         self.clock = clock
         self.db = Database.from_url(settings.database_url)
         self.client = AsyncWebClient(
-            token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            timeout=LISTENER_TIMEOUT,
         )
         # The dispatcher retries on its own schedule, so its client retries nothing itself.
         delivery_client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
-            timeout=SLACK_TIMEOUT,
+            timeout=DELIVERY_TIMEOUT,
             retry_handlers=[],
         )
         self.dispatcher = Dispatcher(

@@ -222,6 +222,15 @@ class SlackNotifier:
         if handoff is not None and handoff.owner_kind == "user" and handoff.owner_id != actor_id:
             self.dm(request.team_id, handoff.owner_id, blocks.text_message(text))
 
+    def _to_handler(
+        self, request: Request, handoff: Handoff, message: dict[str, Any], *, at: datetime
+    ) -> None:
+        """A follow-up for the handler: held for their working hours, withdrawn (with the
+        owner's reminders) if the hop is decided before it goes out."""
+        self.dm(
+            request.team_id, handoff.handler_id, message, ref=f"status:{handoff.id}", not_before=at
+        )
+
     async def nudge(
         self,
         request: Request,
@@ -241,13 +250,7 @@ class SlackNotifier:
                 request, blocks.group_reminder(handoff, waited=waited), ref=f"status:{handoff.id}"
             )
         status = blocks.handler_status(request, handoff, permalink=link, waited=waited)
-        self.dm(
-            request.team_id,
-            handoff.handler_id,
-            status,
-            ref=f"status:{handoff.id}",
-            not_before=handler_at,
-        )
+        self._to_handler(request, handoff, status, at=handler_at)
 
     async def escalate(
         self,
@@ -261,13 +264,7 @@ class SlackNotifier:
         """Nudges did not work: the handler is asked to pick a new owner (in their hours)."""
         link = permalink(self.workspace_url, request)
         message = blocks.escalation(request, handoff, permalink=link, waited=waited)
-        self.dm(
-            request.team_id,
-            handoff.handler_id,
-            message,
-            ref=f"status:{handoff.id}",
-            not_before=handler_at,
-        )
+        self._to_handler(request, handoff, message, at=handler_at)
         self.in_thread(
             request,
             blocks.text_message(
