@@ -123,6 +123,8 @@ class Handoff(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index(None, "team_id", "status", "owner_id"),
+        # What the ranking learns from: decided hops, newest first (issue 4).
+        Index(None, "team_id", "closed_at"),
         # The tick's "what is due" query reads only open hops, by due time.
         Index(
             "ix_handoffs_due",
@@ -195,3 +197,62 @@ class OutboxMessage(Base):
     result_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Topic(Base):
+    """A line of the routing directory: who owns what (issue 4)."""
+
+    __tablename__ = "topics"
+    __table_args__ = (UniqueConstraint("team_id", "name_key"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80))  # casefolded: names are unique that way
+    # Each owner is a user id (U…/W…), a user-group id (S…) or a group handle ("@billing").
+    owners: Mapped[list[str]] = mapped_column(JSON, default=list)
+    backup: Mapped[str | None] = mapped_column(String(64))
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class TopicSignal(Base):
+    """A listed owner confirmed or redirected a request that matched their topic: the
+    evidence for "this topic's owner keeps passing its requests on" (a stale directory)."""
+
+    __tablename__ = "topic_signals"
+    __table_args__ = (
+        UniqueConstraint("handoff_id", "topic_id"),
+        Index(None, "team_id", "topic_id", "at"),
+    )
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"))
+    owner_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # confirmed | redirected
+    at: Mapped[datetime]
+
+
+class Lesson(Base):
+    """ "Next time, Billing requests can go straight to @bob": told once per person and topic
+    per 30 days."""
+
+    __tablename__ = "lessons"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    topic_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    taught_at: Mapped[datetime]
+
+
+class WorkspaceState(Base):
+    """Small per-workspace facts every replica must agree on (e.g. which directory file
+    version was imported)."""
+
+    __tablename__ = "workspace_state"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.engine import make_engine, make_sessionmaker
+from db.repositories.directory import DirectoryRepository
 from db.repositories.events import ProcessedEventRepository, TimelineRepository
 from db.repositories.handoffs import HandoffRepository
 from db.repositories.outbox import OutboxRepository
@@ -27,6 +28,7 @@ class UnitOfWork:
         self.handoffs = HandoffRepository(session)
         self.timeline = TimelineRepository(session)
         self.outbox = OutboxRepository(session)
+        self.directory = DirectoryRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()
