@@ -256,3 +256,15 @@ class WorkspaceState(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+
+
+class Preference(Base):
+    """A person's own choices (issue 5): e.g. no personal morning digest."""
+
+    __tablename__ = "preferences"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    personal_digest: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true")
+    )
+    updated_at: Mapped[datetime]

@@ -1,4 +1,4 @@
-"""routing directory
+"""routing directory, preferences
 
 Revision ID: 0003
 Revises: 0002
@@ -25,6 +25,14 @@ def upgrade() -> None:
         sa.Column("topic_key", sa.String(length=80), nullable=False),
         sa.Column("taught_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("team_id", "user_id", "topic_key", name=op.f("pk_lessons")),
+    )
+    op.create_table(
+        "preferences",
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("personal_digest", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("team_id", "user_id", name=op.f("pk_preferences")),
     )
     op.create_table(
         "topics",
@@ -115,4 +123,5 @@ def downgrade() -> None:
     op.drop_table("workspace_state")
     op.drop_table("topics")
     op.drop_table("lessons")
+    op.drop_table("preferences")
     # ### end Alembic commands ###
