@@ -1,0 +1,275 @@
+"""Finding the right person for a request (issue 4): the directory's topics and what past
+handoffs taught, combined into a short, explained list of owners. Pure: no I/O.
+
+An owner's score is their best topic's score (0..3, keywords strongest), plus what they
+confirmed of similar requests in the last 90 days (0..3), minus what they redirected of
+them (0..3.5). Away owners count half and come after their topic's backup; deactivated
+users and `exclude` never appear."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.domain.ranking_history import History, LearnedHop, Similar
+from bot.domain.ranking_topics import TopicEntry, TopicIndex, TopicMatch
+from bot.domain.terms import stem, words
+
+__all__ = ["WINDOW", "LearnedHop", "Ranker", "Suggestion", "TopicEntry"]
+
+WINDOW = timedelta(days=90)
+SIMILAR = 0.25  # below this a past request is not "similar" (1.0: the same words)
+CONFIRM_MAX, CONFIRM_SCALE = 3.0, 2.0
+REDIRECT_MAX, REDIRECT_SCALE = 3.5, 1.5  # a little stronger: "not mine" is a clear signal
+OLDEST_WEIGHT = 0.5  # a decision 90 days old counts half as much as today's
+AWAY_FACTOR = 0.5
+BACKUP_FACTOR = 0.9  # the backup stands in for the topic, just below an active owner
+MIN_SCORE = 0.1
+UNLISTED = 1000  # tie-break place of an owner who is on no matched topic
+
+Owner = tuple[str, str]  # (kind, id)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str  # 'user' | 'usergroup'
+    id: str
+    score: float
+    reasons: tuple[str, ...]  # mrkdwn; directory text in it is escaped
+    topic: str | None  # the topic it comes from, if any
+
+
+@dataclass
+class _Evidence:
+    """What one owner did with requests similar to this one, in the window."""
+
+    confirmed: float = 0.0  # sum of similarity x recency
+    redirected: float = 0.0
+    confirmed_requests: int = 0
+    redirected_requests: int = 0
+
+    @property
+    def score(self) -> float:
+        gain = CONFIRM_MAX * (1 - math.exp(-self.confirmed / CONFIRM_SCALE))
+        loss = REDIRECT_MAX * (1 - math.exp(-self.redirected / REDIRECT_SCALE))
+        return gain - loss
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    matches: tuple[TopicMatch, ...]
+    learned: dict[Owner, _Evidence]
+
+
+@dataclass
+class _Candidate:
+    owner: Owner
+    topic: TopicMatch | None = None
+    # A tie goes to the topic listed first in the directory, then its first-listed owner.
+    order: int = UNLISTED
+    place: int = UNLISTED
+    evidence: _Evidence = field(default_factory=_Evidence)
+    backup_for: TopicMatch | None = None
+    backup_note: str = "is away"
+    away: bool = False
+    score: float = 0.0
+
+    def base(self) -> float:
+        return (self.topic.score if self.topic else 0.0) + self.evidence.score
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _recency(closed_at: datetime, now: datetime) -> float:
+    age = min(max((now - closed_at) / WINDOW, 0.0), 1.0)
+    return 1.0 - (1.0 - OLDEST_WEIGHT) * age
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+class Ranker:
+    """One per workspace, kept in memory: built from the directory, fed hops as they close."""
+
+    def __init__(self, topics: Sequence[TopicEntry]) -> None:
+        self._topics = TopicIndex(topics)
+        self._history = History()
+        self._version = 0
+        self._cached: tuple[tuple[str, datetime, int], _Analysis] | None = None
+
+    @property
+    def learned(self) -> int:
+        """How many hops have been learned."""
+        return self._history.hops
+
+    def learn(self, hops: Iterable[LearnedHop]) -> None:
+        """Learn decided hops; a handoff learned before is skipped, so replays are safe."""
+        for hop in hops:
+            if self._history.add(hop):
+                self._version += 1
+
+    def forget_before(self, *, now: datetime) -> int:
+        """Drop requests older than the window (they no longer count); returns how many."""
+        dropped = self._history.prune(since=now - WINDOW)
+        self._version += 1 if dropped else 0
+        return dropped
+
+    def candidates(self, text: str, *, now: datetime) -> list[Owner]:
+        """Everyone `suggest` might name for this text (backups included), so the caller can
+        look up who is away or deactivated first. Best guess first."""
+        ranked = self._rank(self._analyse(text, now), {}, frozenset(), everyone=True)
+        return [candidate.owner for candidate in ranked]
+
+    def suggest(
+        self,
+        text: str,
+        *,
+        now: datetime,
+        status: Mapping[str, str] | None = None,
+        limit: int = 3,
+        exclude: Collection[str] = (),
+    ) -> list[Suggestion]:
+        """At most `limit` distinct owners, best first. `status` maps user ids to 'active',
+        'away' or 'deactivated' (missing means active)."""
+        ranked = self._rank(self._analyse(text, now), status or {}, exclude, everyone=False)
+        return [self._suggestion(candidate) for candidate in ranked[: max(limit, 0)]]
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    def _analyse(self, text: str, now: datetime) -> _Analysis:
+        key = (text, now, self._version)
+        if self._cached and self._cached[0] == key:  # candidates() then suggest(): once
+            return self._cached[1]
+        shown = words(text)
+        terms = [stem(word) for word in shown]
+        matches = tuple(self._topics.match(terms, shown))
+        similar = self._history.similar(terms, since=now - WINDOW, minimum=SIMILAR)
+        analysis = _Analysis(matches, self._evidence(similar, now))
+        self._cached = (key, analysis)
+        return analysis
+
+    @staticmethod
+    def _evidence(similar: list[Similar], now: datetime) -> dict[Owner, _Evidence]:
+        since = now - WINDOW
+        learned: dict[Owner, _Evidence] = {}
+        for request in similar:
+            counted: set[tuple[Owner, bool]] = set()
+            for outcome in request.outcomes:
+                if outcome.closed_at < since:
+                    continue
+                owner = (outcome.kind, outcome.id)
+                evidence = learned.setdefault(owner, _Evidence())
+                weight = request.similarity * _recency(outcome.closed_at, now)
+                first = (owner, outcome.confirmed) not in counted
+                counted.add((owner, outcome.confirmed))
+                if outcome.confirmed:
+                    evidence.confirmed += weight
+                    evidence.confirmed_requests += first
+                else:
+                    evidence.redirected += weight
+                    evidence.redirected_requests += first
+        return learned
+
+    def _rank(
+        self,
+        analysis: _Analysis,
+        status: Mapping[str, str],
+        exclude: Collection[str],
+        *,
+        everyone: bool,
+    ) -> list[_Candidate]:
+        def state(owner: Owner) -> str:
+            return status.get(owner[1], "active") if owner[0] == "user" else "active"
+
+        pool: dict[Owner, _Candidate] = {}
+        for match in analysis.matches:  # best first: an owner keeps their best topic
+            for place, owner in enumerate(match.topic.owners):
+                pool.setdefault(
+                    owner, _Candidate(owner, topic=match, order=match.order, place=place)
+                )
+        for owner, evidence in sorted(analysis.learned.items()):
+            pool.setdefault(owner, _Candidate(owner)).evidence = evidence
+        for candidate in pool.values():
+            candidate.away = state(candidate.owner) == "away"
+            candidate.score = candidate.base() * (AWAY_FACTOR if candidate.away else 1.0)
+        for match in analysis.matches:
+            self._stand_in(match, pool, state, exclude)
+        ranked = sorted(
+            pool.values(),
+            key=lambda c: (-round(c.score, 9), c.order, c.place, c.owner[0], c.owner[1]),
+        )
+        if everyone:
+            return ranked
+        return [
+            candidate
+            for candidate in ranked
+            if candidate.score >= MIN_SCORE
+            and candidate.owner[1] not in exclude
+            and state(candidate.owner) != "deactivated"
+        ]
+
+    @staticmethod
+    def _stand_in(
+        match: TopicMatch,
+        pool: dict[Owner, _Candidate],
+        state: Callable[[Owner], str],
+        exclude: Collection[str],
+    ) -> None:
+        """A topic's backup goes ahead of its owners who are away or gone."""
+        backup = match.topic.backup
+        missing = [owner for owner in match.topic.owners if state(owner) != "active"]
+        if not missing or backup is None or state(backup) != "active" or backup[1] in exclude:
+            return
+        candidate = pool.setdefault(
+            backup, _Candidate(backup, order=match.order, place=len(match.topic.owners))
+        )
+        stand_in = BACKUP_FACTOR * match.score + candidate.evidence.score
+        if stand_in > candidate.score:
+            candidate.score = stand_in
+            candidate.backup_for = match
+            gone = all(state(owner) == "deactivated" for owner in missing)
+            candidate.backup_note = "has left" if gone else "is away"
+        for owner in missing:
+            if owner in pool and owner != backup:
+                pool[owner].score = min(pool[owner].score, candidate.score * 0.99)
+
+    # -- explaining --------------------------------------------------------------------------
+
+    def _suggestion(self, candidate: _Candidate) -> Suggestion:
+        reasons: list[str] = []
+        if candidate.backup_for is not None:
+            name = _escape(candidate.backup_for.topic.name)
+            reasons.append(f"backup for {name} while the owner {candidate.backup_note}")
+        elif candidate.topic is not None:
+            reasons.append(self._topic_reason(candidate.topic))
+        evidence = candidate.evidence
+        if evidence.confirmed_requests:
+            count = _plural(evidence.confirmed_requests, "similar request")
+            reasons.append(f"confirmed {count} in the last 90 days")
+        if evidence.redirected_requests:
+            count = _plural(evidence.redirected_requests, "similar request")
+            reasons.append(f"passed on {count} in the last 90 days")
+        if candidate.away:
+            reasons.append("Slack says they're away")
+        topic = candidate.backup_for or candidate.topic
+        return Suggestion(
+            kind=candidate.owner[0],
+            id=candidate.owner[1],
+            score=round(candidate.score, 6),
+            reasons=tuple(reasons),
+            topic=topic.topic.name if topic else None,
+        )
+
+    @staticmethod
+    def _topic_reason(match: TopicMatch) -> str:
+        name = _escape(match.topic.name)
+        if match.keywords:
+            listed = ", ".join(f"*{_escape(keyword)}*" for keyword in match.keywords[:3])
+            return f"matches {listed}: {name}"
+        listed = ", ".join(f"*{_escape(word)}*" for word in match.words[:3])
+        return f"related to {name}: {listed}"

@@ -1,0 +1,167 @@
+"""What past handoffs teach: BM25 over the text of decided requests, and who confirmed or
+redirected the ones most like a new request. Learning a hop touches only its own terms (an
+inverted index), so a workspace's ranker is fed hop by hop, never rebuilt."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.terms import stems
+
+K1, B = 1.2, 0.75  # the usual BM25 constants
+PRIOR_DOCS = 20  # idf smoothing: with three requests learned, every word is "in all of them"
+POOL = 100  # the best BM25 matches that are weighed; more are never "similar" enough to matter
+MAX_QUERY_TERMS = 64
+
+
+class LearnedHop(Protocol):
+    """A decided hop (`db.repositories.directory.DecidedHop` has this shape)."""
+
+    @property
+    def handoff_id(self) -> int: ...
+    @property
+    def request_id(self) -> int: ...
+    @property
+    def owner_kind(self) -> str: ...
+    @property
+    def owner_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def closed_at(self) -> datetime: ...
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One owner's decision on a past request."""
+
+    kind: str
+    id: str
+    confirmed: bool  # False: redirected
+    closed_at: datetime
+    handoff_id: int
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A past request like the new one; `similarity` is 1 for the same words."""
+
+    similarity: float
+    outcomes: tuple[Outcome, ...]
+
+
+class History:
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._seen: set[int] = set()  # handoff ids
+        self._doc_of: dict[int, int] = {}  # request id -> document
+        self._terms: list[Counter[str]] = []
+        self._lengths: list[int] = []
+        self._outcomes: list[list[Outcome]] = []
+        self._latest: list[datetime] = []
+        self._postings: dict[str, tuple[list[int], list[int]]] = {}  # term -> (docs, counts)
+        self._total_length = 0
+        self._norms: list[float] = []
+        self._norms_for = (-1, -1)
+
+    @property
+    def hops(self) -> int:
+        return len(self._seen)
+
+    def add(self, hop: LearnedHop) -> bool:
+        """Learn one hop; False when it was learned already or is not a decision."""
+        if hop.handoff_id in self._seen or hop.status not in ("confirmed", "redirected"):
+            return False
+        self._seen.add(hop.handoff_id)
+        outcome = Outcome(
+            hop.owner_kind, hop.owner_id, hop.status == "confirmed", hop.closed_at, hop.handoff_id
+        )
+        doc = self._doc_of.get(hop.request_id)
+        if doc is None:  # a request's later hops share its text: index it once
+            doc = self._append(hop.request_id, Counter(stems(hop.text)), [], hop.closed_at)
+        self._outcomes[doc].append(outcome)
+        self._latest[doc] = max(self._latest[doc], hop.closed_at)
+        return True
+
+    def _append(
+        self, request_id: int, counts: Counter[str], outcomes: list[Outcome], latest: datetime
+    ) -> int:
+        doc = len(self._terms)
+        self._doc_of[request_id] = doc
+        self._terms.append(counts)
+        self._lengths.append(counts.total())
+        self._outcomes.append(outcomes)
+        self._latest.append(latest)
+        self._total_length += self._lengths[doc]
+        for term, count in counts.items():
+            docs, tfs = self._postings.setdefault(term, ([], []))
+            docs.append(doc)
+            tfs.append(count)
+        return doc
+
+    def prune(self, *, since: datetime) -> int:
+        """Forget requests whose every hop closed before `since`; returns how many. A ranker
+        that runs for months calls this now and then: old requests never count, but cost."""
+        keep = [doc for doc, latest in enumerate(self._latest) if latest >= since]
+        dropped = len(self._terms) - len(keep)
+        if dropped:
+            request_of = {doc: request for request, doc in self._doc_of.items()}
+            old = (self._terms, self._outcomes, self._latest)
+            self._reset()
+            for doc in keep:
+                self._append(request_of[doc], old[0][doc], old[1][doc], old[2][doc])
+                self._seen.update(outcome.handoff_id for outcome in old[1][doc])
+        return dropped
+
+    def _idf(self, df: int) -> float:
+        total = len(self._terms) + PRIOR_DOCS
+        return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+    def _length_norms(self) -> list[float]:
+        key = (len(self._terms), self._total_length)
+        if self._norms_for != key:
+            average = self._total_length / max(len(self._terms), 1) or 1.0
+            self._norms = [K1 * (1 - B + B * length / average) for length in self._lengths]
+            self._norms_for = key
+        return self._norms
+
+    def similar(self, terms: Sequence[str], *, since: datetime, minimum: float) -> list[Similar]:
+        """Past requests with a hop closed since `since` whose similarity to `terms` is at
+        least `minimum`, most similar first. Similarity is the BM25 score over the geometric
+        mean of the two texts' own weights (sum of idf), so it reads the same whether the
+        new request is a one-liner or a forwarded email with a signature."""
+        query = list(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
+        if not self._terms or not query:
+            return []
+        norms = self._length_norms()
+        scores: dict[int, float] = {}
+        query_weight = 0.0
+        for term in query:
+            docs, tfs = self._postings.get(term, ((), ()))
+            idf = self._idf(len(docs))
+            query_weight += idf
+            weight = idf * (K1 + 1)
+            get = scores.get
+            for doc, tf in zip(docs, tfs, strict=True):
+                scores[doc] = get(doc, 0.0) + weight * tf / (tf + norms[doc])
+        latest = self._latest
+        recent = ((doc, score) for doc, score in scores.items() if latest[doc] >= since)
+        best = heapq.nlargest(POOL, recent, key=lambda item: (item[1], -item[0]))
+        found = []
+        for doc, score in best:
+            doc_weight = sum(self._idf(len(self._postings[t][0])) for t in self._terms[doc])
+            similarity = min(1.0, score / math.sqrt(query_weight * doc_weight))
+            if similarity >= minimum:
+                found.append((similarity, doc))
+        found.sort(key=lambda item: (-item[0], item[1]))
+        return [Similar(similarity, tuple(self._outcomes[doc])) for similarity, doc in found]

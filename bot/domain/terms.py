@@ -1,0 +1,124 @@
+"""Request text to the terms the ranking compares. Slack markup, addresses and numbers are
+dropped (they would match by accident), entities decoded, stopwords removed, and words
+stemmed with Snowball English so that "refunds", "refunded" and "refund" are one term."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+_MARKUP = re.compile(r"<([^<>]*)>")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_DOMAIN = re.compile(
+    r"\b(?:[\w-]+\.)+(?:com|net|org|io|co|dev|app|ai|eu|uk|de|fr|nl|es|it|us|ca|au|info|biz)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+# English function words, plus what every support message carries (greetings, form labels,
+# forwarding headers): words that say nothing about who should answer.
+_STOPWORDS = """
+    a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
+    having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll
+    i'm i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor
+    not of off on once only or other ought our ours ourselves out over own same shan't she she'd
+    she'll she's should shouldn't so some such than that that's the their theirs them themselves
+    then there there's these they they'd they'll they're they've this those through to too
+    under until up very was wasn't we we'd we'll we're we've were weren't what what's when
+    when's where where's which while who who's whom why why's will with won't would wouldn't
+    you you'd you'll you're you've your yours yourself yourselves
+    just still yet already ever also maybe really actually please pls thanks thank thx cheers
+    hi hello hey dear team folks guys regards best kind sincerely morning afternoon evening
+    fwd fw re subject message forwarded wrote date from to cc name
+    get gets got getting need needs want wants like know let see make use us via one two
+    anyone someone somebody something anything
+"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+
+_stemmer = snowballstemmer.stemmer("english")
+
+# Stemming leaves irregular verbs apart ("sent" is not "send"); these are the ones customers
+# use about orders, money and accounts.
+_IRREGULAR = {
+    "sent": "send",
+    "paid": "pay",
+    "bought": "buy",
+    "sold": "sell",
+    "broke": "break",
+    "broken": "break",
+    "lost": "lose",
+    "left": "leave",
+    "gave": "give",
+    "given": "give",
+    "took": "take",
+    "taken": "take",
+    "forgot": "forget",
+    "forgotten": "forget",
+    "stole": "steal",
+    "stolen": "steal",
+    "came": "come",
+    "went": "go",
+    "gone": "go",
+    "told": "tell",
+    "brought": "bring",
+    "chose": "choose",
+    "chosen": "choose",
+    "wrote": "write",
+    "written": "write",
+    "spent": "spend",
+    "hid": "hide",
+    "hidden": "hide",
+    "ran": "run",
+    "shown": "show",
+}
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """Snowball English, except that "delivery" joins "delivered" and "deliver": Porter2 keeps
+    the y (deliveri) while stripping the verb to deliv, and "-ery" nouns are common in support."""
+    word = _IRREGULAR.get(word, word)
+    if len(word) >= 7 and word.endswith("ery"):
+        word = word[:-1]
+    return str(_stemmer.stemWord(word))
+
+
+def _readable(match: re.Match[str]) -> str:
+    target, _, label = match.group(1).partition("|")
+    if target[:1] in ("@", "#", "!") or target.startswith("mailto:"):
+        return " "  # a mention, channel or address: not words the customer wrote
+    # A link: keep the words a reader sees, never the address itself.
+    return f" {label} " if label and label != target else " "
+
+
+def clean(text: str) -> str:
+    """Visible words only: markup, entities, URLs, domains and e-mail addresses removed."""
+    text = _MARKUP.sub(_readable, text or "")
+    text = html.unescape(text)
+    text = _URL.sub(" ", text)
+    text = _EMAIL.sub(" ", text)
+    text = _DOMAIN.sub(" ", text)
+    return text.replace("’", "'").casefold()
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words in order, without stopwords, numbers or single letters."""
+    found = []
+    for word in _WORD.findall(clean(text)):
+        if word.endswith("'s"):
+            word = word[:-2]
+        if len(word) < 2 or word in STOPWORDS or not any(c.isalpha() for c in word):
+            continue
+        found.append(word)
+    return found
+
+
+def stems(text: str) -> list[str]:
+    """The terms of a text, in order (repeats kept: phrases and term counts need them)."""
+    return [stem(word) for word in words(text)]
