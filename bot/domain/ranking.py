@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 
 from bot.domain.ranking_history import History, LearnedHop, Similar
 from bot.domain.ranking_topics import TopicEntry, TopicIndex, TopicMatch
-from bot.domain.terms import stem, words
+from bot.domain.terms import BOUNDARY, stem_words, words
 
 __all__ = ["WINDOW", "LearnedHop", "Ranker", "Suggestion", "TopicEntry"]
 
 WINDOW = timedelta(days=90)
-SIMILAR = 0.25  # below this a past request is not "similar" (1.0: the same words)
+SIMILAR = 0.3  # below this a past request is not "similar" (1.0: the same words)
 CONFIRM_MAX, CONFIRM_SCALE = 3.0, 2.0
-REDIRECT_MAX, REDIRECT_SCALE = 3.5, 1.5  # a little stronger: "not mine" is a clear signal
+REDIRECT_MAX, REDIRECT_SCALE = 3.5, 2.5  # one "not mine" dents; a habit of it sinks
 OLDEST_WEIGHT = 0.5  # a decision 90 days old counts half as much as today's
 AWAY_FACTOR = 0.5
 BACKUP_FACTOR = 0.9  # the backup stands in for the topic, just below an active owner
@@ -145,9 +145,10 @@ class Ranker:
         key = (text, now, self._version)
         if self._cached and self._cached[0] == key:  # candidates() then suggest(): once
             return self._cached[1]
-        shown = words(text)
-        terms = [stem(word) for word in shown]
+        shown = words(text, boundaries=True)
+        terms = stem_words(shown)
         matches = tuple(self._topics.match(terms, shown))
+        terms = [term for term in terms if term != BOUNDARY]
         similar = self._history.similar(terms, since=now - WINDOW, minimum=SIMILAR)
         analysis = _Analysis(matches, self._evidence(similar, now))
         self._cached = (key, analysis)
@@ -194,6 +195,12 @@ class Ranker:
                 )
         for owner, evidence in sorted(analysis.learned.items()):
             pool.setdefault(owner, _Candidate(owner)).evidence = evidence
+        if everyone:  # the caller must learn whether a backup is there before it is needed
+            for match in analysis.matches:
+                if match.topic.backup is not None:
+                    place = len(match.topic.owners)
+                    backup = _Candidate(match.topic.backup, order=match.order, place=place)
+                    pool.setdefault(match.topic.backup, backup)
         for candidate in pool.values():
             candidate.away = state(candidate.owner) == "away"
             candidate.score = candidate.base() * (AWAY_FACTOR if candidate.away else 1.0)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.terms import stems
+from bot.domain.terms import BOUNDARY, stems
 
 KEYWORD_WEIGHT = 1.0
 PHRASE_BONUS = 0.5  # per extra word: "credit card" says more than "card"
@@ -62,7 +62,11 @@ def _phrase_at(terms: Sequence[str], start: int, phrase: tuple[str, ...]) -> boo
     for word in phrase[1:]:
         if position + 1 < len(terms) and terms[position + 1] == word:
             position += 1
-        elif position + 2 < len(terms) and terms[position + 2] == word:
+        elif (
+            position + 2 < len(terms)
+            and terms[position + 2] == word
+            and terms[position + 1] != BOUNDARY
+        ):
             position += 2
         else:
             return False
@@ -116,6 +120,8 @@ class TopicIndex:
         loose_words: dict[int, list[str]] = defaultdict(list)
         first = {term: word for term, word in reversed(list(zip(terms, shown, strict=True)))}
         for term in dict.fromkeys(terms):
+            if term == BOUNDARY:
+                continue
             for index, weight in self._loose.get(term, ()):
                 raw[index] += weight
                 loose_words[index].append(first[term])

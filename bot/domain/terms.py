@@ -17,7 +17,8 @@ _DOMAIN = re.compile(
     r"\b(?:[\w-]+\.)+(?:com|net|org|io|co|dev|app|ai|eu|uk|de|fr|nl|es|it|us|ca|au|info|biz)\b",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[.!?;:\n]+")
+BOUNDARY = "|"  # between sentences: a phrase never spans one
 
 # English function words, plus what every support message carries (greetings, form labels,
 # forwarding headers): words that say nothing about who should answer.
@@ -107,10 +108,15 @@ def clean(text: str) -> str:
     return text.replace("’", "'").casefold()
 
 
-def words(text: str) -> list[str]:
-    """Lower-case words in order, without stopwords, numbers or single letters."""
+def words(text: str, *, boundaries: bool = False) -> list[str]:
+    """Lower-case words in order, without stopwords, numbers or single letters; with
+    `boundaries`, BOUNDARY where a sentence or line ends."""
     found = []
     for word in _WORD.findall(clean(text)):
+        if not word[0].isalnum():
+            if boundaries and found and found[-1] != BOUNDARY:
+                found.append(BOUNDARY)
+            continue
         if word.endswith("'s"):
             word = word[:-2]
         if len(word) < 2 or word in STOPWORDS or not any(c.isalpha() for c in word):
@@ -122,3 +128,8 @@ def words(text: str) -> list[str]:
 def stems(text: str) -> list[str]:
     """The terms of a text, in order (repeats kept: phrases and term counts need them)."""
     return [stem(word) for word in words(text)]
+
+
+def stem_words(shown: list[str]) -> list[str]:
+    """`stem` of each word, BOUNDARY kept."""
+    return [word if word == BOUNDARY else stem(word) for word in shown]
