@@ -27,6 +27,7 @@ OLDEST_WEIGHT = 0.5  # a decision 90 days old counts half as much as today's
 AWAY_FACTOR = 0.5
 BACKUP_FACTOR = 0.9  # the backup stands in for the topic, just below an active owner
 MIN_SCORE = 0.1
+CANDIDATES = 10  # how many `candidates` names (plus their backups) for a status look-up
 UNLISTED = 1000  # tie-break place of an owner who is on no matched topic
 
 Owner = tuple[str, str]  # (kind, id)
@@ -119,11 +120,16 @@ class Ranker:
         self._version += 1 if dropped else 0
         return dropped
 
-    def candidates(self, text: str, *, now: datetime) -> list[Owner]:
-        """Everyone `suggest` might name for this text (backups included), so the caller can
-        look up who is away or deactivated first. Best guess first."""
-        ranked = self._rank(self._analyse(text, now), {}, frozenset(), everyone=True)
-        return [candidate.owner for candidate in ranked]
+    def candidates(self, text: str, *, now: datetime, limit: int = CANDIDATES) -> list[Owner]:
+        """Whom `suggest` may name for this text, so the caller can look up who is away or
+        deactivated first: the `limit` best by topic and history, then the backups of their
+        topics. Anyone else `suggest` reaches is taken as active. Best guess first."""
+        ranked = self._rank(self._analyse(text, now), {}, ())[: max(limit, 0)]
+        chosen = [candidate.owner for candidate in ranked]
+        for candidate in ranked:
+            if candidate.topic is not None and candidate.topic.topic.backup is not None:
+                chosen.append(candidate.topic.topic.backup)
+        return list(dict.fromkeys(chosen))
 
     def suggest(
         self,
@@ -136,7 +142,7 @@ class Ranker:
     ) -> list[Suggestion]:
         """At most `limit` distinct owners, best first. `status` maps user ids to 'active',
         'away' or 'deactivated' (missing means active)."""
-        ranked = self._rank(self._analyse(text, now), status or {}, exclude, everyone=False)
+        ranked = self._rank(self._analyse(text, now), status or {}, exclude)
         return [self._suggestion(candidate) for candidate in ranked[: max(limit, 0)]]
 
     # -- scoring -----------------------------------------------------------------------------
@@ -181,8 +187,6 @@ class Ranker:
         analysis: _Analysis,
         status: Mapping[str, str],
         exclude: Collection[str],
-        *,
-        everyone: bool,
     ) -> list[_Candidate]:
         def state(owner: Owner) -> str:
             return status.get(owner[1], "active") if owner[0] == "user" else "active"
@@ -195,12 +199,6 @@ class Ranker:
                 )
         for owner, evidence in sorted(analysis.learned.items()):
             pool.setdefault(owner, _Candidate(owner)).evidence = evidence
-        if everyone:  # the caller must learn whether a backup is there before it is needed
-            for match in analysis.matches:
-                if match.topic.backup is not None:
-                    place = len(match.topic.owners)
-                    backup = _Candidate(match.topic.backup, order=match.order, place=place)
-                    pool.setdefault(match.topic.backup, backup)
         for candidate in pool.values():
             candidate.away = state(candidate.owner) == "away"
             candidate.score = candidate.base() * (AWAY_FACTOR if candidate.away else 1.0)
@@ -210,8 +208,6 @@ class Ranker:
             pool.values(),
             key=lambda c: (-round(c.score, 9), c.order, c.place, c.owner[0], c.owner[1]),
         )
-        if everyone:
-            return ranked
         return [
             candidate
             for candidate in ranked

@@ -17,6 +17,13 @@ _DOMAIN = re.compile(
     r"\b(?:[\w-]+\.)+(?:com|net|org|io|co|dev|app|ai|eu|uk|de|fr|nl|es|it|us|ca|au|info|biz)\b",
     re.IGNORECASE,
 )
+# A sign-off line: what follows is a signature ("Jane Doe, Head of Billing, Acme"), whose
+# job titles and addresses would match topics the request is not about.
+_SIGN_OFF = re.compile(
+    r"^[ \t>]*(?:(?:kind|best|warm|many)\s+)?(?:regards|thanks|thank you|cheers|best|sincerely"
+    r"|sent from my \w+)[ \t,.!-]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[.!?;:\n]+")
 BOUNDARY = "|"  # between sentences: a phrase never spans one
 
@@ -99,9 +106,14 @@ def _readable(match: re.Match[str]) -> str:
 
 
 def clean(text: str) -> str:
-    """Visible words only: markup, entities, URLs, domains and e-mail addresses removed."""
+    """Visible words only: markup, entities, URLs, domains, e-mail addresses and an email
+    signature removed."""
     text = _MARKUP.sub(_readable, text or "")
     text = html.unescape(text)
+    for sign_off in _SIGN_OFF.finditer(text):
+        if sign_off.start() > len(text) * 0.3:  # not a "Thanks!" that opens the message
+            text = text[: sign_off.start()]
+            break
     text = _URL.sub(" ", text)
     text = _EMAIL.sub(" ", text)
     text = _DOMAIN.sub(" ", text)

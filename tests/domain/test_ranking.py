@@ -190,6 +190,17 @@ def test_slack_markup_addresses_and_entities_make_no_matches() -> None:
     assert ranker.suggest(noise, now=NOW) == []
 
 
+def test_an_email_signature_makes_no_matches() -> None:
+    text = (
+        "---------- Forwarded message ---------\n"
+        "Subject: Parcel\n\nThe courier says our parcel was returned to you. What now?\n\n"
+        "Kind regards,\nJane Doe\nHead of Security &amp; Privacy, Acme\n"
+        "<https://acme.example|acme.example> · GDPR notice: this email is confidential"
+    )
+    found = Ranker(directory()).suggest(text, now=NOW)
+    assert ids(found)[0] == SAM and ZOE not in ids(found)
+
+
 def test_a_link_label_is_text_the_customer_sees() -> None:
     ranker = Ranker(directory())
     best = first(ranker, "see <https://acme.com/x/y|the refund form>, it errors")
