@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.ranking_history import History, LearnedHop, Similar
 from bot.domain.ranking_topics import TopicEntry, TopicIndex, TopicMatch
-from bot.domain.terms import BOUNDARY, stem_words, words
+from bot.domain.terms import BOUNDARY, STOPWORDS, stem_words, words
 
 __all__ = ["WINDOW", "LearnedHop", "Ranker", "Suggestion", "TopicEntry"]
 
@@ -151,10 +151,14 @@ class Ranker:
         key = (text, now, self._version)
         if self._cached and self._cached[0] == key:  # candidates() then suggest(): once
             return self._cached[1]
-        shown = words(text, boundaries=True)
+        shown = words(text, phrases=True)
         terms = stem_words(shown)
         matches = tuple(self._topics.match(terms, shown))
-        terms = [term for term in terms if term != BOUNDARY]
+        terms = [
+            term
+            for word, term in zip(shown, terms, strict=True)
+            if word != BOUNDARY and word not in STOPWORDS
+        ]
         similar = self._history.similar(terms, since=now - WINDOW, minimum=SIMILAR)
         analysis = _Analysis(matches, self._evidence(similar, now))
         self._cached = (key, analysis)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.terms import BOUNDARY, stems
+from bot.domain.terms import BOUNDARY, STOPWORDS, phrase, stems
 
 KEYWORD_WEIGHT = 1.0
 PHRASE_BONUS = 0.5  # per extra word: "credit card" says more than "card"
@@ -82,7 +82,7 @@ class TopicIndex:
         loose: dict[str, dict[int, float]] = defaultdict(dict)
         for index, topic in enumerate(self.topics):
             for keyword in topic.keywords:
-                key = tuple(stems(keyword))
+                key = phrase(keyword)
                 if key:
                     keyword_topics[key].add(index)
             for weight, text in (
@@ -93,7 +93,7 @@ class TopicIndex:
                     loose[term][index] = max(weight, loose[term].get(index, 0.0))
         for index, topic in enumerate(self.topics):
             for keyword in topic.keywords:
-                key = tuple(stems(keyword))
+                key = phrase(keyword)
                 if not key:
                     continue  # only stopwords or numbers: nothing to match on
                 weight = (KEYWORD_WEIGHT + PHRASE_BONUS * (len(key) - 1)) * _specificity(
@@ -110,18 +110,20 @@ class TopicIndex:
         raw: dict[int, float] = defaultdict(float)
         keywords: dict[int, dict[str, float]] = defaultdict(dict)
         for position, term in enumerate(terms):
-            for phrase in self._phrases.get(term, ()):
-                found = keywords[phrase.topic]
-                if phrase.keyword in found:
+            for entry in self._phrases.get(term, ()):
+                found = keywords[entry.topic]
+                if entry.keyword in found:
                     continue  # a keyword said twice is still one keyword
-                if _phrase_at(terms, position, phrase.stems):
-                    found[phrase.keyword] = phrase.weight
-                    raw[phrase.topic] += phrase.weight
+                if _phrase_at(terms, position, entry.stems):
+                    found[entry.keyword] = entry.weight
+                    raw[entry.topic] += entry.weight
         loose_words: dict[int, list[str]] = defaultdict(list)
-        first = {term: word for term, word in reversed(list(zip(terms, shown, strict=True)))}
-        for term in dict.fromkeys(terms):
-            if term == BOUNDARY:
-                continue
+        # Names and descriptions are compared word by word, small words left out.
+        first: dict[str, str] = {}
+        for term, word in zip(terms, shown, strict=True):
+            if term != BOUNDARY and word not in STOPWORDS:
+                first.setdefault(term, word)
+        for term in first:
             for index, weight in self._loose.get(term, ()):
                 raw[index] += weight
                 loose_words[index].append(first[term])

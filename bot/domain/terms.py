@@ -27,10 +27,15 @@ _SIGN_OFF = re.compile(
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[.!?;:\n]+")
 BOUNDARY = "|"  # between sentences: a phrase never spans one
 
-# English function words, plus what every support message carries (greetings, form labels,
-# forwarding headers): words that say nothing about who should answer.
-_STOPWORDS = """
-    a about above after again against all also am an and any are aren't as at be because been
+
+def _split(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# English function words: they say nothing about who should answer.
+FUNCTION_WORDS = _split(
+    """
+    a about above after again against all am an and any are aren't as at be because been
     before being below between both but by can can't cannot could couldn't did didn't do does
     doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
     having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll
@@ -40,14 +45,23 @@ _STOPWORDS = """
     then there there's these they they'd they'll they're they've this those through to too
     under until up very was wasn't we we'd we'll we're we've were weren't what what's when
     when's where where's which while who who's whom why why's will with won't would wouldn't
-    you you'd you'll you're you've your yours yourself yourselves
+    you you'd you'll you're you've your yours yourself yourselves us
+    """
+)
+# What every support message carries (greetings, form labels, forwarding headers, everyday
+# verbs): noise when comparing requests, though a keyword may use them ("getting started").
+FILLER_WORDS = _split(
+    """
     just still yet already ever also maybe really actually please pls thanks thank thx cheers
     hi hello hey dear team folks guys regards best kind sincerely morning afternoon evening
-    fwd fw re subject message forwarded wrote date from to cc name
-    get gets got getting need needs want wants like know let see make use us via one two
+    fwd fw re subject message forwarded wrote date cc name
+    get gets got getting need needs want wants like know let see make use via one two
     anyone someone somebody something anything
-"""
-STOPWORDS = frozenset(_STOPWORDS.split())
+    """
+)
+STOPWORDS = FUNCTION_WORDS | FILLER_WORDS
+# The small words of phrasal verbs: noise alone, the meaning inside "log in" or "set up".
+PARTICLES = _split("in out up off on down over")
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -94,6 +108,8 @@ def stem(word: str) -> str:
     word = _IRREGULAR.get(word, word)
     if len(word) >= 7 and word.endswith("ery"):
         word = word[:-1]
+    elif len(word) >= 9 and word.endswith("eries"):
+        word = word[:-3]
     return str(_stemmer.stemWord(word))
 
 
@@ -120,18 +136,25 @@ def clean(text: str) -> str:
     return text.replace("’", "'").casefold()
 
 
-def words(text: str, *, boundaries: bool = False) -> list[str]:
-    """Lower-case words in order, without stopwords, numbers or single letters; with
-    `boundaries`, BOUNDARY where a sentence or line ends."""
+def words(text: str, *, phrases: bool = False) -> list[str]:
+    """Lower-case words in order, without stopwords, numbers or single letters. For
+    matching `phrases`: BOUNDARY where a sentence or line ends, PARTICLES and filler words
+    kept, so "log in" is not any "log", "signed" is not "sign in" and "getting started" is
+    not any "start"."""
     found = []
     for word in _WORD.findall(clean(text)):
         if not word[0].isalnum():
-            if boundaries and found and found[-1] != BOUNDARY:
+            if phrases and found and found[-1] != BOUNDARY:
                 found.append(BOUNDARY)
             continue
         if word.endswith("'s"):
             word = word[:-2]
-        if len(word) < 2 or word in STOPWORDS or not any(c.isalpha() for c in word):
+        if len(word) < 2 or not any(c.isalpha() for c in word):
+            continue
+        if phrases:
+            if word in FUNCTION_WORDS and word not in PARTICLES:
+                continue
+        elif word in STOPWORDS:
             continue
         found.append(word)
     return found
@@ -145,3 +168,9 @@ def stems(text: str) -> list[str]:
 def stem_words(shown: list[str]) -> list[str]:
     """`stem` of each word, BOUNDARY kept."""
     return [word if word == BOUNDARY else stem(word) for word in shown]
+
+
+def phrase(keyword: str) -> tuple[str, ...]:
+    """A keyword's terms for phrase matching; () when it has nothing to match on."""
+    terms = tuple(term for term in stem_words(words(keyword, phrases=True)) if term != BOUNDARY)
+    return () if all(term in PARTICLES for term in terms) else terms

@@ -139,6 +139,31 @@ def test_a_multi_word_keyword_matches_as_a_phrase_not_word_by_word() -> None:
     assert ids(ranker.suggest("Is there store credit? The gift card is empty", now=NOW)) == [SAM]
 
 
+def test_word_forms_meet_through_stemming() -> None:
+    topics = [
+        TopicEntry(1, "Money", (("user", ANA),), None, ("refund", "charge"), ""),
+        TopicEntry(2, "Post", (("user", SAM),), None, ("delivery",), ""),
+    ]
+    ranker = Ranker(topics)
+    for text in ["two refunds", "was it refunded?", "I got charged", "the charges"]:
+        assert ids(ranker.suggest(text, now=NOW)) == [ANA], text
+    for text in ["it was delivered", "deliveries are late", "please deliver it"]:
+        assert ids(ranker.suggest(text, now=NOW)) == [SAM], text
+
+
+def test_phrasal_keywords_need_their_small_word() -> None:
+    topics = [
+        TopicEntry(1, "Accounts", (("user", LEA),), None, ("log in", "sign in"), ""),
+        TopicEntry(2, "Onboarding", (("usergroup", ONBOARDING),), None, ("getting started",), ""),
+    ]
+    ranker = Ranker(topics)
+    assert ids(ranker.suggest("I can't log in since Monday", now=NOW)) == [LEA]
+    assert ids(ranker.suggest("Could you sign me in?", now=NOW)) == [LEA]
+    assert ranker.suggest("We signed the contract; the log file is attached", now=NOW) == []
+    assert ids(ranker.suggest("Your getting started guide is out of date", now=NOW)) == [ONBOARDING]
+    assert ranker.suggest("We started on Monday", now=NOW) == []
+
+
 def test_a_phrasal_verb_split_by_its_object_still_matches() -> None:
     best = first(Ranker(directory()), "Can I send the blender back?")
     assert best.id == RAJ and "*send back*" in best.reasons[0]
