@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.settings import Settings
 
@@ -37,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--database-url", default=None, help="default: a fresh SQLite file in a temporary folder"
     )
+    directory = sub.add_parser("directory", help="import or export the routing directory (YAML)")
+    verbs = directory.add_subparsers(dest="verb", required=True)
+    load = verbs.add_parser("import", help="replace the directory with a YAML file's topics")
+    load.add_argument("file", help="the YAML file (see README: The routing directory)")
+    load.add_argument("--team", default=None, help="workspace id (default: the bot's own)")
+    dump = verbs.add_parser("export", help="print the directory as YAML")
+    dump.add_argument("--team", default=None, help="workspace id (default: the bot's own)")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
     manifest.add_argument("--url", default=None, help="public URL of POST /slack/events")
     manifest.add_argument("--socket-mode", action="store_true")
@@ -65,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(upgrade(settings.database_url))
         print("database is at the latest schema")
         return 0
+    if args.command == "directory":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        return asyncio.run(_directory(settings, args))
     if not settings.slack_configured:
         print(
             "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set. See README.md, or run "
@@ -109,6 +121,76 @@ async def _tick(settings: Settings, now: datetime | None) -> int:
         f"tick: nudged {nudges.nudged}, escalated {nudges.escalated}, "
         f"sent {delivery.sent}, retrying {delivery.retried}, dead {delivery.dead}"
     )
+    return 0
+
+
+async def _team(settings: Settings, given: str | None) -> str:
+    """The workspace a directory command is about: --team, the bot token's, or the only one
+    the database knows."""
+    if given:
+        return given
+    if settings.slack_bot_token:
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        response = await client.auth_test()
+        return str(response["team_id"])
+    from sqlalchemy import select, union
+
+    from db.models import Request, Topic
+    from db.uow import Database
+
+    db = Database.from_url(settings.database_url)
+    try:
+        async with db.uow() as uow:
+            query = union(select(Topic.team_id), select(Request.team_id))
+            teams = sorted({row[0] for row in (await uow.session.execute(query)).all()})
+    finally:
+        await db.dispose()
+    if len(teams) != 1:
+        raise SystemExit(
+            "Which workspace? Pass --team T0123ABCD (or set SLACK_BOT_TOKEN); "
+            f"the database knows {len(teams)} workspaces."
+        )
+    return teams[0]
+
+
+async def _directory(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.domain.directory import DirectoryError, parse_yaml, to_yaml
+    from bot.jobs.clock import utcnow
+    from bot.jobs.directory_file import replace_directory
+    from db.migrate import upgrade
+    from db.repositories.directory import spec_of
+    from db.uow import Database
+
+    await upgrade(settings.database_url)
+    team = await _team(settings, args.team)
+    if args.verb == "import":
+        try:
+            text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8")
+            topics = parse_yaml(text)
+        except OSError as error:
+            print(f"can't read {args.file}: {error}", file=sys.stderr)
+            return 2
+        except (DirectoryError, UnicodeDecodeError) as error:
+            print(f"{args.file}: {error}\nNothing was changed.", file=sys.stderr)
+            return 2
+        db = Database.from_url(settings.database_url)
+        try:
+            result = await replace_directory(
+                db, team, topics, now=utcnow(), by=f"import:{os.path.basename(args.file)}"
+            )
+        finally:
+            await db.dispose()
+        print(f"{args.file}: {result} ({len(topics)} topics in workspace {team})")
+        return 0
+    db = Database.from_url(settings.database_url)
+    try:
+        async with db.uow() as uow:
+            rows = await uow.directory.topics(team)
+    finally:
+        await db.dispose()
+    sys.stdout.write(to_yaml(spec_of(row) for row in rows))
     return 0
 
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -83,3 +84,43 @@ async def _in_thread(fn, *args, **kwargs):  # the fake Slack must keep serving m
     import asyncio
 
     return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+DIRECTORY = """\
+topics:
+  - name: Billing
+    owners: [U0123ABCD, "@billing"]
+    backup: U0456EFGH
+    keywords: [invoice, refund, charged, payment]
+    description: Invoices, refunds and failed payments
+  - name: Shipping
+    owners: [U0999ZZZZ]
+    keywords: [parcel]
+"""
+
+
+async def test_directory_import_and_export_round_trip(
+    db: Database, database_url: str, tmp_path: Any
+) -> None:
+    from bot.domain.directory import parse_yaml
+
+    env = {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": ""}
+    source = tmp_path / "directory.yaml"
+    source.write_text(DIRECTORY)
+    result = handoff("directory", "import", str(source), "--team", "T0001", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "2 added" in result.stdout
+
+    exported = handoff("directory", "export", env=env)  # the only workspace in the database
+    assert exported.returncode == 0, exported.stderr
+    assert parse_yaml(exported.stdout) == parse_yaml(DIRECTORY)
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(DIRECTORY.replace("owners: [U0999ZZZZ]", "owners: [shipping team]"))
+    refused = handoff("directory", "import", str(broken), "--team", "T0001", env=env)
+    assert refused.returncode == 2
+    assert (
+        "line 8, topics[1].owners[0]" in refused.stderr and "Nothing was changed" in refused.stderr
+    )
+    again = handoff("directory", "export", "--team", "T0001", env=env)
+    assert parse_yaml(again.stdout) == parse_yaml(DIRECTORY)

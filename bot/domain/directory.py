@@ -231,14 +231,19 @@ def _plain(node: yaml.Node, path: str, lines: Lines) -> Any:
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(yaml.safe_load(yaml.serialize(key_node)))
+            key = str(_construct(key_node))
             child = f"{path}.{key}" if path else key
             lines[child] = key_node.start_mark.line + 1
             result[key] = _plain(value_node, child, lines)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_plain(item, f"{path}[{i}]", lines) for i, item in enumerate(node.value)]
-    return yaml.safe_load(yaml.serialize(node))
+    return _construct(node)
+
+
+def _construct(node: yaml.Node) -> Any:
+    """A scalar node's value, typed as yaml.safe_load would type it."""
+    return yaml.SafeLoader("").construct_object(node, deep=True)
 
 
 def parse_yaml(text: str) -> list[TopicSpec]:
@@ -263,4 +268,18 @@ def parse_yaml(text: str) -> list[TopicSpec]:
 def to_yaml(topics: Iterable[TopicSpec]) -> str:
     """The directory file for these topics (what `handoff directory export` prints)."""
     data = {"topics": [topic.as_dict() for topic in topics]}
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Lists of words on one line (`keywords: [invoice, refund]`), as people write them."""
+
+    def represent_list(self, data: list[Any]) -> yaml.Node:  # type: ignore[override]
+        flow = all(isinstance(item, str) for item in data)
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)  # "  - name:" under "topics:", as in the docs
+
+
+_Dumper.add_representer(list, _Dumper.represent_list)
