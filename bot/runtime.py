@@ -14,6 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.jobs.clock import utcnow
+from bot.jobs.directory_file import DirectoryFile
 from bot.jobs.outbox import Dispatcher
 from bot.jobs.tick import TickReport, tick
 from bot.settings import Settings
@@ -21,6 +22,7 @@ from bot.slack.context import Deps
 from bot.slack.listeners import register_all
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
+from bot.slack.routing import Router
 from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -55,12 +57,14 @@ class Runtime:
         self.dispatcher = Dispatcher(
             self.db, delivery_client, clock=clock, post_interval=settings.handoff_post_interval
         )
+        people = SlackPeople(self.client, self.db, clock)
         self.deps = Deps(
             db=self.db,
             settings=settings,
-            people=SlackPeople(self.client, self.db, clock),
+            people=people,
             dispatcher=self.dispatcher,
             clock=clock,
+            router=Router(self.db, self.client, people, clock),
         )
         self.bolt = AsyncApp(
             client=self.client,
@@ -70,6 +74,11 @@ class Runtime:
         self.bolt.error(self._on_error)
         register_all(self.bolt, self.deps)
         self._loop: asyncio.Task[None] | None = None
+        self.directory_file = (
+            DirectoryFile(settings.handoff_directory_file)
+            if settings.handoff_directory_file
+            else None
+        )
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("listener failed on %s: %r", body.get("type"), error, exc_info=error)
@@ -80,6 +89,9 @@ class Runtime:
         def notifier_for(uow: UnitOfWork, team_id: str) -> SlackNotifier:
             return self.deps.notifier(uow, now=at, team_id=team_id)
 
+        if self.directory_file is not None:
+            await self.deps.learn_workspace(self.client)  # which workspace the file is for
+            await self.sync_directory_file(at)
         return await tick(
             self.db,
             self.dispatcher,
@@ -91,8 +103,34 @@ class Runtime:
             batch=self.settings.handoff_tick_batch,
         )
 
+    async def sync_directory_file(self, now: datetime) -> None:
+        """Import HANDOFF_DIRECTORY_FILE if it changed (for the bot token's workspace)."""
+        if self.directory_file is None or not self.deps.workspace_urls:
+            return
+        for team_id in list(self.deps.workspace_urls):
+            try:
+                result = await self.directory_file.sync(self.db, team_id, now=now)
+            except Exception:  # the nudges and deliveries of this pass must still happen
+                log.exception("directory file not synced")
+                continue
+            if result.status == "imported" and self.deps.router is not None:
+                self.deps.router.forget(team_id)
+
+    async def warm_up(self) -> None:
+        """Build each workspace's ranker before the first "Find the right person" needs it:
+        the first build reads every hop of the last 90 days (seconds, with 10,000 of them)."""
+        if self.deps.router is None:
+            return
+        try:
+            await self.deps.learn_workspace(self.client)
+            for team_id in list(self.deps.workspace_urls):
+                await self.deps.router.ranker(team_id)
+        except Exception:  # suggestions then come a little later, on first use
+            log.exception("ranker warm-up failed")
+
     async def _run(self) -> None:
         interval = self.settings.handoff_tick_seconds
+        await self.warm_up()
         while True:
             try:
                 await self.tick()

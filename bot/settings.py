@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     handoff_post_interval: float = Field(default=1.0, ge=0)  # seconds between posts to a channel
     handoff_tick_batch: int = Field(default=500, ge=1)  # due hops claimed per transaction
 
+    # The routing directory (issue 4): a YAML file re-read when it changes, and who edits it.
+    handoff_directory_file: str | None = None
+    handoff_directory_editors: Literal["admins", "everyone"] = "admins"
+    handoff_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     @field_validator("handoff_first_nudge", "handoff_nudge_every", "handoff_escalate_after")
     @classmethod
     def _duration(cls, value: str) -> str:
@@ -73,7 +78,7 @@ class Settings(BaseSettings):
             timezone=self.handoff_timezone,
         )
 
-    @field_validator("handoff_intake_channels", mode="before")
+    @field_validator("handoff_intake_channels", "handoff_admins", mode="before")
     @classmethod
     def _split_channels(cls, value: object) -> object:
         if isinstance(value, str):

@@ -42,6 +42,8 @@ class FakeWorkspace:
     token: str = "xoxb-fake"
     users: dict[str, Json] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
+    group_handles: dict[str, str] = field(default_factory=dict)  # group id -> handle
+    presence: dict[str, str] = field(default_factory=dict)  # user id -> "away" (else active)
     channels: dict[str, Json] = field(default_factory=dict)
     messages: dict[str, dict[str, Json]] = field(default_factory=dict)
 
@@ -68,6 +70,15 @@ class FakeWorkspace:
             "is_admin": is_admin,
             "profile": {"real_name": real_name or name.title(), "email": email},
         }
+
+    def add_group(self, group_id: str, handle: str, members: list[str]) -> None:
+        self.groups[group_id] = list(members)
+        self.group_handles[group_id] = handle
+
+    def set_status(self, user_id: str, text: str, emoji: str = "") -> None:
+        """What a person says in Slack, e.g. "On holiday" :palm_tree:."""
+        profile = self.users[user_id]["profile"]
+        profile.update(status_text=text, status_emoji=emoji, status_expiration=0)
 
     def add_channel(
         self, channel_id: str, name: str, *, shared: bool = False, member: bool = True
@@ -221,6 +232,26 @@ class FakeSlack:
     def api_usergroups_users_list(self, args: Json) -> Json:
         members = self.workspace.groups.get(str(args.get("usergroup")))
         return self._ok(users=members) if members is not None else self._error("no_such_subteam")
+
+    def api_usergroups_list(self, _: Json) -> Json:
+        groups = [
+            {
+                "id": group_id,
+                "team_id": self.workspace.team_id,
+                "handle": self.workspace.group_handles.get(group_id, group_id.lower()),
+                "name": self.workspace.group_handles.get(group_id, group_id).title(),
+                "date_delete": 0,
+                "user_count": len(members),
+            }
+            for group_id, members in self.workspace.groups.items()
+        ]
+        return self._ok(usergroups=groups)
+
+    def api_users_getPresence(self, args: Json) -> Json:
+        user = str(args.get("user") or "")
+        if user not in self.workspace.users:
+            return self._error("user_not_found")
+        return self._ok(presence=self.workspace.presence.get(user, "active"))
 
     def _conversation(self, channel: str) -> str | None:
         """A user id posts to the bot's DM with that user, as chat.postMessage does."""

@@ -34,8 +34,8 @@ def demo_workspace() -> FakeWorkspace:
     ws.add_user("U_HELPER", "helperbot", real_name="Helper Bot", is_bot=True)
     ws.add_user("UBOT", "handoff", real_name="Handoff", is_bot=True)
     ws.add_user("U_JANE", "jane", real_name="Jane Customer", email="jane@customer.example")
-    ws.groups["S_BILLING"] = ["U_BOB", "U_CAROL"]
-    ws.groups["S_EMPTY"] = []
+    ws.add_group("S_BILLING", "billing", ["U_BOB", "U_CAROL"])
+    ws.add_group("S_EMPTY", "nobody", [])
     ws.add_channel("C_SUPPORT", "support")
     ws.add_channel("C_SHARED", "acme-customer", shared=True)
     ws.add_channel("C_GENERAL", "general")

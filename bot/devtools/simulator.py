@@ -193,6 +193,34 @@ class SlackSimulator:
             }
         )
 
+    async def act_in_view(
+        self,
+        action_id: str,
+        *,
+        user: str,
+        view: Json,
+        value: str | None = None,
+        selected: str | None = None,
+    ) -> httpx.Response:
+        """A button (`value`) or a menu choice (`selected`) inside a modal the bot opened."""
+        action: Json = {"action_id": action_id, "block_id": "b", "action_ts": str(time.time())}
+        if selected is not None:
+            action.update(type="overflow", selected_option={"value": selected})
+        else:
+            action.update(type="button", value=value or "")
+        return await self.post_interaction(
+            {
+                "type": "block_actions",
+                "team": {"id": self.team_id, "domain": "acme"},
+                "user": {"id": user, "team_id": self.team_id},
+                "api_app_id": self.api_app_id,
+                "trigger_id": f"trigger.{next(self._ids)}",
+                "container": {"type": "view", "view_id": view.get("id")},
+                "view": {**view, "team_id": self.team_id},
+                "actions": [action],
+            }
+        )
+
     async def submit(self, view: Json, values: dict[str, Json], *, user: str) -> httpx.Response:
         """Submit a modal the bot opened, with `values` as {block_id: element state}."""
         state = {"values": {block: {"value": element} for block, element in values.items()}}

@@ -120,6 +120,13 @@ class Ranker:
         self._version += 1 if dropped else 0
         return dropped
 
+    def topics_for(self, text: str) -> list[TopicEntry]:
+        """The topics whose keywords the text uses, best first: what a decision on this
+        request says about the directory (staleness) and what a handler can be taught."""
+        shown = words(text, phrases=True)
+        terms = stem_words(shown)
+        return [match.topic for match in self._topics.match(terms, shown) if match.keywords]
+
     def candidates(self, text: str, *, now: datetime, limit: int = CANDIDATES) -> list[Owner]:
         """Whom `suggest` may name for this text, so the caller can look up who is away or
         deactivated first: the `limit` best by topic and history, then the backups of their

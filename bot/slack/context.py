@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -17,6 +19,9 @@ from bot.settings import Settings
 from bot.slack.notifier import SlackNotifier
 from db.uow import Database, UnitOfWork
 
+if TYPE_CHECKING:
+    from bot.slack.routing import Router
+
 log = logging.getLogger(__name__)
 
 
@@ -27,7 +32,22 @@ class Deps:
     people: People
     dispatcher: Dispatcher
     clock: Callable[[], datetime]
+    router: Router | None = None
     workspace_urls: dict[str, str] = field(default_factory=dict)
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run after the listener has answered Slack (kept referenced until it ends)."""
+        task = asyncio.ensure_future(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def is_admin(self, team_id: str, user_id: str) -> bool:
+        """Slack workspace admins and owners, plus HANDOFF_ADMINS."""
+        if user_id in self.settings.handoff_admins:
+            return True
+        person = await self.people.person(team_id, user_id)
+        return bool(person and person.is_admin)
 
     async def learn_workspace(self, client: AsyncWebClient) -> None:
         """The token's own workspace URL, for links in messages a tick writes."""

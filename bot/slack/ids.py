@@ -13,12 +13,17 @@ class Action(StrEnum):
     TELL_CUSTOMER = "handoff_tell_customer"
     OPEN_THREAD = "handoff_open_thread"
     SNOOZE = "handoff_snooze"
+    DIRECTORY_ADD = "directory_add"
+    DIRECTORY_TOPIC = "directory_topic"
 
 
 class View(StrEnum):
     HANDOFF = "handoff_modal"
     SHORTCUT = "find_the_right_person_modal"
     REDIRECT = "redirect_modal"
+    DIRECTORY = "directory_modal"
+    DIRECTORY_TOPIC = "directory_topic_modal"
+    DIRECTORY_REMOVE = "directory_remove_modal"
 
 
 class Block(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.errors import HandoffError, Problem
+from bot.domain.ranking import Suggestion
 from bot.slack.mrkdwn import clip, mention, shown
 
 USAGE = (
@@ -11,6 +12,8 @@ USAGE = (
     "(a person or a user group such as @billing). Get the link with *Copy link* on the message.\n"
     "• `/handoff` (or `/handoff @owner`) in a request's channel: pick the request in a form.\n"
     "• Message menu ⋮ → *Find the right person*: hand off any message.\n"
+    "• `/handoff who <words>`: whom to ask about something (only you see the answer).\n"
+    "• `/handoff directory`: who owns what; admins can edit it there.\n"
     "• `/handoff help`: this text.\n"
     "You stay on the hook until the new owner presses *I've got it*; "
     "I'll follow up with both of you until then."
@@ -48,9 +51,37 @@ def command_error(code: str, detail: str = "") -> str:
             "There are no open requests in this channel to pick from. Give a message link."
         ),
         "slack_unavailable": "Slack didn't answer me just now; please try again in a moment.",
+        "who_needs_words": "Say what it's about, for example `/handoff who refund for a double "
+        "charge`.",
     }
     text = texts.get(code, "I couldn't read that.")
+    if code in OWN_EXAMPLE:
+        return f"{text}\nType `/handoff help` for more."
     return f"{text}\nFor example: {EXAMPLE}\nType `/handoff help` for more."
+
+
+OWN_EXAMPLE = {"who_needs_words"}
+
+
+def who_answer(words: str, suggestions: list[Suggestion]) -> str:
+    """`/handoff who`: the ranked owners, each with why, and how to hand off to them."""
+    about = clip(shown(words), 120)
+    if not suggestions:
+        return (
+            f"I don't know yet who handles _{about}_: nobody in the directory matches and no "
+            "past handoff looks like it. Ask your lead, and once it's sorted an admin can add "
+            "it with `/handoff directory`."
+        )
+    lines = [f"*Who can help with _{about}_?*"]
+    for rank, suggestion in enumerate(suggestions, 1):
+        who = mention(suggestion.kind, suggestion.id)
+        why = "; ".join(suggestion.reasons) or "a good match"  # escaped by the ranker
+        lines.append(f"{rank}. {who}: {why}")
+    lines.append(
+        "To hand a request to them: `/handoff @owner <message link>`, or *Find the right "
+        "person* in the message's ⋮ menu."
+    )
+    return "\n".join(lines)
 
 
 def problem_text(error: HandoffError) -> str:

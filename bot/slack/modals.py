@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.ranking import Suggestion
 from bot.domain.rules import NOTE_LIMIT, REASON_LIMIT
 from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
@@ -27,11 +28,13 @@ from bot.slack.mrkdwn import clip, escape, mention, quote, unescape
 from db.models import Handoff, Request
 
 
-def _owner_input(initial_user: str | None, label: str = "Who should own it?") -> InputBlock:
+def _owner_input(
+    initial_user: str | None, label: str = "Who should own it?", *, optional: bool = False
+) -> InputBlock:
     element = UserSelectElement(action_id="value", placeholder="Pick the best owner")
     if initial_user:
         element.initial_user = initial_user
-    return InputBlock(block_id=B.OWNER, label=label, element=element)
+    return InputBlock(block_id=B.OWNER, label=label, element=element, optional=optional)
 
 
 def _text_input(
@@ -59,7 +62,7 @@ def _note_input(initial: str = "") -> InputBlock:
 def _view(
     callback_id: str,
     title: str,
-    blocks: list[Block],
+    blocks: list[Any],
     metadata: dict[str, Any],
     submit: str = "Hand off",
 ) -> dict[str, Any]:
@@ -103,23 +106,61 @@ def handoff_modal(
     )
 
 
-def shortcut_modal(text: str, metadata: dict[str, Any]) -> dict[str, Any]:
-    """Find the right person: the message, room for suggestions, an owner picker, a note."""
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=quote(text, 600))),
-        # Issue 4 fills this block with ranked suggestions (views.update after ranking).
-        ContextBlock(
-            block_id=B.SUGGESTIONS,
-            elements=[
-                MarkdownTextObject(
-                    text="Pick the person who can solve this. They'll get the customer's details "
-                    "and you'll stay on it until they confirm."
-                )
-            ],
-        ),
-        _owner_input(None),
-        _note_input(),
-    ]
+def suggestion_value(suggestion: Suggestion) -> str:
+    return f"{suggestion.kind}:{suggestion.id}"
+
+
+def _suggestion_option(suggestion: Suggestion) -> dict[str, Any]:
+    who = mention(suggestion.kind, suggestion.id)
+    label = f"{who} · {escape(clip(suggestion.topic, 40))}" if suggestion.topic else who
+    reasons = "; ".join(suggestion.reasons) or "a good match"  # escaped by the ranker
+    return {  # an option's text and description hold at most 75 characters each
+        "text": {"type": "mrkdwn", "text": clip(label, 75)},
+        "description": {"type": "mrkdwn", "text": clip(reasons, 75)},
+        "value": suggestion_value(suggestion),
+    }
+
+
+def suggestions_input(suggestions: list[Suggestion]) -> dict[str, Any]:
+    """The ranked suggestions, best first and pre-selected, each with its reasons."""
+    options = [_suggestion_option(s) for s in suggestions[:10]]
+    return {
+        "type": "input",
+        "block_id": B.SUGGESTIONS,
+        "optional": True,
+        "label": {"type": "plain_text", "text": "Suggested owners"},
+        "element": {
+            "type": "radio_buttons",
+            "action_id": "value",
+            "options": options,
+            "initial_option": options[0],
+        },
+    }
+
+
+LOOKING = "Looking for the right person in the directory and past handoffs…"
+NOBODY = (
+    "No one in the directory or past handoffs matches this yet. Pick the person who can "
+    "solve it: they'll get the customer's details and you'll stay on it until they confirm."
+)
+
+
+def shortcut_modal(
+    text: str, metadata: dict[str, Any], suggestions: list[Suggestion] | None = None
+) -> dict[str, Any]:
+    """Find the right person: the message, ranked suggestions (None: still ranking), anyone
+    else, a note."""
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=quote(text, 600)))]
+    if suggestions:
+        blocks.append(suggestions_input(suggestions))
+        blocks.append(_owner_input(None, label="Or someone else", optional=True))
+    else:
+        hint = LOOKING if suggestions is None else NOBODY
+        blocks.append(
+            ContextBlock(block_id=B.SUGGESTIONS, elements=[MarkdownTextObject(text=hint)])
+        )
+        blocks.append(_owner_input(None))
+    blocks.append(_note_input())
     return _view(V.SHORTCUT, "Find the right person", blocks, metadata)
 
 
@@ -168,6 +209,7 @@ class Submitted:
 
     metadata: dict[str, Any]
     owner_id: str | None
+    suggestion: tuple[str, str] | None  # (kind, id) of the picked suggestion
     note: str
     reason: str
     request_id: int | None
@@ -186,9 +228,12 @@ def read_submission(view: dict[str, Any]) -> Submitted:
     except ValueError:
         metadata = {}
     request_id = option.get("value")
+    picked = str((element(B.SUGGESTIONS).get("selected_option") or {}).get("value") or "")
+    kind, _, picked_id = picked.partition(":")
     return Submitted(
         metadata=metadata if isinstance(metadata, dict) else {},
         owner_id=element(B.OWNER).get("selected_user"),
+        suggestion=(kind, picked_id) if kind in ("user", "usergroup") and picked_id else None,
         note=escape(element(B.NOTE).get("value") or ""),
         reason=escape(element(B.REASON).get("value") or ""),
         request_id=int(request_id) if request_id and str(request_id).isdigit() else None,

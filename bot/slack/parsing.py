@@ -68,6 +68,18 @@ class Help:
 
 
 @dataclass(frozen=True)
+class Who:
+    """`/handoff who <words>`: whom to ask about something, privately."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Directory:
+    """`/handoff directory`: the routing directory in a modal."""
+
+
+@dataclass(frozen=True)
 class OpenModal:
     """No link: pick the request in a modal (owner and note pre-filled when given)."""
 
@@ -90,7 +102,7 @@ class CommandError:
     detail: str = ""
 
 
-Parsed = Help | OpenModal | HandOffCommand | CommandError
+Parsed = Help | Who | Directory | OpenModal | HandOffCommand | CommandError
 
 
 def parse_command(text: str) -> Parsed:
@@ -99,8 +111,14 @@ def parse_command(text: str) -> Parsed:
     if not text:
         return OpenModal(owner=None, note="")
     tokens = [m for m in _TOKEN.finditer(text)]
-    if tokens[0].group(0).lower() in HELP_WORDS:
+    first = tokens[0].group(0).lower()
+    if first in HELP_WORDS:
         return Help()
+    if first == "who":
+        words = text[tokens[0].end() :].strip()
+        return Who(words) if words else CommandError("who_needs_words")
+    if first == "directory":
+        return Directory()
     owner: Owner | None = None
     link: MessageLink | None = None
     consumed = 0
@@ -121,8 +139,7 @@ def parse_command(text: str) -> Parsed:
         consumed = match.end()
     note = text[consumed:].strip()
     if owner is None and link is None:
-        first = tokens[0].group(0)
-        return CommandError("unrecognised", first[:80])
+        return CommandError("unrecognised", tokens[0].group(0)[:80])
     if link is None:
         return OpenModal(owner=owner, note=note)
     return HandOffCommand(owner=owner, link=link, note=note)

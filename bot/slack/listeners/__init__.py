@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.context import Deps
-from bot.slack.listeners import actions, commands, events, shortcuts, views
+from bot.slack.listeners import actions, commands, directory, events, shortcuts, views
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:
@@ -13,4 +13,5 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     shortcuts.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    directory.register(app, deps)
     events.register(app, deps)  # last: it ends with a catch-all that acknowledges the rest

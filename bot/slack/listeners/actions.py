@@ -13,13 +13,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import handoffs as lifecycle
 from bot.domain.errors import HandoffError, Problem
-from bot.slack import blocks, messages, modals
+from bot.slack import blocks, messages, modals, teaching
 from bot.slack.context import Deps
 from bot.slack.ids import Action
 from bot.slack.lookups import in_group
 from bot.slack.mrkdwn import date
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackUnavailable
+from bot.slack.routing import topics_of_hop
 from db.uow import UnitOfWork
 
 
@@ -102,16 +103,25 @@ def register(app: AsyncApp, deps: Deps) -> None:
             hop = await uow.handoffs.pending_for(request_id)
         return (hop.owner_kind, hop.owner_id) if hop and hop.team_id == team else None
 
-    async def confirm(uow: UnitOfWork, notifier: SlackNotifier, c: Click) -> None:
-        await lifecycle.confirm(
-            uow,
-            notifier,
-            team_id=c.team,
-            handoff_id=c.target,
-            actor_id=c.actor,
-            in_group=c.member,
-            now=c.now,
-        )
+    async def on_confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        team, target = _where(body)[0], _id(body)
+        topics = await topics_of_hop(deps, team, target) if target else []
+
+        async def confirm(uow: UnitOfWork, notifier: SlackNotifier, c: Click) -> None:
+            hop = await lifecycle.confirm(
+                uow,
+                notifier,
+                team_id=c.team,
+                handoff_id=c.target,
+                actor_id=c.actor,
+                in_group=c.member,
+                now=c.now,
+            )
+            await teaching.record_decision(uow, hop, topics, kind="confirmed", now=c.now)
+            await teaching.teach(uow, notifier, hop, topics, now=c.now)
+
+        await run(body, client, confirm, group_of=hop_owner)
+        await ack()
 
     async def cancel(uow: UnitOfWork, notifier: SlackNotifier, c: Click) -> None:
         await lifecycle.cancel(
@@ -128,10 +138,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
             in_group=c.member,
             now=c.now,
         )
-
-    async def on_confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await run(body, client, confirm, group_of=hop_owner)
-        await ack()
 
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await run(body, client, cancel)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -14,12 +16,23 @@ from bot.domain.types import Owner
 from bot.slack import messages, modals
 from bot.slack.context import Deps
 from bot.slack.ids import COMMAND
+from bot.slack.listeners.directory import open_directory
+from bot.slack.listeners.shortcuts import suggestions_for
 from bot.slack.lookups import LinkProblem, checked_owner, fetch_message
 from bot.slack.mrkdwn import mention
-from bot.slack.parsing import CommandError, HandOffCommand, Help, OpenModal, parse_command
+from bot.slack.parsing import (
+    CommandError,
+    Directory,
+    HandOffCommand,
+    Help,
+    OpenModal,
+    Who,
+    parse_command,
+)
 from bot.slack.people import SlackUnavailable
 from db.models import Request
 
+log = logging.getLogger(__name__)
 PICKABLE = ("open", "handed_off", "owned")
 
 
@@ -100,14 +113,44 @@ def _handed_text(request: Request, owner: Owner) -> str:
     )
 
 
+WHO_WAIT = 2.0  # seconds `/handoff who` waits before answering "looking" and following up
+
+
+async def _who(deps: Deps, command: dict[str, Any], parsed: Who, respond: AsyncRespond) -> str:
+    """The ranked suggestions now, or (if ranking is slow) a "looking" line and a follow-up."""
+    team, actor = command.get("team_id") or "", command.get("user_id") or ""
+    ranking = asyncio.ensure_future(suggestions_for(deps, team, parsed.text, exclude=(actor,)))
+    done, _ = await asyncio.wait({ranking}, timeout=WHO_WAIT)
+    if done:
+        return messages.who_answer(parsed.text, ranking.result())
+
+    async def follow_up() -> None:
+        answer = messages.who_answer(parsed.text, await ranking)
+        try:
+            await respond(text=answer, response_type="ephemeral", replace_original=True)
+        except (SlackApiError, OSError, TimeoutError) as error:
+            log.warning("could not answer /handoff who: %s", error)
+
+    deps.later(follow_up())
+    return ":mag: Looking in the directory and past handoffs…"
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
     async def on_handoff(
-        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+        ack: AsyncAck,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
     ) -> None:
         parsed = parse_command(command.get("text") or "")
         try:
             if isinstance(parsed, Help):
                 text = messages.USAGE
+            elif isinstance(parsed, Who):
+                text = await _who(deps, command, parsed, respond)
+            elif isinstance(parsed, Directory):
+                text = await open_directory(deps, client, command)
             elif isinstance(parsed, CommandError):
                 text = messages.command_error(parsed.code, parsed.detail)
             elif isinstance(parsed, OpenModal):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.handoffs import record_request
+from bot.domain.ranking import Suggestion
 from bot.domain.types import IncomingMessage
 from bot.slack import modals
 from bot.slack.context import Deps
@@ -38,18 +41,66 @@ def shortcut_message(body: dict[str, Any]) -> IncomingMessage | None:
     )
 
 
+RANKING_WAIT = 0.6  # seconds the form waits for suggestions before it opens without them
+
+
+async def suggestions_for(
+    deps: Deps, team_id: str, text: str, *, exclude: tuple[str, ...]
+) -> list[Suggestion]:
+    """Ranked owners for a message; [] when there is no router or the ranking failed."""
+    if deps.router is None or not text.strip():
+        return []
+    try:
+        return await deps.router.suggest(team_id, text, exclude=exclude)
+    except Exception:  # a suggestion is a courtesy: never the reason a form doesn't open
+        log.exception("ranking failed for a message in %s", team_id)
+        return []
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def update_later(
+        client: AsyncWebClient,
+        view: dict[str, Any],
+        ranking: asyncio.Future[list[Suggestion]],
+        text: str,
+        metadata: dict[str, Any],
+    ) -> None:
+        """The form opened before the ranking finished: show the suggestions when they come.
+        `hash` makes Slack refuse the update if the form changed meanwhile."""
+        suggestions = await ranking
+        try:
+            await client.views_update(
+                view_id=view.get("id") or "",
+                hash=view.get("hash"),
+                view=modals.shortcut_modal(text, metadata, suggestions),
+            )
+        except (SlackApiError, OSError, TimeoutError) as error:
+            log.info("suggestions not shown (the form moved on): %s", error)
+
+    async def on_shortcut(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         message = shortcut_message(body)
         if message is None:
             await ack()
             return
         metadata = {"channel_id": message.channel_id, "ts": message.ts}
-        # First, while the trigger id is alive (3 s): the form. Then track the message.
-        await client.views_open(
-            trigger_id=body.get("trigger_id") or "",
-            view=modals.shortcut_modal(message.text, metadata),
+        actor = str((body.get("user") or {}).get("id") or "")
+        exclude = tuple(x for x in (actor, context.bot_user_id, message.user_id) if x)
+        # Rank while the trigger id is alive (3 s), but open the form in time regardless.
+        ranking = asyncio.ensure_future(
+            suggestions_for(deps, message.team_id, message.text, exclude=exclude)
         )
+        done, _ = await asyncio.wait({ranking}, timeout=RANKING_WAIT)
+        ready = ranking.result() if done else None
+        opened = await client.views_open(
+            trigger_id=body.get("trigger_id") or "",
+            view=modals.shortcut_modal(message.text, metadata, ready),
+        )
+        if ready is None:
+            deps.later(
+                update_later(client, opened.get("view") or {}, ranking, message.text, metadata)
+            )
         author = None
         if message.user_id:
             try:

@@ -11,13 +11,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain import handoffs as lifecycle
 from bot.domain.errors import HandoffError, Problem
 from bot.domain.types import Owner
-from bot.slack import messages
+from bot.slack import messages, teaching
 from bot.slack.context import Deps
 from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
 from bot.slack.lookups import checked_owner, in_group
 from bot.slack.modals import Submitted, read_submission
 from bot.slack.people import SlackUnavailable
+from bot.slack.routing import topics_of_hop
 
 # Where a refusal is shown in the form: next to the field it is about.
 FIELD_OF = {
@@ -45,6 +46,16 @@ def _errors(error: HandoffError, *, text_block: str = B.NOTE) -> dict[str, Any]:
     return {"response_action": "errors", "errors": {block: plain(messages.problem_text(error))}}
 
 
+def picked(form: Submitted) -> Owner | None:
+    """Whom the form names: "Or someone else" wins over the pre-selected suggestion."""
+    if form.owner_id:
+        return Owner("user", form.owner_id)
+    if form.suggestion:
+        kind, owner_id = form.suggestion
+        return Owner("usergroup" if kind == "usergroup" else "user", owner_id)
+    return None
+
+
 def _who(body: dict[str, Any]) -> tuple[str, str]:
     user = body.get("user") or {}
     team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
@@ -63,11 +74,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         team, actor = _who(body)
         try:
             owner = await checked_owner(
-                deps.people,
-                team,
-                Owner("user", form.owner_id) if form.owner_id else None,
-                actor_id=actor,
-                bot_user_id=context.bot_user_id,
+                deps.people, team, picked(form), actor_id=actor, bot_user_id=context.bot_user_id
             )
         except HandoffError as error:
             await ack(**_errors(error))
@@ -162,6 +169,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             if hop is None:
                 raise HandoffError(Problem.UNKNOWN_HANDOFF)
             member = await in_group(deps.people, team, hop.owner_kind, hop.owner_id, actor)
+            topics = await topics_of_hop(deps, team, handoff_id)
             await deps.workspace_url(client, team)
             now = deps.clock()
             async with deps.db.uow() as uow:
@@ -178,6 +186,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
                     now=now,
                     policy=deps.policy,
                 )
+                previous = await uow.handoffs.get(team, handoff_id)
+                if previous is not None:
+                    await teaching.record_decision(
+                        uow, previous, topics, kind="redirected", now=now
+                    )
                 await uow.commit()
         except HandoffError as error:
             await ack(**_errors(error, text_block=B.REASON))

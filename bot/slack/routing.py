@@ -1,0 +1,254 @@
+"""Who should own this? The ranking (bot/domain/ranking.py) fed from the database and Slack.
+
+One `Router` per process keeps a Ranker per workspace in memory: the directory is re-read
+when it changes (a cheap count + newest-update probe), and past handoffs are learnt
+incrementally (only hops decided since the last look). Who is away or deactivated is asked
+of Slack for the few candidates a message has, cached for minutes, and given up on quickly:
+suggestions must reach a modal inside Slack's 3 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import func, select
+
+from bot.domain.directory import owner_kind
+from bot.domain.ports import People
+from bot.domain.ranking import Ranker, Suggestion, TopicEntry
+from bot.slack.people import SlackUnavailable
+from db.models import Topic
+from db.uow import Database
+
+log = logging.getLogger(__name__)
+
+LEARN_WINDOW = timedelta(days=90)
+OVERLAP = timedelta(minutes=10)  # re-read recent hops: a slow transaction commits late
+GROUPS_TTL = 600.0  # seconds usergroups.list is trusted
+STATUS_TTL = 300.0  # seconds a person's away/active is trusted
+LOOKUP_BUDGET = 1.2  # seconds for all away/active look-ups of one ranking
+
+AWAY_EMOJI = {
+    ":palm_tree:",
+    ":airplane:",
+    ":beach_with_umbrella:",
+    ":face_with_thermometer:",
+    ":sick:",
+    ":baby_bottle:",
+    ":no_entry:",
+    ":away:",
+}
+AWAY_WORDS = re.compile(
+    r"\b(vacation|holiday|holidays|out of (the )?office|ooo|on leave|parental leave|"
+    r"sick|off today|away|pto|annual leave)\b",
+    re.IGNORECASE,
+)
+
+
+def says_away(profile: dict[str, Any], presence: str | None) -> bool:
+    """Slack's status ("On holiday" :palm_tree:) or presence says the person is away."""
+    expiration = profile.get("status_expiration") or 0
+    status_live = not expiration or expiration > time.time()
+    text, emoji = str(profile.get("status_text") or ""), str(profile.get("status_emoji") or "")
+    if status_live and (emoji in AWAY_EMOJI or AWAY_WORDS.search(text)):
+        return True
+    return presence == "away"
+
+
+@dataclass
+class _Workspace:
+    ranker: Ranker
+    stamp: tuple[int, Any]
+    learnt_until: datetime | None = None
+    handles: dict[str, str] = field(default_factory=dict)  # "@billing" -> S…
+
+
+class Router:
+    def __init__(
+        self,
+        db: Database,
+        client: AsyncWebClient,
+        people: People,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.people = people
+        self.clock = clock
+        self._workspaces: dict[str, _Workspace] = {}
+        self._groups: dict[str, tuple[float, dict[str, str]]] = {}
+        self._status: dict[tuple[str, str], tuple[float, str]] = {}
+        self._lock = asyncio.Lock()
+
+    # -- user groups ---------------------------------------------------------------------------
+
+    async def group_handles(self, team_id: str) -> dict[str, str]:
+        """`@handle` -> group id, from usergroups.list (cached; stale copy if Slack fails)."""
+        cached = self._groups.get(team_id)
+        if cached and time.monotonic() - cached[0] < GROUPS_TTL:
+            return cached[1]
+        try:
+            response = await self.client.usergroups_list(include_disabled=False)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("usergroups.list failed (%s); group handles unresolved", error)
+            return cached[1] if cached else {}
+        handles = {
+            f"@{str(group.get('handle') or '').lower()}": str(group["id"])
+            for group in response.get("usergroups") or []
+            if isinstance(group, dict) and group.get("id") and group.get("handle")
+        }
+        self._groups[team_id] = (time.monotonic(), handles)
+        return handles
+
+    def _resolve(self, token: str, handles: dict[str, str]) -> tuple[str, str] | None:
+        kind = owner_kind(token)
+        if kind == "handle":
+            group = handles.get(token.lower())
+            return ("usergroup", group) if group else None
+        return (kind, token)
+
+    def entries(self, topics: list[Topic], handles: dict[str, str]) -> list[TopicEntry]:
+        """Directory rows with owners resolved; an unknown @handle is left out (and logged)."""
+        result = []
+        for topic in topics:
+            owners = []
+            for token in topic.owners or ():
+                resolved = self._resolve(token, handles)
+                if resolved is None:
+                    log.warning("topic %r: no user group %s", topic.name, token)
+                elif resolved not in owners:
+                    owners.append(resolved)
+            backup = self._resolve(topic.backup, handles) if topic.backup else None
+            result.append(
+                TopicEntry(
+                    id=topic.id,
+                    name=topic.name,
+                    owners=tuple(owners),
+                    backup=backup,
+                    keywords=tuple(topic.keywords or ()),
+                    description=topic.description or "",
+                )
+            )
+        return result
+
+    # -- the ranker ----------------------------------------------------------------------------
+
+    async def ranker(self, team_id: str) -> Ranker:
+        """This workspace's ranker, with the directory as it is now and every hop decided."""
+        async with self._lock:  # one rebuild at a time; the others wait and reuse it
+            now = self.clock()
+            async with self.db.uow() as uow:
+                stamp_row = (
+                    await uow.session.execute(
+                        select(func.count(Topic.id), func.max(Topic.updated_at)).where(
+                            Topic.team_id == team_id
+                        )
+                    )
+                ).one()
+                stamp = (int(stamp_row[0]), stamp_row[1])
+                workspace = self._workspaces.get(team_id)
+                if workspace is None or workspace.stamp != stamp:
+                    topics = await uow.directory.topics(team_id)
+                else:
+                    topics = None
+            if topics is not None:
+                handles = await self.group_handles(team_id) if _has_handles(topics) else {}
+                workspace = _Workspace(Ranker(self.entries(topics, handles)), stamp)
+                self._workspaces[team_id] = workspace
+            assert workspace is not None
+            since = now - LEARN_WINDOW
+            if workspace.learnt_until is not None:
+                since = max(since, workspace.learnt_until - OVERLAP)
+            async with self.db.uow() as uow:
+                hops = await uow.directory.decided_hops(team_id, since=since)
+            workspace.ranker.learn(hops)
+            workspace.learnt_until = now
+            return workspace.ranker
+
+    def forget(self, team_id: str) -> None:
+        """The directory changed here: rebuild on next use (other replicas see the stamp)."""
+        self._workspaces.pop(team_id, None)
+
+    # -- away / deactivated --------------------------------------------------------------------
+
+    async def _status_of(self, team_id: str, user_id: str) -> str:
+        cached = self._status.get((team_id, user_id))
+        if cached and time.monotonic() - cached[0] < STATUS_TTL:
+            return cached[1]
+        status = "active"
+        try:
+            person = await self.people.person(team_id, user_id)
+            if person is None or person.deleted or person.is_bot:
+                status = "deactivated"
+            else:
+                info, presence = await asyncio.gather(
+                    self.client.users_info(user=user_id),
+                    self.client.users_getPresence(user=user_id),
+                )
+                user = info.get("user") or {}
+                if user.get("deleted"):
+                    status = "deactivated"
+                elif says_away(user.get("profile") or {}, presence.get("presence")):
+                    status = "away"
+        except (SlackApiError, SlackUnavailable, aiohttp.ClientError, TimeoutError) as error:
+            log.info("no presence for %s (%s); taken as active", user_id, error)
+            return status
+        self._status[(team_id, user_id)] = (time.monotonic(), status)
+        return status
+
+    async def statuses(self, team_id: str, user_ids: Collection[str]) -> dict[str, str]:
+        """user id -> active | away | deactivated; whoever Slack doesn't answer for in time
+        is taken as active (a suggestion, not a decision: the handler still picks)."""
+        ids = list(dict.fromkeys(user_ids))
+        tasks = {uid: asyncio.ensure_future(self._status_of(team_id, uid)) for uid in ids}
+        if not tasks:
+            return {}
+        done, pending = await asyncio.wait(tasks.values(), timeout=LOOKUP_BUDGET)
+        for task in pending:
+            task.cancel()
+        return {uid: task.result() for uid, task in tasks.items() if task in done}
+
+    # -- the one call listeners make -----------------------------------------------------------
+
+    async def suggest(
+        self, team_id: str, text: str, *, exclude: Collection[str] = (), limit: int = 3
+    ) -> list[Suggestion]:
+        ranker = await self.ranker(team_id)
+        now = self.clock()
+        users = [cid for kind, cid in ranker.candidates(text, now=now) if kind == "user"]
+        status = await self.statuses(team_id, [u for u in users if u not in exclude])
+        return ranker.suggest(text, now=now, status=status, limit=limit, exclude=exclude)
+
+
+def _has_handles(topics: list[Topic]) -> bool:
+    tokens = [t for topic in topics for t in (*(topic.owners or ()), topic.backup or "")]
+    return any(token.startswith("@") for token in tokens)
+
+
+async def topics_of_hop(deps: Any, team_id: str, handoff_id: int) -> list[TopicEntry]:
+    """The directory topics a hop's request matches (looked up before the transaction that
+    records the decision, so no lock is held while ranking). [] when unknown."""
+    router = getattr(deps, "router", None)
+    if router is None:
+        return []
+    async with deps.db.uow() as uow:
+        hop = await uow.handoffs.get(team_id, handoff_id)
+        request = await uow.requests.get(team_id, hop.request_id) if hop else None
+    if request is None:
+        return []
+    try:
+        ranker = await router.ranker(team_id)
+        return list(ranker.topics_for(request.text))
+    except Exception:  # the decision must go through even if the directory can't be read
+        log.exception("directory unavailable for %s", team_id)
+        return []

@@ -1,0 +1,271 @@
+"""Finding the right person over HTTP: the shortcut's ranked suggestions, `/handoff who`,
+teaching the handler for next time, and flagging a directory that went stale."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.devtools.fake_slack import Fault
+from bot.devtools.sandbox import Sandbox
+from db.models import Handoff
+from db.uow import Database
+from tests.e2e.helpers import customer_request, handed_off, hops, outbox
+from tests.e2e.test_directory import load_directory, open_directory, text_of
+
+INVOICE = "Hi, I was charged twice for invoice 1042 and need a refund please"
+SHORTCUT_TS = "1700000000.000200"
+
+
+@pytest.fixture
+async def box(db: Database, database_url: str) -> AsyncIterator[Sandbox]:
+    async with Sandbox(database_url, handoff_admins=["U_ALICE"]) as sandbox:
+        await load_directory(db)
+        yield sandbox
+
+
+async def shortcut_on(box: Sandbox, text: str, *, user: str = "U_ALICE") -> dict[str, Any]:
+    message = box.slack.workspace.add_message("C_GENERAL", SHORTCUT_TS, text, user="U_JANE")
+    response = await box.sim.shortcut(
+        "find_the_right_person", user=user, channel="C_GENERAL", message=message
+    )
+    assert response.status_code == 200
+    await box.settle()
+    opened = box.slack.calls_to("views.open")[-1]
+    return {**opened.args["view"], "id": max(box.slack.views)}
+
+
+def suggestion_block(view: dict[str, Any]) -> dict[str, Any] | None:
+    return next((b for b in view["blocks"] if b.get("block_id") == "suggestions"), None)
+
+
+def options(view: dict[str, Any]) -> list[tuple[str, str]]:
+    block = suggestion_block(view)
+    assert block is not None and block["type"] == "input", view["blocks"]
+    return [(o["value"], o["description"]["text"]) for o in block["element"]["options"]]
+
+
+async def test_the_shortcut_names_the_right_owner_first_with_a_reason(
+    box: Sandbox, db: Database
+) -> None:
+    view = await shortcut_on(box, INVOICE)
+    ranked = options(view)
+    assert ranked[0][0] == "user:U_BOB"
+    assert "*invoice*" in ranked[0][1] and "Billing" in ranked[0][1]
+    block = suggestion_block(view)
+    assert block is not None and block["element"]["initial_option"]["value"] == "user:U_BOB"
+    assert len(ranked) <= 3 and "user:U_ALICE" not in dict(ranked)  # never the asker
+
+    # Submitted as pre-selected: handed to Bob, with no one picked in "Or someone else".
+    response = await box.sim.submit(
+        view,
+        {"suggestions": {"type": "radio_buttons", "selected_option": {"value": "user:U_BOB"}}},
+        user="U_ALICE",
+    )
+    assert response.status_code == 200 and response.content in (b"", b"{}")
+    (hop,) = await hops(db)
+    assert (hop.owner_kind, hop.owner_id, hop.handler_id) == ("user", "U_BOB", "U_ALICE")
+
+
+async def test_someone_else_wins_over_the_suggestion_and_a_group_can_be_picked(
+    box: Sandbox, db: Database
+) -> None:
+    view = await shortcut_on(box, INVOICE)
+    await box.sim.submit(
+        view,
+        {
+            "suggestions": {"type": "radio_buttons", "selected_option": {"value": "user:U_BOB"}},
+            "owner": {"type": "users_select", "selected_user": "U_ERIN"},
+        },
+        user="U_ALICE",
+    )
+    (hop,) = await hops(db)
+    assert hop.owner_id == "U_ERIN"
+
+
+async def test_no_match_keeps_the_plain_picker(box: Sandbox) -> None:
+    view = await shortcut_on(box, "Can someone water the office plants?")
+    block = suggestion_block(view)
+    assert block is not None and block["type"] == "context"
+    assert "No one in the directory" in json.dumps(block)
+    owner = next(b for b in view["blocks"] if b.get("block_id") == "owner")
+    assert owner["optional"] is False
+
+
+async def test_a_slow_ranking_opens_the_form_at_once_and_updates_it(box: Sandbox) -> None:
+    # The directory names a group by handle, so ranking asks Slack for user groups: slowly.
+    await load_directory_with_handle_only(box)
+    box.slack.fail_next("usergroups.list", Fault(delay=1.5))
+    view = await shortcut_on(box, INVOICE)
+    assert "Looking for the right person" in text_of(view)
+    for _ in range(100):
+        if box.slack.calls_to("views.update"):
+            break
+        await asyncio.sleep(0.05)
+    update = box.slack.calls_to("views.update")[-1].args
+    assert update["view_id"] == view["id"]
+    assert options(update["view"])[0][0] == "usergroup:S_BILLING"
+
+
+async def load_directory_with_handle_only(box: Sandbox) -> None:
+    db = box.runtime.db
+    await load_directory(
+        db, 'topics:\n  - name: Billing\n    owners: ["@billing"]\n    keywords: [invoice]\n'
+    )
+
+
+async def test_an_away_owner_comes_after_their_backup(box: Sandbox) -> None:
+    box.slack.workspace.set_status("U_BOB", "On holiday until Monday", ":palm_tree:")
+    ranked = options(await shortcut_on(box, INVOICE))
+    values = [value for value, _ in ranked]
+    assert values.index("user:U_ERIN") < values.index("user:U_BOB")
+    assert "backup for Billing while the owner is away" in dict(ranked)["user:U_ERIN"]
+
+
+async def test_a_deactivated_owner_is_never_suggested(box: Sandbox, db: Database) -> None:
+    await load_directory(
+        db, "topics:\n  - name: Billing\n    owners: [U_DAVE, U_BOB]\n    keywords: [invoice]\n"
+    )
+    values = [value for value, _ in options(await shortcut_on(box, INVOICE))]
+    assert "user:U_DAVE" not in values and values[0] == "user:U_BOB"
+
+
+async def test_who_answers_privately_with_reasons(box: Sandbox) -> None:
+    response = await box.sim.command("who a parcel with the courier never arrived", user="U_ERIN")
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["response_type"] == "ephemeral"
+    lines = answer["text"].splitlines()
+    assert "parcel with the courier" in lines[0]
+    assert lines[1].startswith("1. <@U_CAROL>: matches") and "Shipping" in lines[1]
+    assert not box.slack.calls_to("chat.postMessage")  # nothing posted for anyone else
+
+
+async def test_who_without_words_says_how(box: Sandbox) -> None:
+    answer = (await box.sim.command("who", user="U_ERIN")).json()["text"]
+    assert "Say what it's about" in answer and "/handoff who" in answer
+
+
+async def test_who_escapes_what_was_typed_and_admits_when_it_does_not_know(box: Sandbox) -> None:
+    # Slack sends typed <, > and & as entities (the command is registered with escaping on).
+    typed = "who &lt;b&gt;plants&lt;/b&gt; &amp; more"
+    answer = (await box.sim.command(typed, user="U_ERIN")).json()["text"]
+    assert "I don't know yet" in answer
+    assert "&lt;b&gt;plants&lt;/b&gt; &amp; more" in answer and "<b>" not in answer
+
+
+async def lessons_for(box: Sandbox, user: str) -> list[str]:
+    texts = [
+        json.dumps(c.args)
+        for c in box.slack.calls_to("chat.postMessage")
+        if c.args.get("channel") == user
+    ]
+    return [t for t in texts if "Next time" in t]
+
+
+async def confirm(box: Sandbox, db: Database, owner: str) -> Handoff:
+    hop = [h for h in await hops(db) if h.status == "pending"][-1]
+    response = await box.sim.click("handoff_confirm", str(hop.id), user=owner, channel="C_SUPPORT")
+    assert response.status_code == 200
+    await box.settle()
+    return hop
+
+
+async def test_after_a_confirmation_the_handler_learns_whom_to_ask_once(
+    box: Sandbox, db: Database
+) -> None:
+    await customer_request(box)  # "I was charged twice for invoice 1042"
+    await handed_off(box, "<@U_CAROL|carol>", user="U_ALICE")
+    hop = (await hops(db))[0]
+    await box.sim.submit(
+        {
+            "type": "modal",
+            "callback_id": "redirect_modal",
+            "private_metadata": json.dumps({"handoff_id": hop.id}),
+            "id": "V1",
+        },
+        {
+            "owner": {"type": "users_select", "selected_user": "U_BOB"},
+            "reason": {"type": "plain_text_input", "value": "Bob owns invoices"},
+        },
+        user="U_CAROL",
+    )
+    await box.settle()
+    await confirm(box, db, "U_BOB")
+    (lesson,) = await lessons_for(box, "U_ALICE")
+    assert "Next time, *Billing* requests can go straight to <@U_BOB>" in lesson
+
+    # A second Billing request within 30 days: no second lesson.
+    await customer_request(box, ts="1700000001.000100", text="Refund for invoice 77 please")
+    link = "<https://acme.slack.com/archives/C_SUPPORT/p1700000001000100>"
+    await box.sim.command(f"<@U_BOB|bob> {link}", user="U_ALICE")
+    await box.settle()
+    await confirm(box, db, "U_BOB")
+    assert len(await lessons_for(box, "U_ALICE")) == 1
+
+
+async def test_a_topic_whose_owner_keeps_redirecting_is_flagged(box: Sandbox, db: Database) -> None:
+    for n in range(3):
+        ts = f"170000000{n}.000100"
+        await customer_request(box, ts=ts, text=f"Question about invoice {n}")
+        link = f"<https://acme.slack.com/archives/C_SUPPORT/p{ts.replace('.', '')}>"
+        await box.sim.command(f"<@U_BOB|bob> {link}", user="U_ALICE")
+        await box.settle()
+        hop = [h for h in await hops(db) if h.status == "pending"][-1]
+        response = await box.sim.submit(
+            {
+                "type": "modal",
+                "callback_id": "redirect_modal",
+                "private_metadata": json.dumps({"handoff_id": hop.id}),
+                "id": "V1",
+            },
+            {
+                "owner": {"type": "users_select", "selected_user": "U_ERIN"},
+                "reason": {"type": "plain_text_input", "value": "Erin does invoices now"},
+            },
+            user="U_BOB",
+        )
+        assert response.status_code == 200 and response.content in (b"", b"{}")
+    text = text_of(await open_directory(box, "U_ALICE"))
+    assert "1 possibly stale" in text
+    assert "Possibly stale:* its owners redirected 3 of its requests" in text
+    assert len(await outbox(db)) > 0
+
+
+async def test_past_confirmations_make_an_unlisted_owner_the_suggestion(
+    db: Database, database_url: str
+) -> None:
+    async with Sandbox(database_url) as box:  # no directory at all
+        for n in range(3):
+            ts = f"170000001{n}.000100"
+            await customer_request(
+                box, ts=ts, text=f"Our VPN access stopped working on laptop {n}, please help"
+            )
+            link = f"<https://acme.slack.com/archives/C_SUPPORT/p{ts.replace('.', '')}>"
+            await box.sim.command(f"<@U_ERIN|erin> {link}", user="U_ALICE")
+            await box.settle()
+            await confirm(box, db, "U_ERIN")
+        ranked = options(await shortcut_on(box, "VPN access is broken again on my laptop"))
+        assert ranked[0][0] == "user:U_ERIN"
+        assert "confirmed 3 similar requests in the last 90 days" in ranked[0][1]
+
+
+async def test_the_directory_file_is_loaded_by_the_running_bot(
+    db: Database, database_url: str, tmp_path: Any
+) -> None:
+    path = tmp_path / "directory.yaml"
+    path.write_text("topics:\n  - name: Shipping\n    owners: [U_CAROL]\n    keywords: [parcel]\n")
+    async with Sandbox(database_url, handoff_directory_file=str(path)) as box:
+        await box.runtime.tick()
+        answer = (await box.sim.command("who my parcel is lost", user="U_ALICE")).json()["text"]
+        assert "1. <@U_CAROL>" in answer
+        path.write_text(
+            "topics:\n  - name: Shipping\n    owners: [U_ERIN]\n    keywords: [parcel]\n"
+        )
+        await box.runtime.tick()
+        answer = (await box.sim.command("who my parcel is lost", user="U_ALICE")).json()["text"]
+        assert "1. <@U_ERIN>" in answer
