@@ -30,7 +30,9 @@ from tests.domain.ranking_cases import (
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 XAVI = "U09XAVI"  # on no topic: anything he gets, he gets from history
 ASKER = "U09ASKER"
-ACCURACY_FLOOR = 0.85  # the measured figure is printed; see the report in the commit
+# The goal is 0.9; the ranker gets 50 of 56 (0.893). The six it misses need meaning, not
+# words: no keyword of the right topic, or only another topic's ("send it back" for money).
+ACCURACY_FLOOR = 0.89
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,11 @@ def test_the_routing_table_with_the_rest_of_it_learned() -> None:
 # -- topics ----------------------------------------------------------------------------------
 
 
-def test_keywords_match_through_stemming_and_the_reason_quotes_the_directory() -> None:
+def test_the_reason_quotes_the_directorys_keywords_strongest_first() -> None:
     ranker = Ranker(directory())
     best = first(ranker, "I was charged twice and still haven't been refunded for the invoices")
     assert (best.id, best.kind, best.topic) == (ANA, "user", "Billing")
-    assert best.reasons == ("matches *invoice*, *refund*, *charge*: Billing",)
+    assert best.reasons == ("matches *charge*, *refund*, *invoice*: Billing",)
 
 
 def test_a_multi_word_keyword_matches_as_a_phrase_not_word_by_word() -> None:
