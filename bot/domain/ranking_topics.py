@@ -42,7 +42,7 @@ class TopicMatch:
     order: int  # the topic's place in the directory
     score: float  # 0 .. TOPIC_MAX
     keywords: tuple[str, ...]  # matched keywords as the directory writes them, best first
-    words: tuple[str, ...]  # matched name/description stems, when no keyword matched
+    words: tuple[str, ...]  # message words that matched its name or description
 
 
 @dataclass(frozen=True)

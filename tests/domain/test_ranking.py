@@ -25,6 +25,7 @@ from tests.domain.ranking_cases import (
     TOM,
     ZOE,
     directory,
+    report,
 )
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -83,23 +84,9 @@ NEW_REFUND = "Hi, I was charged twice this month – can you refund one of the c
 # -- the routing table -----------------------------------------------------------------------
 
 
-def accuracy(ranker: Ranker) -> tuple[int, list[tuple[str, str, list[str]]]]:
-    hits, misses = 0, []
-    for text, expected in CASES:
-        got = ids(ranker.suggest(text, now=NOW))
-        if got[:1] == [expected]:
-            hits += 1
-        else:
-            misses.append((text, expected, got))
-    return hits, misses
-
-
 def test_the_routing_table_names_the_right_owner_first() -> None:
-    hits, misses = accuracy(Ranker(directory()))
-    share = hits / len(CASES)
-    print(f"\nranking accuracy: {hits} of {len(CASES)} requests ({share:.1%}) first-choice right")
-    for text, expected, got in misses:
-        print(f"  miss: expected {expected}, got {got[:2]}: {' '.join(text.split())[:80]}")
+    print()
+    share = report(Ranker(directory()), now=NOW)
     assert len(CASES) >= 45 and len({owner for _, owner in CASES}) >= 8
     assert share >= ACCURACY_FLOOR
 
