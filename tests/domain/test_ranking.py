@@ -239,16 +239,16 @@ def test_odd_text_does_not_crash() -> None:
         ranker.candidates(text, now=NOW)
 
 
+RANKER = Ranker(directory())  # shared: hypothesis calls the test many times
+RANKER.learn(hops(ASKER, "confirmed", REFUNDS))
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(max_size=300), st.integers(min_value=0, max_value=5))
 def test_any_text_gives_at_most_limit_distinct_owners(text: str, limit: int) -> None:
     found = RANKER.suggest(text, now=NOW, limit=limit, exclude=[ASKER])
     assert len(found) <= limit
     assert len(set(ids(found))) == len(found) and ASKER not in ids(found)
-
-
-RANKER = Ranker(directory())
-RANKER.learn(hops(ASKER, "confirmed", REFUNDS))
 
 
 # -- learning --------------------------------------------------------------------------------
