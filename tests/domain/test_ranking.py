@@ -503,3 +503,12 @@ def test_candidates_include_backups_and_people_from_history() -> None:
     assert len(found) == len(set(found))
     suggested = {(s.kind, s.id) for s in ranker.suggest(NEW_REFUND, now=NOW, limit=10)}
     assert suggested <= set(found)
+
+
+def test_an_edited_directory_keeps_what_was_learned() -> None:
+    ranker = Ranker(directory())
+    ranker.learn(hops(XAVI, "confirmed", REFUNDS))
+    edited = [topic for topic in directory() if topic.name != "Billing"]
+    moved = ranker.with_topics(edited)
+    assert moved.learned == 4
+    assert ids(moved.suggest(NEW_REFUND, now=NOW)) == [XAVI]
