@@ -153,7 +153,8 @@ def run(seed: int) -> dict[str, object]:
     rng = random.Random(seed)
     topics, vocab = build_topics(rng)
     hops = build_hops(rng, topics, vocab)
-    messages = [request_text(rng, vocab[rng.randrange(TOPICS)]) for _ in range(MESSAGES)]
+    picked = [rng.randrange(TOPICS) for _ in range(MESSAGES)]
+    messages = [request_text(rng, vocab[index]) for index in picked]
     started = time.perf_counter()
     ranker = Ranker(topics)
     construct = time.perf_counter() - started
@@ -164,13 +165,16 @@ def run(seed: int) -> dict[str, object]:
     ranker.learn(hops[:1])  # a hop the caller feeds after a handoff closes (a replay here)
     learn_one = time.perf_counter() - started
 
-    suggest_ms, suggest_cpu_ms, flow_ms, found = [], [], [], 0
+    suggest_ms, suggest_cpu_ms, flow_ms, found, right = [], [], [], 0, 0
     for number, message in enumerate(messages):
         text = f"{message} #{number}"  # distinct texts: no cached analysis is reused
         started, cpu = time.perf_counter(), time.process_time()
-        found += bool(ranker.suggest(text, now=NOW))
+        suggestions = ranker.suggest(text, now=NOW)
         suggest_ms.append((time.perf_counter() - started) * 1000)
         suggest_cpu_ms.append((time.process_time() - cpu) * 1000)
+        found += bool(suggestions)
+        owners = {owner_id for _, owner_id in topics[picked[number]].owners}
+        right += bool(suggestions) and suggestions[0].id in owners
         text += " again"
         started = time.perf_counter()  # what the Slack side does: candidates, then suggest
         away = {owner_id: "away" for _, owner_id in ranker.candidates(text, now=NOW)[:1]}
@@ -195,6 +199,7 @@ def run(seed: int) -> dict[str, object]:
         "candidates_then_suggest_median_ms": round(statistics.median(flow_ms), 2),
         "candidates_then_suggest_p99_ms": round(percentile(flow_ms, 0.99), 2),
         "messages_with_a_suggestion": found,
+        "first_is_an_owner_of_the_messages_topic": right,
     }
 
 

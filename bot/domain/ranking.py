@@ -103,6 +103,13 @@ class Ranker:
         self._version = 0
         self._cached: tuple[tuple[str, datetime, int], _Analysis] | None = None
 
+    def with_topics(self, topics: Sequence[TopicEntry]) -> Ranker:
+        """A ranker over an edited directory that keeps what this one learned (the history
+        moves to it: use the new one from then on). Cheaper than learning every hop again."""
+        ranker = Ranker(topics)
+        ranker._history = self._history
+        return ranker
+
     @property
     def learned(self) -> int:
         """How many hops have been learned."""

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 
 from bot.domain.terms import BOUNDARY, STOPWORDS, phrase, stems
 
-KEYWORD_WEIGHT = 1.0
+KEYWORD_WEIGHT = 1.0  # each stem counts once per topic, at its strongest
 PHRASE_BONUS = 0.5  # per extra word: "credit card" says more than "card"
 NAME_WEIGHT = 0.5
 DESCRIPTION_WEIGHT = 0.3
 TOPIC_MAX = 3.0  # a topic score saturates here, so a list of keywords can't drown history
 TOPIC_SCALE = 2.0
+# People lead with their problem (and a forwarded email with its subject): a keyword at the
+# end of a message counts this much less than one at the start.
+POSITION_DECAY = 0.2
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class TopicMatch:
     order: int  # the topic's place in the directory
     score: float  # 0 .. TOPIC_MAX
     keywords: tuple[str, ...]  # matched keywords as the directory writes them, best first
-    words: tuple[str, ...]  # matched name/description stems, when no keyword matched
+    words: tuple[str, ...]  # message words that matched its name or description
 
 
 @dataclass(frozen=True)
@@ -109,22 +112,28 @@ class TopicIndex:
         word as written for `terms[i]`, for the reason shown to people."""
         raw: dict[int, float] = defaultdict(float)
         keywords: dict[int, dict[str, float]] = defaultdict(dict)
+        covered: dict[int, set[str]] = defaultdict(set)  # stems a matched keyword used
         for position, term in enumerate(terms):
             for entry in self._phrases.get(term, ()):
                 found = keywords[entry.topic]
                 if entry.keyword in found:
                     continue  # a keyword said twice is still one keyword
                 if _phrase_at(terms, position, entry.stems):
-                    found[entry.keyword] = entry.weight
-                    raw[entry.topic] += entry.weight
+                    weight = entry.weight * (1 - POSITION_DECAY * position / len(terms))
+                    found[entry.keyword] = weight
+                    raw[entry.topic] += weight
+                    covered[entry.topic].update(entry.stems)
         loose_words: dict[int, list[str]] = defaultdict(list)
-        # Names and descriptions are compared word by word, small words left out.
+        # Names and descriptions are compared word by word, small words left out; a word a
+        # keyword already counted for a topic does not count again from its name.
         first: dict[str, str] = {}
         for term, word in zip(terms, shown, strict=True):
             if term != BOUNDARY and word not in STOPWORDS:
                 first.setdefault(term, word)
         for term in first:
             for index, weight in self._loose.get(term, ()):
+                if term in covered.get(index, ()):
+                    continue
                 raw[index] += weight
                 loose_words[index].append(first[term])
         matches = []

@@ -1,11 +1,15 @@
 """A support lead's routing table: a realistic directory and requests as they reach Slack
 (forwarded emails, support-form posts, Slack Connect messages), each with the person or
-group who should get it first. Written before the ranking, and not tuned to it."""
+group who should get it first. Written before the ranking, and not tuned to it.
+
+`.venv/bin/python -m tests.domain.ranking_cases` prints the accuracy and the misses."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.domain.directory import owner_kind, parse_yaml
-from bot.domain.ranking import TopicEntry
+from bot.domain.ranking import Ranker, TopicEntry
 
 ANA, BEN = "U01ANA", "U01BEN"  # Billing, and its backup
 SAM, TOM = "U02SAM", "U02TOM"  # Shipping, and its backup
@@ -273,3 +277,32 @@ CASES: list[tuple[str, str]] = [
         ONBOARDING,
     ),
 ]
+
+
+def accuracy(ranker: Ranker, *, now: datetime) -> tuple[int, list[tuple[str, str, list[str]]]]:
+    """How many rows get their expected owner first, and (text, expected, got) for the rest."""
+    hits, misses = 0, []
+    for text, expected in CASES:
+        got = [suggestion.id for suggestion in ranker.suggest(text, now=now)]
+        if got[:1] == [expected]:
+            hits += 1
+        else:
+            misses.append((text, expected, got))
+    return hits, misses
+
+
+def report(ranker: Ranker, *, now: datetime) -> float:
+    hits, misses = accuracy(ranker, now=now)
+    share = hits / len(CASES)
+    shown = hits + sum(expected in got[:3] for _, expected, got in misses)
+    print(
+        f"ranking accuracy: {hits} of {len(CASES)} requests ({share:.1%}) first-choice right, "
+        f"{shown} ({shown / len(CASES):.1%}) among the 3 suggested"
+    )
+    for text, expected, got in misses:
+        print(f"  miss: expected {expected}, got {got[:2]}: {' '.join(text.split())[:80]}")
+    return share
+
+
+if __name__ == "__main__":
+    report(Ranker(directory()), now=datetime.now(UTC))

@@ -25,12 +25,15 @@ from tests.domain.ranking_cases import (
     TOM,
     ZOE,
     directory,
+    report,
 )
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 XAVI = "U09XAVI"  # on no topic: anything he gets, he gets from history
 ASKER = "U09ASKER"
-ACCURACY_FLOOR = 0.85  # the measured figure is printed; see the report in the commit
+# The goal is 0.9; the ranker gets 50 of 56 (0.893). The six it misses need meaning, not
+# words: no keyword of the right topic, or only another topic's ("send it back" for money).
+ACCURACY_FLOOR = 0.89
 
 
 @dataclass(frozen=True)
@@ -81,23 +84,9 @@ NEW_REFUND = "Hi, I was charged twice this month – can you refund one of the c
 # -- the routing table -----------------------------------------------------------------------
 
 
-def accuracy(ranker: Ranker) -> tuple[int, list[tuple[str, str, list[str]]]]:
-    hits, misses = 0, []
-    for text, expected in CASES:
-        got = ids(ranker.suggest(text, now=NOW))
-        if got[:1] == [expected]:
-            hits += 1
-        else:
-            misses.append((text, expected, got))
-    return hits, misses
-
-
 def test_the_routing_table_names_the_right_owner_first() -> None:
-    hits, misses = accuracy(Ranker(directory()))
-    share = hits / len(CASES)
-    print(f"\nranking accuracy: {hits} of {len(CASES)} requests ({share:.1%}) first-choice right")
-    for text, expected, got in misses:
-        print(f"  miss: expected {expected}, got {got[:2]}: {' '.join(text.split())[:80]}")
+    print()
+    share = report(Ranker(directory()), now=NOW)
     assert len(CASES) >= 45 and len({owner for _, owner in CASES}) >= 8
     assert share >= ACCURACY_FLOOR
 
@@ -122,11 +111,11 @@ def test_the_routing_table_with_the_rest_of_it_learned() -> None:
 # -- topics ----------------------------------------------------------------------------------
 
 
-def test_keywords_match_through_stemming_and_the_reason_quotes_the_directory() -> None:
+def test_the_reason_quotes_the_directorys_keywords_strongest_first() -> None:
     ranker = Ranker(directory())
     best = first(ranker, "I was charged twice and still haven't been refunded for the invoices")
     assert (best.id, best.kind, best.topic) == (ANA, "user", "Billing")
-    assert best.reasons == ("matches *invoice*, *refund*, *charge*: Billing",)
+    assert best.reasons == ("matches *charge*, *refund*, *invoice*: Billing",)
 
 
 def test_a_multi_word_keyword_matches_as_a_phrase_not_word_by_word() -> None:
@@ -250,16 +239,16 @@ def test_odd_text_does_not_crash() -> None:
         ranker.candidates(text, now=NOW)
 
 
+RANKER = Ranker(directory())  # shared: hypothesis calls the test many times
+RANKER.learn(hops(ASKER, "confirmed", REFUNDS))
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(max_size=300), st.integers(min_value=0, max_value=5))
 def test_any_text_gives_at_most_limit_distinct_owners(text: str, limit: int) -> None:
     found = RANKER.suggest(text, now=NOW, limit=limit, exclude=[ASKER])
     assert len(found) <= limit
     assert len(set(ids(found))) == len(found) and ASKER not in ids(found)
-
-
-RANKER = Ranker(directory())
-RANKER.learn(hops(ASKER, "confirmed", REFUNDS))
 
 
 # -- learning --------------------------------------------------------------------------------
@@ -514,3 +503,12 @@ def test_candidates_include_backups_and_people_from_history() -> None:
     assert len(found) == len(set(found))
     suggested = {(s.kind, s.id) for s in ranker.suggest(NEW_REFUND, now=NOW, limit=10)}
     assert suggested <= set(found)
+
+
+def test_an_edited_directory_keeps_what_was_learned() -> None:
+    ranker = Ranker(directory())
+    ranker.learn(hops(XAVI, "confirmed", REFUNDS))
+    edited = [topic for topic in directory() if topic.name != "Billing"]
+    moved = ranker.with_topics(edited)
+    assert moved.learned == 4
+    assert ids(moved.suggest(NEW_REFUND, now=NOW)) == [XAVI]
