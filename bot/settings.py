@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.nudges import NudgePolicy
@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     handoff_timezone: str = "UTC"  # for user groups and people whose zone Slack doesn't give
     handoff_post_interval: float = Field(default=1.0, ge=0)  # seconds between posts to a channel
     handoff_tick_batch: int = Field(default=500, ge=1)  # due hops claimed per transaction
+
+    # The REST API (issue 6): no token, no API (every /api call answers 401).
+    handoff_api_token: SecretStr | None = None
+    # The workspace that token reads; unset: the bot token's own workspace (auth.test).
+    handoff_api_team: str | None = None
 
     @field_validator("handoff_first_nudge", "handoff_nudge_every", "handoff_escalate_after")
     @classmethod
