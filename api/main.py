@@ -12,10 +12,12 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import prometheus
 from api.auth import ApiAuth
 from api.middleware import BodyLimit, SlackLatency
+from api.responses import unreadable_body
 from api.routes import directory, handoffs, health_metrics, requests
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_middleware(SlackLatency)
     app.add_middleware(BodyLimit)
     app.add_middleware(ApiAuth, runtime=runtime)
+    app.add_exception_handler(StarletteHTTPException, unreadable_body)
     for module in (handoffs, requests, directory, health_metrics, prometheus):
         app.include_router(module.router)
 

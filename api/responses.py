@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fastapi import Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class Problem(BaseModel):
@@ -54,3 +57,12 @@ INVALID = {
 }
 TOO_LARGE = {413: _doc(Problem, "The body is over 1 MB.")}
 CONFLICT = {409: _doc(Problem, "Another topic already has this name.")}
+
+
+async def unreadable_body(request: Request, error: Exception) -> Response:
+    """FastAPI answers 400 to a body it cannot decode (not UTF-8, say); the API promises a
+    422 naming the body for anything malformed."""
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400:
+        return invalid(["body"], "the body is not valid JSON text", "json_invalid")
+    return await http_exception_handler(request, error)
