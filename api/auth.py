@@ -27,8 +27,13 @@ bearer = HTTPBearer(
 )
 
 
+class WorkspaceUnknown(Exception):
+    """The token is right, but which workspace it reads is not known (yet)."""
+
+
 async def team_for_token(presented: str, runtime: Runtime) -> str | None:
-    """The workspace this token reads, or None when it is not a valid token."""
+    """The workspace this token reads, or None when it is not a valid token. Raises
+    WorkspaceUnknown when HANDOFF_API_TEAM is unset and auth.test has not answered."""
     expected = runtime.settings.handoff_api_token
     if expected is None or not presented:
         return None
@@ -38,7 +43,9 @@ async def team_for_token(presented: str, runtime: Runtime) -> str | None:
         return runtime.settings.handoff_api_team
     await runtime.deps.learn_workspace(runtime.client)
     teams = list(runtime.deps.workspace_urls)
-    return teams[0] if len(teams) == 1 else None
+    if len(teams) != 1:
+        raise WorkspaceUnknown
+    return teams[0]
 
 
 def _token(scope: Scope) -> str:
@@ -62,7 +69,16 @@ class ApiAuth:
         if scope["type"] != "http" or not (path == API_PREFIX or path.startswith("/api/")):
             await self.app(scope, receive, send)
             return
-        team = await team_for_token(_token(scope), self.runtime)
+        try:
+            team = await team_for_token(_token(scope), self.runtime)
+        except WorkspaceUnknown:
+            unknown = problem(
+                503,
+                "the bot's workspace is not known yet (Slack's auth.test failed); "
+                "set HANDOFF_API_TEAM",
+            )
+            await unknown(scope, receive, send)
+            return
         if team is None:
             response = problem(
                 401,

@@ -50,7 +50,10 @@ def _doc(model: type[BaseModel], text: str) -> dict[str, Any]:
     return {"model": model, "description": text}
 
 
-UNAUTHORIZED = {401: _doc(Problem, "No bearer token, or not the right one.")}
+UNAUTHORIZED = {
+    401: _doc(Problem, "No bearer token, or not the right one."),
+    503: _doc(Problem, "HANDOFF_API_TEAM is unset and Slack did not say which workspace."),
+}
 NOT_FOUND = {404: _doc(Problem, "No such id in this workspace.")}
 INVALID = {
     422: _doc(ValidationProblem, "A parameter or a body field is not valid; `loc` names it.")

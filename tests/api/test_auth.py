@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from api.auth import team_for_token
+from bot.devtools.fake_slack import Fault
 from bot.devtools.sandbox import Sandbox
 from db.uow import Database
 from tests.api.conftest import OTHER_TEAM, T0, TOKEN, Hop, add_story
@@ -76,6 +77,18 @@ async def test_unset_team_means_the_bot_tokens_own_workspace(
     async with Sandbox(database_url, handoff_api_token=TOKEN) as box:
         assert await team_for_token(TOKEN, box.runtime) == "T0001"  # the fake's auth.test
         assert await team_for_token("nope", box.runtime) is None
+
+
+async def test_unset_team_and_slack_down_is_503_not_someone_elses_data(
+    db: Database, database_url: str
+) -> None:
+    async with Sandbox(database_url, handoff_api_token=TOKEN) as box:
+        box.slack.fail_next("auth.test", Fault(status=500))
+        response = await box.http.get("/api/handoffs", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert response.status_code == 503
+        assert "HANDOFF_API_TEAM" in response.json()["detail"]
+        again = await box.http.get("/api/handoffs", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert again.status_code == 200  # learnt once Slack answers
 
 
 async def test_a_token_cannot_read_another_workspaces_rows(api: Sandbox, db: Database) -> None:
