@@ -1,4 +1,7 @@
-"""The FastAPI app. It owns the lifespan of the runtime (engine, Slack app, background loop)."""
+"""The FastAPI app. It owns the lifespan of the runtime (engine, Slack app, background loop).
+
+Routes: /slack/events (Bolt), /healthz and /readyz, /metrics (Prometheus), and the REST API
+under /api (api/routes/, bearer token checked by api/auth.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,13 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import prometheus
+from api.auth import ApiAuth
+from api.middleware import BodyLimit, SlackLatency
+from api.responses import unreadable_body
+from api.routes import directory, handoffs, health_metrics, requests
 from bot.runtime import Runtime
 from bot.settings import Settings
 from db.migrate import current_revision, head_revision
@@ -27,8 +36,21 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         finally:
             await runtime.stop()
 
-    app = FastAPI(title="Handoff", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Handoff",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Warm handoffs of customer requests: the REST API (bearer token) and "
+        "health. See README.md, section HTTP API.",
+    )
     app.state.runtime = runtime
+    # The last added runs first: the token is checked before a body is read.
+    app.add_middleware(SlackLatency)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(ApiAuth, runtime=runtime)
+    app.add_exception_handler(StarletteHTTPException, unreadable_body)
+    for module in (handoffs, requests, directory, health_metrics, prometheus):
+        app.include_router(module.router)
 
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.nudges import NudgePolicy
@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     handoff_directory_file: str | None = None
     handoff_directory_editors: Literal["admins", "everyone"] = "admins"
     handoff_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # The REST API (issue 6): no token, no API (every /api call answers 401).
+    handoff_api_token: SecretStr | None = None
+    # The workspace that token reads; unset: the bot token's own workspace (auth.test).
+    handoff_api_team: str | None = None
 
     @field_validator("handoff_first_nudge", "handoff_nudge_every", "handoff_escalate_after")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,6 +12,8 @@ from db.engine import make_engine, make_sessionmaker
 from db.repositories.directory import DirectoryRepository
 from db.repositories.events import ProcessedEventRepository, TimelineRepository
 from db.repositories.handoffs import HandoffRepository
+from db.repositories.health import HealthRepository
+from db.repositories.listing import ListingRepository
 from db.repositories.outbox import OutboxRepository
 from db.repositories.people import PeopleRepository
 from db.repositories.requests import RequestRepository
@@ -29,12 +31,24 @@ class UnitOfWork:
         self.timeline = TimelineRepository(session)
         self.outbox = OutboxRepository(session)
         self.directory = DirectoryRepository(session)
+        self.listing = ListingRepository(session)
+        self.health = HealthRepository(session)
+        self._after_commit: list[Callable[[], object]] = []
+
+    def after_commit(self, action: Callable[[], object]) -> None:
+        """Run `action` once this unit of work has committed (e.g. count a metric), never if
+        it is rolled back or abandoned."""
+        self._after_commit.append(action)
 
     async def commit(self) -> None:
         await self.session.commit()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        self._after_commit.clear()
 
 
 class Database:

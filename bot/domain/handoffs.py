@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot import metrics
 from bot.domain import rules
 from bot.domain.customer import customer_for
 from bot.domain.errors import HandoffError, Problem
@@ -126,6 +127,7 @@ async def hand_off(
         actor_id=actor_id,
         detail=owner.id,
     )
+    uow.after_commit(metrics.HANDOFFS_CREATED.inc)
     chain = await uow.handoffs.chain(locked.id)
     await notifier.handoff_opened(locked, handoff, chain, reach=owner.reach)
     return handoff
@@ -190,6 +192,7 @@ async def confirm(
         at=now,
         actor_id=actor_id,
     )
+    uow.after_commit(metrics.HANDOFFS_CONFIRMED.inc)
     await notifier.handoff_confirmed(request, handoff, await uow.handoffs.chain(request.id))
     return handoff
 
@@ -251,6 +254,8 @@ async def redirect(
         actor_id=actor_id,
         detail=reason,
     )
+    uow.after_commit(metrics.HANDOFFS_REDIRECTED.inc)
+    uow.after_commit(metrics.HANDOFFS_CREATED.inc)  # the new hop
     chain = await uow.handoffs.chain(request.id)
     await notifier.handoff_redirected(request, previous, handoff, chain, reach=new_owner.reach)
     return handoff

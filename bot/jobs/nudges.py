@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import metrics
 from bot.domain.nudges import NudgePolicy, decide, waited
 from bot.domain.ports import Notifier, People
 from bot.domain.schedule import zone
@@ -125,9 +126,11 @@ async def _one(
     how_long = waited(hop.created_at, now)
     if decision.action == "nudge":
         await notifier.nudge(request, hop, chain, waited=how_long, handler_at=handler_at)
+        uow.after_commit(metrics.NUDGES_SENT.inc)
         report.nudged += 1
     elif decision.action == "escalate":
         await notifier.escalate(request, hop, chain, waited=how_long, handler_at=handler_at)
+        uow.after_commit(metrics.ESCALATIONS.inc)
         report.escalated += 1
     else:
         report.waiting += 1

@@ -21,6 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.jobs.clock import utcnow
 from bot.slack.api_errors import error_code
 from db.models import OutboxMessage
@@ -139,6 +140,7 @@ class Dispatcher:
         except SlackApiError as error:
             return await self._failed(row, error, now)
         except (aiohttp.ClientError, TimeoutError) as error:
+            metrics.SLACK_API_ERRORS.labels(method=row.method, error=type(error).__name__).inc()
             report.unknown_outcome += 1
             report.add(await self._retry(row, now, f"{type(error).__name__}: {error}"))
             return report
@@ -168,6 +170,7 @@ class Dispatcher:
     ) -> DeliveryReport:
         status = error.response.status_code
         code = error_code(error)
+        metrics.SLACK_API_ERRORS.labels(method=row.method, error=code).inc()
         if code in DONE_ALREADY:
             await self._finish(row, "sent", now)
             return DeliveryReport(sent=1)

@@ -1,0 +1,53 @@
+"""Prometheus metrics of this process: every counter and histogram lives here.
+
+Counters count committed changes only: the domain and the jobs register an increment with
+`uow.after_commit`, so a change rolled back (a lost race, an error) is never counted. They are
+per process: with several replicas, sum them in Prometheus. The gauges (open handoffs, outbox
+rows waiting or dead) are read from the shared database at scrape time, so every replica
+reports the same figure for them.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+HANDOFFS_CREATED = Counter(
+    "handoff_handoffs_created", "Handoffs (hops) opened, redirects included.", registry=REGISTRY
+)
+HANDOFFS_CONFIRMED = Counter(
+    "handoff_handoffs_confirmed", "Handoffs the new owner confirmed.", registry=REGISTRY
+)
+HANDOFFS_REDIRECTED = Counter(
+    "handoff_handoffs_redirected",
+    "Handoffs passed on by their owner.",
+    registry=REGISTRY,
+)
+NUDGES_SENT = Counter("handoff_nudges_sent", "Reminders written to the outbox.", registry=REGISTRY)
+ESCALATIONS = Counter(
+    "handoff_escalations", "Handoffs escalated to the handler for a new owner.", registry=REGISTRY
+)
+SLACK_API_ERRORS = Counter(
+    "handoff_slack_api_errors",
+    "Failed Slack Web API calls by the outbox dispatcher, by method and error code.",
+    ["method", "error"],
+    registry=REGISTRY,
+)
+SLACK_EVENTS_LATENCY = Histogram(
+    "handoff_slack_events_request_seconds",
+    "Time to answer POST /slack/events (Slack wants an answer within 3 s).",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0),
+    registry=REGISTRY,
+)
+OPEN_HANDOFFS = Gauge(
+    "handoff_open_handoffs", "Handoffs waiting for their owner to confirm.", registry=REGISTRY
+)
+OUTBOX_PENDING = Gauge(
+    "handoff_outbox_pending",
+    "Outbox messages pending or sending.",
+    registry=REGISTRY,
+)
+OUTBOX_DEAD = Gauge(
+    "handoff_outbox_dead", "Messages the outbox gave up on (dead-lettered).", registry=REGISTRY
+)
