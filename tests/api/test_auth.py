@@ -83,6 +83,7 @@ async def test_unset_team_and_slack_down_is_503_not_someone_elses_data(
     db: Database, database_url: str
 ) -> None:
     async with Sandbox(database_url, handoff_api_token=TOKEN) as box:
+        box.runtime.deps.workspace_urls.clear()  # as if the start-up auth.test had failed too
         box.slack.fail_next("auth.test", Fault(status=500))
         response = await box.http.get("/api/handoffs", headers={"Authorization": f"Bearer {TOKEN}"})
         assert response.status_code == 503
