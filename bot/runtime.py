@@ -13,11 +13,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.digest import DigestConfig, digest_config
 from bot.jobs.clock import utcnow
 from bot.jobs.outbox import Dispatcher
 from bot.jobs.tick import TickReport, tick
 from bot.settings import Settings
 from bot.slack.context import Deps
+from bot.slack.digests import SlackDigests
 from bot.slack.listeners import register_all
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
@@ -80,6 +82,14 @@ class Runtime:
         def notifier_for(uow: UnitOfWork, team_id: str) -> SlackNotifier:
             return self.deps.notifier(uow, now=at, team_id=team_id)
 
+        def digests_for(uow: UnitOfWork, team_id: str) -> SlackDigests:
+            return SlackDigests(
+                uow,
+                now=at,
+                workspace_url=self.deps.workspace_urls.get(team_id),
+                app_id=self.deps.app_ids.get(team_id),
+            )
+
         return await tick(
             self.db,
             self.dispatcher,
@@ -89,7 +99,14 @@ class Runtime:
             now=at,
             before_nudges=lambda: self.deps.learn_workspace(self.client),
             batch=self.settings.handoff_tick_batch,
+            digest_config_for=self.digest_config_for,
+            digest_sender_for=digests_for,
         )
+
+    async def digest_config_for(self, team_id: str) -> DigestConfig:
+        """Where and when a workspace's digests go: the one place per-workspace overrides
+        (App Home settings) are applied to the process's settings."""
+        return digest_config(self.settings)
 
     async def _run(self) -> None:
         interval = self.settings.handoff_tick_seconds

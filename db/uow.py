@@ -9,11 +9,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.engine import make_engine, make_sessionmaker
+from db.repositories.digests import DigestRepository
 from db.repositories.directory import DirectoryRepository
 from db.repositories.events import ProcessedEventRepository, TimelineRepository
 from db.repositories.handoffs import HandoffRepository
 from db.repositories.outbox import OutboxRepository
 from db.repositories.people import PeopleRepository
+from db.repositories.preferences import PreferenceRepository
 from db.repositories.requests import RequestRepository
 
 
@@ -29,6 +31,8 @@ class UnitOfWork:
         self.timeline = TimelineRepository(session)
         self.outbox = OutboxRepository(session)
         self.directory = DirectoryRepository(session)
+        self.preferences = PreferenceRepository(session)
+        self.digests = DigestRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

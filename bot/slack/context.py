@@ -28,6 +28,7 @@ class Deps:
     dispatcher: Dispatcher
     clock: Callable[[], datetime]
     workspace_urls: dict[str, str] = field(default_factory=dict)
+    app_ids: dict[str, str] = field(default_factory=dict)  # for slack://app links to App Home
 
     async def learn_workspace(self, client: AsyncWebClient) -> None:
         """The token's own workspace URL, for links in messages a tick writes."""
@@ -41,6 +42,9 @@ class Deps:
         team, url = response.get("team_id"), response.get("url")
         if isinstance(team, str) and isinstance(url, str) and url:
             self.workspace_urls[team] = url
+        app_id = response.get("app_id")  # auth.test gives it for a bot token
+        if isinstance(team, str) and isinstance(app_id, str) and app_id:
+            self.app_ids[team] = app_id
 
     async def workspace_url(self, client: AsyncWebClient, team_id: str) -> str | None:
         """`https://acme.slack.com/` from auth.test, asked once per workspace."""
@@ -50,9 +54,11 @@ class Deps:
             except (SlackApiError, OSError, TimeoutError) as error:
                 log.warning("auth.test failed, links will be missing: %s", error)
                 return None
-            url = response.get("url")
+            url, app_id = response.get("url"), response.get("app_id")
             if isinstance(url, str) and url:
                 self.workspace_urls[team_id] = url
+            if isinstance(app_id, str) and app_id:
+                self.app_ids[team_id] = app_id
         return self.workspace_urls.get(team_id)
 
     def notifier(self, uow: UnitOfWork, *, now: datetime, team_id: str) -> SlackNotifier:
