@@ -55,9 +55,11 @@ class DigestLimits:
 
 
 def full_list(team_id: str, app_id: str | None) -> str:
-    """Where the whole list is: the app's Home tab, or (app id unknown) the API path."""
+    """Where the whole list is: the app's Home tab, or (app id unknown) the API path. The
+    `&` in the link is escaped as mrkdwn wants; Slack decodes it in the URL."""
     if app_id and _ID.match(app_id) and _ID.match(team_id):
-        return f"<slack://app?team={team_id}&id={app_id}&tab=home|the full list in App Home>"
+        link = f"slack://app?team={team_id}&amp;id={app_id}&amp;tab=home"
+        return f"<{link}|the full list in App Home>"
     return f"the full list: `GET {API_LIST}`"
 
 
