@@ -1,9 +1,11 @@
 """Block Kit for the daily digests: pure functions of the domain's digests.
 
-A team digest fits Slack's limits whatever the backlog: lines are packed into sections of at
-most 3,000 characters, the message into at most 50 blocks, and each list shows a readable
-number of lines; whatever did not fit is counted in an "and N more" line that points to the
-full list (App Home when the app id is known, else the REST API path).
+Built with slack_sdk.models, which checks Slack's limits (a personal digest's repeated shapes
+are checked once, see below). A team digest fits Slack's limits whatever the backlog: lines
+are packed into sections of at most 3,000 characters, the message into at most 50 blocks,
+and each list shows a readable number of lines; whatever did not fit is counted in an "and N
+more" line that points to the full list (App Home when the app id is known, else the REST
+API path).
 """
 
 from __future__ import annotations
@@ -214,25 +216,44 @@ def team_digest(
 # -- personal ------------------------------------------------------------------------------
 
 
-def _to_confirm(hop: WaitingHop, *, now: Any, base: str | None) -> list[Block]:
+# slack_sdk validates a block each time it renders one (about 0.2 ms a block), so a thousand
+# personal digests would take seconds. Their few repeated shapes are rendered and validated
+# once, here; each digest fills in its text (clipped to Slack's limit) and the hop's id.
+_SECTION = _section("-").to_dict()
+_CONTEXT = _context("-").to_dict()
+_TO_CONFIRM = ActionsBlock(
+    elements=[
+        ButtonElement(text="I've got it", action_id=Action.CONFIRM, value="0", style="primary"),
+        ButtonElement(text="Not me: suggest someone", action_id=Action.REDIRECT, value="0"),
+    ]
+).to_dict()
+_REROUTE = SectionBlock(
+    text=MarkdownTextObject(text="-"),
+    accessory=ButtonElement(text="Reroute", action_id=Action.REDIRECT, value="0"),
+).to_dict()
+
+
+def _text(shape: dict[str, Any], text: str) -> dict[str, Any]:
+    return {**shape, "text": {**shape["text"], "text": clip(text, SECTION_LIMIT)}}
+
+
+def _note(text: str) -> dict[str, Any]:
+    element = {**_CONTEXT["elements"][0], "text": clip(text, SECTION_LIMIT)}
+    return {**_CONTEXT, "elements": [element]}
+
+
+def _to_confirm(hop: WaitingHop, *, now: Any, base: str | None) -> list[dict[str, Any]]:
     text = (
         f"{_customer(hop)}: {one_line(hop.text, 90) or '_(no text)_'} · from "
         f"{mention('user', hop.handler_id)} · waiting {waited(hop.created_at, now)} · "
         f"{_where(base, hop)}"
     )
     value = str(hop.handoff_id)
-    buttons = ActionsBlock(
-        elements=[
-            ButtonElement(
-                text="I've got it", action_id=Action.CONFIRM, value=value, style="primary"
-            ),
-            ButtonElement(text="Not me: suggest someone", action_id=Action.REDIRECT, value=value),
-        ]
-    )
-    return [_section(text), buttons]
+    buttons = [{**button, "value": value} for button in _TO_CONFIRM["elements"]]
+    return [_text(_SECTION, text), {**_TO_CONFIRM, "elements": buttons}]
 
 
-def _handed_off(hop: WaitingHop, *, now: Any, base: str | None) -> Block:
+def _handed_off(hop: WaitingHop, *, now: Any, base: str | None) -> dict[str, Any]:
     text = (
         f"{_customer(hop)}: {one_line(hop.text, 90) or '_(no text)_'} · waiting on "
         f"{mention(hop.owner_kind, hop.owner_id)} for {waited(hop.created_at, now)}, "
@@ -240,8 +261,9 @@ def _handed_off(hop: WaitingHop, *, now: Any, base: str | None) -> Block:
         + (" · :rotating_light: needs a new owner" if hop.escalated else "")
         + f" · {_where(base, hop)}"
     )
-    reroute = ButtonElement(text="Reroute", action_id=Action.REDIRECT, value=str(hop.handoff_id))
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)), accessory=reroute)
+    block = _text(_REROUTE, text)
+    block["accessory"] = {**_REROUTE["accessory"], "value": str(hop.handoff_id)}
+    return block
 
 
 def personal_digest(
@@ -261,19 +283,19 @@ def personal_digest(
     if theirs:
         counts.append(f"{len(theirs)} you handed off, not yet confirmed")
     headline = ":sunrise: Good morning! " + " and ".join(counts) + "."
-    blocks: list[Block] = [_section(headline)]
+    blocks = [_text(_SECTION, headline)]
     if mine:
-        blocks.append(_section(f"*Waiting on you to confirm* ({len(mine)})"))
+        blocks.append(_text(_SECTION, f"*Waiting on you to confirm* ({len(mine)})"))
         for hop in mine[: limits.personal]:
             blocks.extend(_to_confirm(hop, now=now, base=base))
         if len(mine) > limits.personal:
-            blocks.append(_context(f"…and {len(mine) - limits.personal} more. See {more}."))
+            blocks.append(_note(f"…and {len(mine) - limits.personal} more. See {more}."))
     if theirs:
-        blocks.append(_section(f"*You handed off, not yet confirmed* ({len(theirs)})"))
+        blocks.append(_text(_SECTION, f"*You handed off, not yet confirmed* ({len(theirs)})"))
         blocks.extend(_handed_off(hop, now=now, base=base) for hop in theirs[: limits.personal])
         if len(theirs) > limits.personal:
-            blocks.append(_context(f"…and {len(theirs) - limits.personal} more. See {more}."))
+            blocks.append(_note(f"…and {len(theirs) - limits.personal} more. See {more}."))
     blocks.append(
-        _context("You get this on working mornings when something waits. Turn it off in App Home.")
+        _note("You get this on working mornings when something waits. Turn it off in App Home.")
     )
-    return {"text": clip(headline, 3000), "blocks": [b.to_dict() for b in blocks]}
+    return {"text": clip(headline, 3000), "blocks": blocks}
