@@ -33,7 +33,13 @@ DELIVERY_TIMEOUT = 10
 
 
 class Runtime:
-    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        digests: bool = True,
+    ) -> None:
         if not settings.slack_configured:
             raise RuntimeError(
                 "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to talk to Slack "
@@ -41,6 +47,7 @@ class Runtime:
             )
         self.settings = settings
         self.clock = clock
+        self.digests = digests  # off in the sandbox: its clock is the wall clock's
         self.db = Database.from_url(settings.database_url)
         self.client = AsyncWebClient(
             token=settings.slack_bot_token,
@@ -99,7 +106,7 @@ class Runtime:
             now=at,
             before_nudges=lambda: self.deps.learn_workspace(self.client),
             batch=self.settings.handoff_tick_batch,
-            digest_config_for=self.digest_config_for,
+            digest_config_for=self.digest_config_for if self.digests else None,
             digest_sender_for=digests_for,
         )
 
