@@ -147,7 +147,17 @@ def test_time_of_day_is_checked() -> None:
             parse_time_of_day(bad)
 
 
-def test_digest_settings_default_and_validate() -> None:
+def test_digest_settings_default_and_validate(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "HANDOFF_DIGEST_CHANNEL",
+        "HANDOFF_DIGEST_TIME",
+        "HANDOFF_DIGEST_WHEN_EMPTY",
+        "HANDOFF_DIGEST_GRACE",
+        "HANDOFF_PERSONAL_DIGEST_TIME",
+        "HANDOFF_TIMEZONE",
+        "HANDOFF_WORKING_HOURS",
+    ):
+        monkeypatch.delenv(name, raising=False)
     config = digest_config(Settings(_env_file=None))  # type: ignore[call-arg]
     assert (config.channel, config.time, config.when_empty) == (None, NINE, "post")
     assert (config.grace, config.personal_time, config.timezone) == (SIX_HOURS, NINE, "UTC")
