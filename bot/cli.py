@@ -116,10 +116,11 @@ async def _tick(settings: Settings, now: datetime | None) -> int:
         report = await runtime.tick(now)
     finally:
         await runtime.stop()
-    nudges, delivery = report.nudges, report.delivery
+    nudges, delivery, digests = report.nudges, report.delivery, report.digests
     print(
         f"tick: nudged {nudges.nudged}, escalated {nudges.escalated}, "
-        f"sent {delivery.sent}, retrying {delivery.retried}, dead {delivery.dead}"
+        f"sent {delivery.sent}, retrying {delivery.retried}, dead {delivery.dead}, "
+        f"digests {digests.team}, personal digests {digests.personal}"
     )
     return 0
 

@@ -13,12 +13,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.digest import DigestConfig, digest_config
 from bot.jobs.clock import utcnow
 from bot.jobs.directory_file import DirectoryFile
 from bot.jobs.outbox import Dispatcher
 from bot.jobs.tick import TickReport, tick
 from bot.settings import Settings
 from bot.slack.context import Deps
+from bot.slack.digests import SlackDigests
 from bot.slack.listeners import register_all
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
@@ -33,7 +35,13 @@ DELIVERY_TIMEOUT = 10
 
 
 class Runtime:
-    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        digests: bool = True,
+    ) -> None:
         if not settings.slack_configured:
             raise RuntimeError(
                 "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to talk to Slack "
@@ -41,6 +49,7 @@ class Runtime:
             )
         self.settings = settings
         self.clock = clock
+        self.digests = digests  # off in the sandbox: its clock is the wall clock's
         self.db = Database.from_url(settings.database_url)
         self.client = AsyncWebClient(
             token=settings.slack_bot_token,
@@ -92,6 +101,15 @@ class Runtime:
         if self.directory_file is not None:
             await self.deps.learn_workspace(self.client)  # which workspace the file is for
             await self.sync_directory_file(at)
+
+        def digests_for(uow: UnitOfWork, team_id: str) -> SlackDigests:
+            return SlackDigests(
+                uow,
+                now=at,
+                workspace_url=self.deps.workspace_urls.get(team_id),
+                app_id=self.deps.app_ids.get(team_id),
+            )
+
         return await tick(
             self.db,
             self.dispatcher,
@@ -101,6 +119,8 @@ class Runtime:
             now=at,
             before_nudges=lambda: self.deps.learn_workspace(self.client),
             batch=self.settings.handoff_tick_batch,
+            digest_config_for=self.digest_config_for if self.digests else None,
+            digest_sender_for=digests_for,
         )
 
     async def sync_directory_file(self, now: datetime) -> None:
@@ -127,6 +147,11 @@ class Runtime:
                 await self.deps.router.ranker(team_id)
         except Exception:  # suggestions then come a little later, on first use
             log.exception("ranker warm-up failed")
+
+    async def digest_config_for(self, team_id: str) -> DigestConfig:
+        """Where and when a workspace's digests go: the one place per-workspace overrides
+        (App Home settings) are applied to the process's settings."""
+        return digest_config(self.settings)
 
     async def _run(self) -> None:
         interval = self.settings.handoff_tick_seconds

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.digest import parse_time_of_day
 from bot.domain.nudges import NudgePolicy
 from bot.domain.schedule import WorkingHours, parse_duration
 
@@ -51,11 +52,30 @@ class Settings(BaseSettings):
     # The workspace that token reads; unset: the bot token's own workspace (auth.test).
     handoff_api_team: str | None = None
 
-    @field_validator("handoff_first_nudge", "handoff_nudge_every", "handoff_escalate_after")
+    # The daily digests (issue 5): times are HH:MM, the team's in HANDOFF_TIMEZONE, the
+    # personal one in each person's own Slack time zone.
+    handoff_digest_channel: str | None = None
+    handoff_digest_time: str = "09:00"
+    handoff_digest_when_empty: Literal["post", "skip"] = "post"
+    handoff_digest_grace: str = "6h"
+    handoff_personal_digest_time: str = "09:00"
+
+    @field_validator(
+        "handoff_first_nudge",
+        "handoff_nudge_every",
+        "handoff_escalate_after",
+        "handoff_digest_grace",
+    )
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)
         return value
+
+    @field_validator("handoff_digest_time", "handoff_personal_digest_time")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        parse_time_of_day(value)
+        return value.strip()
 
     @field_validator("handoff_working_hours")
     @classmethod

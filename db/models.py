@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -268,3 +269,17 @@ class Preference(Base):
         Boolean, default=True, server_default=text("true")
     )
     updated_at: Mapped[datetime]
+
+
+class DigestRun(Base):
+    """A digest claimed for one local day (issue 5): the row exists once per workspace, kind
+    (`team` to a channel, `personal` to a person) and target, so however many processes tick,
+    each digest is written to the outbox once, in the transaction that inserted this row."""
+
+    __tablename__ = "digest_runs"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    target: Mapped[str] = mapped_column(String(32), primary_key=True)
+    local_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    claimed_at: Mapped[datetime]
+    items: Mapped[int] = mapped_column(Integer, default=0)  # 0: an all-clear, or skipped

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.engine import make_engine, make_sessionmaker
+from db.repositories.digests import DigestRepository
 from db.repositories.directory import DirectoryRepository
 from db.repositories.events import ProcessedEventRepository, TimelineRepository
 from db.repositories.handoffs import HandoffRepository
@@ -16,6 +17,7 @@ from db.repositories.health import HealthRepository
 from db.repositories.listing import ListingRepository
 from db.repositories.outbox import OutboxRepository
 from db.repositories.people import PeopleRepository
+from db.repositories.preferences import PreferenceRepository
 from db.repositories.requests import RequestRepository
 
 
@@ -33,6 +35,8 @@ class UnitOfWork:
         self.directory = DirectoryRepository(session)
         self.listing = ListingRepository(session)
         self.health = HealthRepository(session)
+        self.preferences = PreferenceRepository(session)
+        self.digests = DigestRepository(session)
         self._after_commit: list[Callable[[], object]] = []
 
     def after_commit(self, action: Callable[[], object]) -> None:

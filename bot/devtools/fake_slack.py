@@ -39,6 +39,7 @@ class FakeWorkspace:
     team_domain: str = "acme"
     bot_user_id: str = "UBOT"
     bot_id: str = "BBOT"
+    app_id: str = "A0HANDOFF"
     token: str = "xoxb-fake"
     users: dict[str, Json] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
@@ -222,6 +223,7 @@ class FakeSlack:
             team_id=ws.team_id,
             user_id=ws.bot_user_id,
             bot_id=ws.bot_id,
+            app_id=ws.app_id,
             is_enterprise_install=False,
         )
 

@@ -51,12 +51,16 @@ class Sandbox:
         workspace: FakeWorkspace | None = None,
         intake: tuple[str, ...] = ("C_SUPPORT", "C_SHARED"),
         clock: Callable[[], datetime] = utcnow,
+        digests: bool = False,
         **overrides: object,
     ) -> None:
+        """`digests`: whether the app's own ticks send the daily digests. Off by default, so
+        that a test (or the demo) run at someone's 09:00 sees only what it did."""
         self.slack = FakeSlack(workspace or demo_workspace())
         self.database_url = database_url
         self.intake = intake
         self.clock = clock
+        self.digests = digests
         self.overrides = overrides
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -76,7 +80,7 @@ class Sandbox:
             handoff_post_interval=0,
             **self.overrides,  # type: ignore[arg-type]
         )
-        self.runtime = Runtime(self.settings, clock=self.clock)
+        self.runtime = Runtime(self.settings, clock=self.clock, digests=self.digests)
         app = create_app(runtime=self.runtime)
         config = uvicorn.Config(
             app, host="127.0.0.1", port=0, lifespan="on", log_level="warning", access_log=False

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.nudges import NudgePolicy
 from bot.domain.ports import People
+from bot.jobs.digests import ConfigFor, DigestReport, SenderFor, send_digests
 from bot.jobs.nudges import NotifierFor, NudgeReport, send_due_nudges
 from bot.jobs.outbox import DeliveryReport, Dispatcher
 from db.uow import Database
@@ -18,6 +19,7 @@ EVENT_KEYS_KEPT = timedelta(days=2)  # Slack's retries end within minutes
 @dataclass
 class TickReport:
     nudges: NudgeReport = field(default_factory=NudgeReport)
+    digests: DigestReport = field(default_factory=DigestReport)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     pruned_event_keys: int = 0
 
@@ -32,8 +34,11 @@ async def tick(
     now: datetime,
     before_nudges: Callable[[], Awaitable[None]] | None = None,
     batch: int = 500,
+    digest_config_for: ConfigFor | None = None,
+    digest_sender_for: SenderFor | None = None,
 ) -> TickReport:
-    """Nudges first (they write to the outbox), then delivery of everything that is due."""
+    """Nudges first, then the digests that are due (both write to the outbox), then
+    delivery of everything that is due. Without `digest_*` no digest is sent."""
     report = TickReport()
     async with db.uow() as uow:
         report.pruned_event_keys = await uow.seen.prune(before=now - EVENT_KEYS_KEPT)
@@ -41,5 +46,14 @@ async def tick(
     report.nudges = await send_due_nudges(
         db, people, notifier_for, policy=policy, now=now, before_first=before_nudges, batch=batch
     )
+    if digest_config_for is not None and digest_sender_for is not None:
+        report.digests = await send_digests(
+            db,
+            people,
+            config_for=digest_config_for,
+            sender_for=digest_sender_for,
+            now=now,
+            before_first=before_nudges,
+        )
     report.delivery = await dispatcher.deliver(now=now)
     return report

@@ -34,6 +34,7 @@ class Deps:
     clock: Callable[[], datetime]
     router: Router | None = None
     workspace_urls: dict[str, str] = field(default_factory=dict)
+    app_ids: dict[str, str] = field(default_factory=dict)  # for slack://app links to App Home
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def later(self, work: Coroutine[Any, Any, None]) -> None:
@@ -61,6 +62,9 @@ class Deps:
         team, url = response.get("team_id"), response.get("url")
         if isinstance(team, str) and isinstance(url, str) and url:
             self.workspace_urls[team] = url
+        app_id = response.get("app_id")  # auth.test gives it for a bot token
+        if isinstance(team, str) and isinstance(app_id, str) and app_id:
+            self.app_ids[team] = app_id
 
     async def workspace_url(self, client: AsyncWebClient, team_id: str) -> str | None:
         """`https://acme.slack.com/` from auth.test, asked once per workspace."""
@@ -70,9 +74,11 @@ class Deps:
             except (SlackApiError, OSError, TimeoutError) as error:
                 log.warning("auth.test failed, links will be missing: %s", error)
                 return None
-            url = response.get("url")
+            url, app_id = response.get("url"), response.get("app_id")
             if isinstance(url, str) and url:
                 self.workspace_urls[team_id] = url
+            if isinstance(app_id, str) and app_id:
+                self.app_ids[team_id] = app_id
         return self.workspace_urls.get(team_id)
 
     def notifier(self, uow: UnitOfWork, *, now: datetime, team_id: str) -> SlackNotifier:

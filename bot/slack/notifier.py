@@ -7,7 +7,7 @@ Nothing here talks to Slack. Rows are written in the caller's transaction; the d
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.slack import blocks
 from bot.slack.mrkdwn import mention, shown
@@ -22,7 +22,18 @@ POST, UPDATE, EPHEMERAL, REACT = (
 )
 
 
-def permalink(base: str | None, request: Request) -> str | None:
+class Located(Protocol):
+    """Where a request's message is (a Request, or a digest's line about one)."""
+
+    @property
+    def channel_id(self) -> str: ...
+    @property
+    def message_ts(self) -> str: ...
+    @property
+    def thread_ts(self) -> str: ...
+
+
+def permalink(base: str | None, request: Located) -> str | None:
     """Slack's own permalink form, from the workspace URL that auth.test gives."""
     if not base:
         return None

@@ -71,12 +71,11 @@ async def test_two_ticking_processes_send_each_nudge_exactly_once(
             return [p.communicate(timeout=300) for p in procs]
 
         results = await asyncio.to_thread(run_two)
-        owner_dms = [
-            str(c.args) for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "U_BOB"
-        ]
-        handler_dms = [
-            c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "U_ALICE"
-        ]
+        # 11:00 in New York is also Bob's morning: one personal digest, besides the nudges.
+        posts = [c.args for c in slack.calls_to("chat.postMessage")]
+        digests = [p for p in posts if "Good morning" in p["text"]]
+        owner_dms = [str(p) for p in posts if p["channel"] == "U_BOB" and p not in digests]
+        handler_dms = [p for p in posts if p["channel"] == "U_ALICE" and p not in digests]
     outputs = " | ".join(out.strip() or err[-300:] for out, err in results)
     nudged = [int(m) for m in re.findall(r"nudged (\d+)", outputs)]
     assert sum(nudged) == DUE, outputs
@@ -84,6 +83,7 @@ async def test_two_ticking_processes_send_each_nudge_exactly_once(
     per_case = case_numbers(owner_dms)
     assert set(per_case) == set(range(DUE)) and set(per_case.values()) == {1}
     assert len(handler_dms) == DUE
+    assert [p["channel"] for p in digests] == ["U_BOB"]
     async with db.uow() as uow:
         hops = (await uow.session.scalars(select(Handoff))).all()
     assert {h.nudges_sent for h in hops} == {1}

@@ -1,0 +1,185 @@
+"""The digest pass of `tick(now)`: each workspace's team digest, and personal digests.
+
+Per workspace: is a digest due (its local time has come, within the grace window)? Was it
+claimed already today? Only then is anything read. The digest is built, its day claimed
+(INSERT ... ON CONFLICT DO NOTHING on `digest_runs`) and its message written to the outbox
+in one transaction, so however many processes tick, one of them wins the day and the others
+write nothing. People's time zones come from the profile cache or Slack, with no transaction
+open, as the nudge pass does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.domain.digest import (
+    DEAD_LETTERS_SINCE,
+    UNHANDLED_AFTER,
+    DigestConfig,
+    DigestSender,
+    StaleTopicProblem,
+    TeamDigest,
+    due_day,
+    personal_digests,
+)
+from bot.domain.ports import People
+from bot.domain.schedule import zone
+from db.uow import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+TEAM, PERSONAL = "team", "personal"
+ConfigFor = Callable[[str], Awaitable[DigestConfig]]
+SenderFor = Callable[[UnitOfWork, str], DigestSender]
+
+
+@dataclass
+class DigestReport:
+    team: int = 0  # team digests written (an all-clear counts)
+    team_skipped: int = 0  # empty days not posted (HANDOFF_DIGEST_WHEN_EMPTY=skip)
+    personal: int = 0
+
+
+async def build_team_digest(
+    uow: UnitOfWork, team_id: str, *, day: date, now: datetime
+) -> TeamDigest:
+    """Everything the team digest says, read in the caller's transaction."""
+    waiting = await uow.digests.waiting(team_id)
+    unhandled = await uow.digests.unhandled(team_id, before=now - UNHANDLED_AFTER)
+    dead_total, dead = await uow.digests.dead_letters(team_id, since=now - DEAD_LETTERS_SINCE)
+    stale = [
+        StaleTopicProblem(t.name, t.redirects, t.confirmations)
+        for t in await uow.directory.stale_topics(team_id, now=now)
+    ]
+    return TeamDigest(team_id, day, now, waiting, unhandled, dead, dead_total, stale)
+
+
+class _Once:
+    """Runs `before` (it may ask Slack things) once, the first time a digest is to be built."""
+
+    def __init__(self, before: Callable[[], Awaitable[None]] | None) -> None:
+        self.before, self.done = before, False
+
+    async def __call__(self) -> None:
+        if not self.done and self.before is not None:
+            await self.before()
+        self.done = True
+
+
+async def send_digests(
+    db: Database,
+    people: People,
+    *,
+    config_for: ConfigFor,
+    sender_for: SenderFor,
+    now: datetime,
+    before_first: Callable[[], Awaitable[None]] | None = None,
+) -> DigestReport:
+    report = DigestReport()
+    prepare = _Once(before_first)
+    async with db.uow() as uow:
+        teams = await uow.digests.teams()
+    for team_id in teams:
+        config = await config_for(team_id)
+        await _team_digest(db, team_id, config, sender_for, now, report, prepare)
+        await _personal_digests(db, people, team_id, config, sender_for, now, report, prepare)
+    return report
+
+
+async def _team_digest(
+    db: Database,
+    team_id: str,
+    config: DigestConfig,
+    sender_for: SenderFor,
+    now: datetime,
+    report: DigestReport,
+    prepare: _Once,
+) -> None:
+    day = due_day(now, at=config.time, tz=zone(config.timezone), grace=config.grace)
+    if config.channel is None or day is None:
+        return
+    key = (config.channel, day)
+    async with db.uow() as uow:
+        if await uow.digests.claimed(team_id, TEAM, [key]):
+            return
+    await prepare()
+    async with db.uow() as uow:
+        digest = await build_team_digest(uow, team_id, day=day, now=now)
+        items = len(digest.waiting) + len(digest.unhandled) + digest.problems
+        if not await uow.digests.claim(team_id, TEAM, {key: items}, now=now):
+            return  # another process sent it
+        if digest.is_empty and config.when_empty == "skip":
+            report.team_skipped += 1
+        else:
+            sender_for(uow, team_id).team_digest(digest, channel=config.channel)
+            report.team += 1
+        await uow.commit()
+
+
+async def _zones(
+    people: People, team_id: str, users: set[str], cached: dict[str, tuple[str | None, bool]]
+) -> dict[str, tuple[str | None, bool]]:
+    """(time zone, reachable by DM) per person: the cache, else Slack; if Slack is down,
+    the workspace's zone."""
+    found = dict(cached)
+    for user_id in sorted(users - set(cached)):
+        try:
+            person = await people.person(team_id, user_id)
+        except Exception as error:
+            log.warning("no time zone for %s: %s", user_id, error)
+            found[user_id] = (None, True)
+            continue
+        reachable = person is not None and not (person.deleted or person.is_bot)
+        found[user_id] = (person.tz if person else None, reachable)
+    return found
+
+
+async def _personal_digests(
+    db: Database,
+    people: People,
+    team_id: str,
+    config: DigestConfig,
+    sender_for: SenderFor,
+    now: datetime,
+    report: DigestReport,
+    prepare: _Once,
+) -> None:
+    async with db.uow() as uow:
+        users = await uow.digests.waiting_people(team_id)
+        cached = await uow.digests.zones(team_id, users) if users else {}
+    if not users:
+        return
+    zones = await _zones(people, team_id, users, cached)
+    due: dict[str, date] = {}
+    for user_id, (tz, reachable) in zones.items():
+        day = due_day(
+            now,
+            at=config.personal_time,
+            tz=zone(tz, config.timezone),
+            grace=config.grace,
+            days=config.working_hours.days,
+        )
+        if reachable and day is not None:
+            due[user_id] = day
+    if not due:
+        return
+    async with db.uow() as uow:
+        done = await uow.digests.claimed(team_id, PERSONAL, due.items())
+        enabled = await uow.preferences.personal_digest_enabled(team_id, due)
+    todo = {user: day for user, day in due.items() if user in enabled and (user, day) not in done}
+    if not todo:
+        return
+    await prepare()
+    async with db.uow() as uow:
+        hops = await uow.digests.waiting(team_id)
+        digests = personal_digests(team_id, hops, now=now, for_users=set(todo))
+        sizes = {(u, todo[u]): len(d.to_confirm) + len(d.handed_off) for u, d in digests.items()}
+        won = await uow.digests.claim(team_id, PERSONAL, sizes, now=now)
+        sender = sender_for(uow, team_id)
+        for user_id, digest in digests.items():
+            if (user_id, todo[user_id]) in won:
+                sender.personal_digest(digest)
+                report.personal += 1
+        await uow.commit()

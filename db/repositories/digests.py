@@ -1,0 +1,191 @@
+"""What the digests read (open hops, unhandled requests, dead letters, time zones) and the
+claim that makes each digest go out once: a `digest_runs` row per local day."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import func, select, tuple_, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.digest import DeadLetter, OpenRequest, WaitingHop
+from db.models import DigestRun, Handoff, OutboxMessage, Person, Request
+from db.repositories.upsert import insert_for
+
+CHUNK = 500
+TEXT_READ = 400  # characters of a request's text a digest line could show, and then some
+Key = tuple[str, date]  # (target, local day)
+
+
+class DigestRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def teams(self) -> list[str]:
+        """Every workspace with requests."""
+        stmt = select(Request.team_id).distinct().order_by(Request.team_id)
+        return list((await self.session.scalars(stmt)).all())
+
+    # -- exactly once ------------------------------------------------------------------------
+
+    async def claimed(self, team_id: str, kind: str, keys: Iterable[Key]) -> set[Key]:
+        """Which of `keys` were claimed already."""
+        wanted = sorted(set(keys))
+        found: set[Key] = set()
+        for start in range(0, len(wanted), CHUNK):
+            part = wanted[start : start + CHUNK]
+            stmt = select(DigestRun.target, DigestRun.local_day).where(
+                DigestRun.team_id == team_id,
+                DigestRun.kind == kind,
+                tuple_(DigestRun.target, DigestRun.local_day).in_(part),
+            )
+            found.update((row[0], row[1]) for row in (await self.session.execute(stmt)).all())
+        return found
+
+    async def claim(
+        self, team_id: str, kind: str, items: dict[Key, int], *, now: datetime
+    ) -> set[Key]:
+        """Insert a run per key; returns the keys this transaction inserted. Another
+        transaction inserting the same key first makes ours wait (PostgreSQL's unique index,
+        SQLite's single writer) and then skip it, so each key is won once."""
+        won: set[Key] = set()
+        keys = sorted(items)
+        for start in range(0, len(keys), CHUNK):
+            rows = [
+                {
+                    "team_id": team_id,
+                    "kind": kind,
+                    "target": target,
+                    "local_day": day,
+                    "claimed_at": now,
+                    "items": items[(target, day)],
+                }
+                for target, day in keys[start : start + CHUNK]
+            ]
+            stmt = (
+                insert_for(self.session, DigestRun)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["team_id", "kind", "target", "local_day"])
+                .returning(DigestRun.target, DigestRun.local_day)
+            )
+            won.update((row[0], row[1]) for row in (await self.session.execute(stmt)).all())
+        return won
+
+    # -- what goes in a digest ---------------------------------------------------------------
+
+    async def waiting_people(self, team_id: str) -> set[str]:
+        """Owners (people) and handlers of every unconfirmed hop: who may get a digest."""
+        open_hops = (Handoff.team_id == team_id, Handoff.status == "pending")
+        owners = select(Handoff.owner_id).where(*open_hops, Handoff.owner_kind == "user")
+        handlers = select(Handoff.handler_id).where(*open_hops)
+        return set((await self.session.scalars(union(owners, handlers))).all())
+
+    async def waiting(self, team_id: str) -> list[WaitingHop]:
+        """Every unconfirmed hop with its request, oldest first (columns, not objects: a
+        digest reads thousands of them)."""
+        stmt = (
+            select(
+                Handoff.id,
+                Handoff.request_id,
+                Request.channel_id,
+                Request.message_ts,
+                Request.thread_ts,
+                Request.customer_name,
+                func.substr(Request.text, 1, TEXT_READ),
+                Handoff.owner_kind,
+                Handoff.owner_id,
+                Handoff.handler_id,
+                Handoff.created_at,
+                Handoff.nudges_sent,
+                Handoff.escalated_at,
+            )
+            .join(Request, Request.id == Handoff.request_id)
+            .where(Handoff.team_id == team_id, Handoff.status == "pending")
+            .order_by(Handoff.created_at, Handoff.id)
+        )
+        return [
+            WaitingHop(
+                handoff_id=row[0],
+                request_id=row[1],
+                channel_id=row[2],
+                message_ts=row[3],
+                thread_ts=row[4],
+                customer=row[5],
+                text=row[6] or "",
+                owner_kind=row[7],
+                owner_id=row[8],
+                handler_id=row[9],
+                created_at=row[10],
+                nudges_sent=int(row[11] or 0),
+                escalated=row[12] is not None,
+            )
+            for row in (await self.session.execute(stmt)).all()
+        ]
+
+    async def unhandled(self, team_id: str, *, before: datetime) -> list[OpenRequest]:
+        """Open requests (nobody owns them, nobody is asked) created before `before`."""
+        stmt = (
+            select(
+                Request.id,
+                Request.channel_id,
+                Request.message_ts,
+                Request.thread_ts,
+                Request.customer_name,
+                func.substr(Request.text, 1, TEXT_READ),
+                Request.created_at,
+            )
+            .where(
+                Request.team_id == team_id,
+                Request.status == "open",
+                Request.created_at < before,
+            )
+            .order_by(Request.created_at, Request.id)
+        )
+        return [
+            OpenRequest(row[0], row[1], row[2], row[3], row[4], row[5] or "", row[6])
+            for row in (await self.session.execute(stmt)).all()
+        ]
+
+    async def dead_letters(
+        self, team_id: str, *, since: datetime, limit: int = 5
+    ) -> tuple[int, list[DeadLetter]]:
+        """How many messages were dead-lettered since `since`, and the commonest causes."""
+        where = (
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.status == "dead",
+            OutboxMessage.created_at >= since,
+        )
+        total = (
+            await self.session.execute(
+                select(func.count()).select_from(OutboxMessage).where(*where)
+            )
+        ).scalar_one()
+        count = func.count().label("n")
+        stmt = (
+            select(OutboxMessage.last_error, OutboxMessage.channel, count)
+            .where(*where)
+            .group_by(OutboxMessage.last_error, OutboxMessage.channel)
+            .order_by(count.desc(), OutboxMessage.last_error, OutboxMessage.channel)
+            .limit(limit)
+        )
+        top = [
+            DeadLetter(error=row[0] or "unknown error", channel=row[1], count=int(row[2]))
+            for row in (await self.session.execute(stmt)).all()
+        ]
+        return int(total or 0), top
+
+    async def zones(
+        self, team_id: str, user_ids: Iterable[str]
+    ) -> dict[str, tuple[str | None, bool]]:
+        """From the profile cache, whatever its age: user -> (time zone, can get a DM).
+        A time zone changes rarely; people missing here are looked up through Slack."""
+        wanted = sorted(set(user_ids))
+        found: dict[str, tuple[str | None, bool]] = {}
+        for start in range(0, len(wanted), CHUNK):
+            stmt = select(Person.user_id, Person.tz, Person.deleted, Person.is_bot).where(
+                Person.team_id == team_id, Person.user_id.in_(wanted[start : start + CHUNK])
+            )
+            for user_id, tz, deleted, is_bot in (await self.session.execute(stmt)).all():
+                found[user_id] = (tz, not (deleted or is_bot))
+        return found
