@@ -307,6 +307,7 @@ def test_read_submission_reads_the_handoff_modal() -> None:
     assert modals.read_submission(view) == modals.Submitted(
         metadata={"channel_id": "C_SUPPORT"},
         owner_id="U_BOB",
+        suggestion=None,
         note="tried a refund",
         reason="",
         request_id=12,
@@ -351,7 +352,13 @@ def test_read_submission_of_empty_inputs_gives_defaults() -> None:
         metadata="not json",
     )
     assert modals.read_submission(view) == modals.Submitted(
-        metadata={}, owner_id=None, note="", reason="", request_id=None, back_ok=False
+        metadata={},
+        owner_id=None,
+        suggestion=None,
+        note="",
+        reason="",
+        request_id=None,
+        back_ok=False,
     )
 
 
