@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,8 +12,10 @@ from db.engine import make_engine, make_sessionmaker
 from db.repositories.directory import DirectoryRepository
 from db.repositories.events import ProcessedEventRepository, TimelineRepository
 from db.repositories.handoffs import HandoffRepository
+from db.repositories.home import HomeRepository
 from db.repositories.outbox import OutboxRepository
 from db.repositories.people import PeopleRepository
+from db.repositories.preferences import PreferencesRepository
 from db.repositories.requests import RequestRepository
 
 
@@ -29,11 +31,28 @@ class UnitOfWork:
         self.timeline = TimelineRepository(session)
         self.outbox = OutboxRepository(session)
         self.directory = DirectoryRepository(session)
+        self.preferences = PreferencesRepository(session)
+        self.home = HomeRepository(session)
+        self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
+
+    def before_commit(self, key: str, make: Callable[[], Any]) -> Any:
+        """The hook registered under `key` (made by `make()` on first use): an async callable
+        run once, just before the next commit, so it sees the transaction's final state (App
+        Home views are rendered this way, once per person per transaction)."""
+        if key not in self._before_commit:
+            self._before_commit[key] = make()
+        return self._before_commit[key]
 
     async def commit(self) -> None:
+        while self._before_commit:
+            hooks = list(self._before_commit.values())
+            self._before_commit.clear()
+            for hook in hooks:
+                await hook()
         await self.session.commit()
 
     async def rollback(self) -> None:
+        self._before_commit.clear()
         await self.session.rollback()
 
 
