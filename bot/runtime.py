@@ -85,7 +85,7 @@ class Runtime:
             self.dispatcher,
             people=self.deps.people,
             notifier_for=notifier_for,
-            policy=self.deps.policy,
+            policy_for=self.deps.policy_for,
             now=at,
             before_nudges=lambda: self.deps.learn_workspace(self.client),
             batch=self.settings.handoff_tick_batch,

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -14,7 +15,9 @@ from bot.domain.nudges import NudgePolicy
 from bot.domain.ports import People
 from bot.jobs.outbox import Dispatcher
 from bot.settings import Settings
+from bot.slack import home
 from bot.slack.notifier import SlackNotifier
+from bot.workspace import STATE_KEY, SettingsCache, WorkspaceSettings
 from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,14 @@ class Deps:
     dispatcher: Dispatcher
     clock: Callable[[], datetime]
     workspace_urls: dict[str, str] = field(default_factory=dict)
+    workspaces: SettingsCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.workspaces = SettingsCache(self.settings, self._stored_settings)
+
+    async def _stored_settings(self, team_id: str) -> dict[str, Any] | None:
+        async with self.db.uow() as uow:
+            return await uow.directory.state(team_id, STATE_KEY)
 
     async def learn_workspace(self, client: AsyncWebClient) -> None:
         """The token's own workspace URL, for links in messages a tick writes."""
@@ -61,11 +72,41 @@ class Deps:
             now=now,
             workspace_url=self.workspace_urls.get(team_id),
             reaction=self.settings.handoff_intake_reaction,
+            settings=self.settings,
         )
 
-    @property
-    def policy(self) -> NudgePolicy:
-        return self.settings.nudge_policy
+    # Per-workspace settings (issue 5). Each opens its own short transaction when the cache
+    # is cold: call them before the caller's unit of work, never inside it (SQLite has one
+    # writer, and every transaction takes the write lock).
 
-    def is_intake(self, channel_id: str) -> bool:
-        return channel_id in self.settings.handoff_intake_channels
+    async def workspace(self, team_id: str) -> WorkspaceSettings:
+        """The workspace's effective settings, cached for 30 s (see bot/workspace.py)."""
+        return await self.workspaces.get(team_id)
+
+    async def policy_for(self, team_id: str) -> NudgePolicy:
+        return (await self.workspace(team_id)).policy
+
+    async def is_intake(self, team_id: str, channel_id: str) -> bool:
+        return (await self.workspace(team_id)).is_intake(channel_id)
+
+    async def publish_home(
+        self,
+        uow: UnitOfWork,
+        team_id: str,
+        user_id: str,
+        *,
+        now: datetime,
+        notice: str | None = None,
+        admin: bool | None = None,
+    ) -> None:
+        """Write this person's App Home view (as of `uow`'s state) to the outbox."""
+        await home.publish(
+            uow,
+            self.settings,
+            team_id=team_id,
+            user_id=user_id,
+            now=now,
+            workspace_url=self.workspace_urls.get(team_id),
+            admin=admin,
+            notice=notice,
+        )

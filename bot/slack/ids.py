@@ -13,12 +13,16 @@ class Action(StrEnum):
     TELL_CUSTOMER = "handoff_tell_customer"
     OPEN_THREAD = "handoff_open_thread"
     SNOOZE = "handoff_snooze"
+    NUDGE_NOW = "handoff_nudge_now"  # App Home: the handler asks for a reminder now
+    HOME_DIGEST = "home_personal_digest"  # App Home: turn my morning digest on or off
+    HOME_SETTINGS = "home_edit_settings"  # App Home: admins open the workspace settings
 
 
 class View(StrEnum):
     HANDOFF = "handoff_modal"
     SHORTCUT = "find_the_right_person_modal"
     REDIRECT = "redirect_modal"
+    SETTINGS = "workspace_settings_modal"
 
 
 class Block(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.context import Deps
-from bot.slack.listeners import actions, commands, events, shortcuts, views
+from bot.slack.listeners import actions, commands, events, home, settings, shortcuts, views
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:
@@ -13,4 +13,6 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     shortcuts.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    home.register(app, deps)  # before events: app_home_opened is matched ahead of the catch-all
+    settings.register(app, deps)
     events.register(app, deps)  # last: it ends with a catch-all that acknowledges the rest

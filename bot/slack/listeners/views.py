@@ -78,6 +78,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             )
             return
         await deps.workspace_url(client, team)
+        policy = await deps.policy_for(team)
         now = deps.clock()
         async with deps.db.uow() as uow:
             request = await find_request(uow, team)
@@ -97,7 +98,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                     owner=owner,
                     note=form.note,
                     now=now,
-                    policy=deps.policy,
+                    policy=policy,
                 )
             except HandoffError as error:
                 await ack(**_errors(error))
@@ -163,6 +164,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 raise HandoffError(Problem.UNKNOWN_HANDOFF)
             member = await in_group(deps.people, team, hop.owner_kind, hop.owner_id, actor)
             await deps.workspace_url(client, team)
+            policy = await deps.policy_for(team)
             now = deps.clock()
             async with deps.db.uow() as uow:
                 await lifecycle.redirect(
@@ -176,7 +178,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                     reason=form.reason,
                     back_ok=form.back_ok,
                     now=now,
-                    policy=deps.policy,
+                    policy=policy,
                 )
                 await uow.commit()
         except HandoffError as error:
