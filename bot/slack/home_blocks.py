@@ -119,14 +119,15 @@ def _you_wait_on(data: HomeData) -> list[Block]:
                 + quote(item.request.text, 200)
             )
         )
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(text="Nudge now", action_id=Action.NUDGE_NOW, value=str(hop.id)),
-                    ButtonElement(text="Reroute", action_id=Action.REDIRECT, value=str(hop.id)),
-                ]
-            )
+        reroute = ButtonElement(
+            text="Pick a new owner" if hop.escalated_at else "Reroute",
+            action_id=Action.REDIRECT,
+            value=str(hop.id),
+            style="primary" if hop.escalated_at else None,
         )
+        nudge = ButtonElement(text="Nudge now", action_id=Action.NUDGE_NOW, value=str(hop.id))
+        # Once escalated, reminders are over: the way on is a new owner.
+        blocks.append(ActionsBlock(elements=[reroute] if hop.escalated_at else [nudge, reroute]))
     return blocks + _more(listing, MAX_ITEMS, "(the oldest are shown)")
 
 

@@ -52,7 +52,7 @@ def manifest(request_url: str | None = None, *, socket_mode: bool = False) -> di
             "app_home": {
                 "home_tab_enabled": True,
                 "messages_tab_enabled": True,
-                "messages_tab_read_only_enabled": False,
+                "messages_tab_read_only_enabled": True,  # the bot reads no DMs
             },
             "slash_commands": [command],
             "shortcuts": [

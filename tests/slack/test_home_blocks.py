@@ -73,3 +73,14 @@ def test_an_empty_home_for_a_non_admin() -> None:
     dumped = json.dumps(view)
     assert "Nothing is waiting on you" in dumped and Action.HOME_SETTINGS not in dumped
     assert '"value": "on"' in dumped  # the digest can be turned back on
+
+
+def test_an_escalated_handoff_offers_a_new_owner_not_another_nudge() -> None:
+    escalated = item(1)
+    escalated.handoff.escalated_at = NOW
+    empty = Listing([], 0)
+    view = home_view(
+        HomeData("U_A", empty, Listing([escalated], 1), empty, personal_digest=True, settings=None)
+    )
+    dumped = json.dumps(view)
+    assert "Pick a new owner" in dumped and Action.NUDGE_NOW not in dumped

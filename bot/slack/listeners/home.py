@@ -7,6 +7,7 @@ expire): the view is rendered in the transaction and delivered right after the c
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -52,7 +53,7 @@ def nudge_text(result: reminders.NudgeNow) -> str:
 
 def register(app: AsyncApp, deps: Deps) -> None:
     async def answer(
-        uow: UnitOfWork, where_: tuple[str, str, str, str | None], text: str, now: Any
+        uow: UnitOfWork, where_: tuple[str, str, str, str | None], text: str, now: datetime
     ) -> None:
         """In App Home, on top of the refreshed view; in a conversation, privately."""
         team, actor, channel, thread = where_
