@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Handoff, OutboxMessage, Request, WorkspaceState
@@ -34,7 +35,7 @@ class HomeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _listing(self, where: object, *, order: object, limit: int) -> Listing:
+    async def _listing(self, where: ColumnElement[bool], *, order: Any, limit: int) -> Listing:
         total = await self.session.scalar(select(func.count()).select_from(Handoff).where(where))
         stmt = (
             select(Handoff, Request)
@@ -64,7 +65,8 @@ class HomeRepository:
             OutboxMessage.channel == user_id,
             OutboxMessage.ref.in_([f"dm:{i}" for i in ids]),
         )
-        return sorted({int(ref.split(":", 1)[1]) for ref in (await self.session.scalars(stmt))})
+        refs = (await self.session.scalars(stmt)).all()
+        return sorted({int(ref.split(":", 1)[1]) for ref in refs if ref})
 
     async def waiting_on(self, team_id: str, user_id: str, *, limit: int) -> Listing:
         groups = await self.reached_groups(team_id, user_id)
