@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -13,7 +14,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.digest import DigestConfig, digest_config
+from bot.domain.digest import DigestConfig, digest_config, parse_time_of_day
+from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
 from bot.jobs.directory_file import DirectoryFile
 from bot.jobs.outbox import Dispatcher
@@ -115,7 +117,7 @@ class Runtime:
             self.dispatcher,
             people=self.deps.people,
             notifier_for=notifier_for,
-            policy=self.deps.policy,
+            policy_for=self.deps.policy_for,
             now=at,
             before_nudges=lambda: self.deps.learn_workspace(self.client),
             batch=self.settings.handoff_tick_batch,
@@ -151,7 +153,14 @@ class Runtime:
     async def digest_config_for(self, team_id: str) -> DigestConfig:
         """Where and when a workspace's digests go: the one place per-workspace overrides
         (App Home settings) are applied to the process's settings."""
-        return digest_config(self.settings)
+        stored = await self.deps.workspace(team_id)
+        return dataclasses.replace(
+            digest_config(self.settings),
+            channel=stored.digest_channel or None,
+            time=parse_time_of_day(stored.digest_time),
+            timezone=stored.timezone,
+            working_hours=WorkingHours.parse(stored.working_hours),
+        )
 
     async def _run(self) -> None:
         interval = self.settings.handoff_tick_seconds

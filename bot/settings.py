@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -103,6 +104,11 @@ class Settings(BaseSettings):
             timezone=self.handoff_timezone,
         )
 
+    @field_validator("handoff_digest_time")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        return check_time_of_day(value)
+
     @field_validator("handoff_intake_channels", "handoff_admins", mode="before")
     @classmethod
     def _split_channels(cls, value: object) -> object:
@@ -122,6 +128,14 @@ class Settings(BaseSettings):
     @property
     def slack_configured(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
+
+
+def check_time_of_day(value: str) -> str:
+    """`HH:MM` on a 24-hour clock, returned zero-padded; ValueError says how to write it."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError(f"not a time of day: {value!r} (write it like 09:00 or 17:30)")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
 def to_async_url(url: str) -> str:

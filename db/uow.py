@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,10 +14,11 @@ from db.repositories.directory import DirectoryRepository
 from db.repositories.events import ProcessedEventRepository, TimelineRepository
 from db.repositories.handoffs import HandoffRepository
 from db.repositories.health import HealthRepository
+from db.repositories.home import HomeRepository
 from db.repositories.listing import ListingRepository
 from db.repositories.outbox import OutboxRepository
 from db.repositories.people import PeopleRepository
-from db.repositories.preferences import PreferenceRepository
+from db.repositories.preferences import PreferencesRepository
 from db.repositories.requests import RequestRepository
 
 
@@ -35,22 +36,38 @@ class UnitOfWork:
         self.directory = DirectoryRepository(session)
         self.listing = ListingRepository(session)
         self.health = HealthRepository(session)
-        self.preferences = PreferenceRepository(session)
+        self.preferences = PreferencesRepository(session)
         self.digests = DigestRepository(session)
+        self.home = HomeRepository(session)
         self._after_commit: list[Callable[[], object]] = []
+        self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
 
     def after_commit(self, action: Callable[[], object]) -> None:
         """Run `action` once this unit of work has committed (e.g. count a metric), never if
         it is rolled back or abandoned."""
         self._after_commit.append(action)
 
+    def before_commit(self, key: str, make: Callable[[], Any]) -> Any:
+        """The hook registered under `key` (made by `make()` on first use): an async callable
+        run once, just before the next commit, so it sees the transaction's final state (App
+        Home views are rendered this way, once per person per transaction)."""
+        if key not in self._before_commit:
+            self._before_commit[key] = make()
+        return self._before_commit[key]
+
     async def commit(self) -> None:
+        while self._before_commit:
+            hooks = list(self._before_commit.values())
+            self._before_commit.clear()
+            for hook in hooks:
+                await hook()
         await self.session.commit()
         actions, self._after_commit = self._after_commit, []
         for action in actions:
             action()
 
     async def rollback(self) -> None:
+        self._before_commit.clear()
         await self.session.rollback()
         self._after_commit.clear()
 

@@ -59,6 +59,7 @@ class FakeWorkspace:
         is_bot: bool = False,
         deleted: bool = False,
         is_admin: bool = False,
+        is_owner: bool = False,
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
@@ -69,6 +70,7 @@ class FakeWorkspace:
             "is_bot": is_bot,
             "deleted": deleted,
             "is_admin": is_admin,
+            "is_owner": is_owner,
             "profile": {"real_name": real_name or name.title(), "email": email},
         }
 
@@ -108,6 +110,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.faults: dict[str, list[Fault]] = {}
         self.views: dict[str, Json] = {}
+        self.homes: dict[str, Json] = {}  # the Home tab each user sees (views.publish)
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -333,7 +336,12 @@ class FakeSlack:
         return self._ok(view=self.views[view_id])
 
     def api_views_publish(self, args: Json) -> Json:
-        return self._open_view(args)
+        user = str(args.get("user_id") or "")
+        if user not in self.workspace.users:
+            return self._error("user_not_found" if user else "invalid_arguments")
+        result = self._open_view(args)
+        self.homes[user] = result["view"]
+        return result
 
     def _history(self, channel: str) -> dict[str, Json] | None:
         info = self.workspace.channels.get(channel)

@@ -22,6 +22,7 @@ from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 NotifierFor = Callable[[UnitOfWork, str], Notifier]
+PolicyFor = Callable[[str], Awaitable[NudgePolicy]]  # each workspace has its own (issue 5)
 
 
 @dataclass
@@ -53,7 +54,7 @@ async def send_due_nudges(
     people: People,
     notifier_for: NotifierFor,
     *,
-    policy: NudgePolicy,
+    policy_for: PolicyFor,
     now: datetime,
     batch: int = 500,
     before_first: Callable[[], Awaitable[None]] | None = None,
@@ -72,6 +73,7 @@ async def send_due_nudges(
         assert last.next_nudge_at is not None
         after = (last.next_nudge_at, last.id)
         zones = await _zones(people, due)
+        policies = {team: await policy_for(team) for team in {hop.team_id for hop in due}}
         async with db.uow() as uow:
             claimed = await uow.handoffs.claim([hop.id for hop in due], now)
             report.skipped += len(due) - len(claimed)
@@ -85,7 +87,7 @@ async def send_due_nudges(
                     requests[hop.request_id],
                     chains.get(hop.request_id, [hop]),
                     zones,
-                    policy,
+                    policies[hop.team_id],
                     now,
                     report,
                 )

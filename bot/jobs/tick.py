@@ -6,10 +6,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.domain.nudges import NudgePolicy
 from bot.domain.ports import People
 from bot.jobs.digests import ConfigFor, DigestReport, SenderFor, send_digests
-from bot.jobs.nudges import NotifierFor, NudgeReport, send_due_nudges
+from bot.jobs.nudges import NotifierFor, NudgeReport, PolicyFor, send_due_nudges
 from bot.jobs.outbox import DeliveryReport, Dispatcher
 from db.uow import Database
 
@@ -30,7 +29,7 @@ async def tick(
     *,
     people: People,
     notifier_for: NotifierFor,
-    policy: NudgePolicy,
+    policy_for: PolicyFor,
     now: datetime,
     before_nudges: Callable[[], Awaitable[None]] | None = None,
     batch: int = 500,
@@ -44,7 +43,13 @@ async def tick(
         report.pruned_event_keys = await uow.seen.prune(before=now - EVENT_KEYS_KEPT)
         await uow.commit()
     report.nudges = await send_due_nudges(
-        db, people, notifier_for, policy=policy, now=now, before_first=before_nudges, batch=batch
+        db,
+        people,
+        notifier_for,
+        policy_for=policy_for,
+        now=now,
+        before_first=before_nudges,
+        batch=batch,
     )
     if digest_config_for is not None and digest_sender_for is not None:
         report.digests = await send_digests(

@@ -16,7 +16,9 @@ from bot.domain.nudges import NudgePolicy
 from bot.domain.ports import People
 from bot.jobs.outbox import Dispatcher
 from bot.settings import Settings
+from bot.slack import home
 from bot.slack.notifier import SlackNotifier
+from bot.workspace import STATE_KEY, SettingsCache, WorkspaceSettings
 from db.uow import Database, UnitOfWork
 
 if TYPE_CHECKING:
@@ -43,12 +45,14 @@ class Deps:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
-    async def is_admin(self, team_id: str, user_id: str) -> bool:
-        """Slack workspace admins and owners, plus HANDOFF_ADMINS."""
-        if user_id in self.settings.handoff_admins:
-            return True
-        person = await self.people.person(team_id, user_id)
-        return bool(person and person.is_admin)
+    workspaces: SettingsCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.workspaces = SettingsCache(self.settings, self._stored_settings)
+
+    async def _stored_settings(self, team_id: str) -> dict[str, Any] | None:
+        async with self.db.uow() as uow:
+            return await uow.directory.state(team_id, STATE_KEY)
 
     async def learn_workspace(self, client: AsyncWebClient) -> None:
         """The token's own workspace URL, for links in messages a tick writes."""
@@ -87,11 +91,41 @@ class Deps:
             now=now,
             workspace_url=self.workspace_urls.get(team_id),
             reaction=self.settings.handoff_intake_reaction,
+            settings=self.settings,
         )
 
-    @property
-    def policy(self) -> NudgePolicy:
-        return self.settings.nudge_policy
+    # Per-workspace settings (issue 5). Each opens its own short transaction when the cache
+    # is cold: call them before the caller's unit of work, never inside it (SQLite has one
+    # writer, and every transaction takes the write lock).
 
-    def is_intake(self, channel_id: str) -> bool:
-        return channel_id in self.settings.handoff_intake_channels
+    async def workspace(self, team_id: str) -> WorkspaceSettings:
+        """The workspace's effective settings, cached for 30 s (see bot/workspace.py)."""
+        return await self.workspaces.get(team_id)
+
+    async def policy_for(self, team_id: str) -> NudgePolicy:
+        return (await self.workspace(team_id)).policy
+
+    async def is_intake(self, team_id: str, channel_id: str) -> bool:
+        return (await self.workspace(team_id)).is_intake(channel_id)
+
+    async def publish_home(
+        self,
+        uow: UnitOfWork,
+        team_id: str,
+        user_id: str,
+        *,
+        now: datetime,
+        notice: str | None = None,
+        admin: bool | None = None,
+    ) -> None:
+        """Write this person's App Home view (as of `uow`'s state) to the outbox."""
+        await home.publish(
+            uow,
+            self.settings,
+            team_id=team_id,
+            user_id=user_id,
+            now=now,
+            workspace_url=self.workspace_urls.get(team_id),
+            admin=admin,
+            notice=notice,
+        )

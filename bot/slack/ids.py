@@ -15,6 +15,9 @@ class Action(StrEnum):
     SNOOZE = "handoff_snooze"
     DIRECTORY_ADD = "directory_add"
     DIRECTORY_TOPIC = "directory_topic"
+    NUDGE_NOW = "handoff_nudge_now"  # App Home: the handler asks for a reminder now
+    HOME_DIGEST = "home_personal_digest"  # App Home: turn my morning digest on or off
+    HOME_SETTINGS = "home_edit_settings"  # App Home: admins open the workspace settings
 
 
 class View(StrEnum):
@@ -24,6 +27,7 @@ class View(StrEnum):
     DIRECTORY = "directory_modal"
     DIRECTORY_TOPIC = "directory_topic_modal"
     DIRECTORY_REMOVE = "directory_remove_modal"
+    SETTINGS = "workspace_settings_modal"
 
 
 class Block(StrEnum):

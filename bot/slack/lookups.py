@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -16,6 +17,10 @@ from bot.slack.api_errors import error_code
 from bot.slack.parsing import MessageLink
 from bot.slack.people import SlackUnavailable
 
+if TYPE_CHECKING:
+    from bot.slack.context import Deps
+
+log = logging.getLogger(__name__)
 GROUP_DM_LIMIT = 20  # a group owner's members each get the card, up to this many
 HIDDEN = {
     "channel_not_found",
@@ -57,6 +62,21 @@ async def in_group(
     if owner_kind != "usergroup":
         return False
     return actor_id in (await people.group_members(team_id, owner_id) or ())
+
+
+async def is_admin(deps: Deps, team_id: str, user_id: str) -> bool:
+    """A Slack workspace admin or owner (users.info, cached 12 h), or named in HANDOFF_ADMINS.
+    False when Slack can't say and the profile isn't cached."""
+    if not user_id:
+        return False
+    if user_id in deps.settings.handoff_admins:
+        return True
+    try:
+        person = await deps.people.person(team_id, user_id)
+    except SlackUnavailable:
+        log.warning("can't tell whether %s is an admin: Slack didn't answer", user_id)
+        return False
+    return bool(person and person.is_admin and not person.deleted)
 
 
 def message_text(message: dict[str, Any]) -> str:

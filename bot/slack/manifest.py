@@ -19,7 +19,7 @@ BOT_SCOPES = [
     "usergroups:read",  # who is in @billing when a request is handed to a group
     "im:write",  # direct messages to owners and handlers
 ]
-BOT_EVENTS = ["message.channels", "message.groups"]
+BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened"]
 
 
 def manifest(request_url: str | None = None, *, socket_mode: bool = False) -> dict[str, Any]:
@@ -49,6 +49,11 @@ def manifest(request_url: str | None = None, *, socket_mode: bool = False) -> di
         },
         "features": {
             "bot_user": {"display_name": "Handoff", "always_online": True},
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,  # the bot reads no DMs
+            },
             "slash_commands": [command],
             "shortcuts": [
                 {

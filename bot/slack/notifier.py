@@ -7,9 +7,12 @@ Nothing here talks to Slack. Rows are written in the caller's transaction; the d
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
+from bot.settings import Settings
 from bot.slack import blocks
+from bot.slack.home import refresh_before_commit
+from bot.slack.links import permalink
 from bot.slack.mrkdwn import mention, shown
 from db.models import Handoff, OutboxMessage, Request
 from db.uow import UnitOfWork
@@ -22,28 +25,6 @@ POST, UPDATE, EPHEMERAL, REACT = (
 )
 
 
-class Located(Protocol):
-    """Where a request's message is (a Request, or a digest's line about one)."""
-
-    @property
-    def channel_id(self) -> str: ...
-    @property
-    def message_ts(self) -> str: ...
-    @property
-    def thread_ts(self) -> str: ...
-
-
-def permalink(base: str | None, request: Located) -> str | None:
-    """Slack's own permalink form, from the workspace URL that auth.test gives."""
-    if not base:
-        return None
-    digits = request.message_ts.replace(".", "")
-    link = f"{base.rstrip('/')}/archives/{request.channel_id}/p{digits}"
-    if request.thread_ts and request.thread_ts != request.message_ts:
-        link += f"?thread_ts={request.thread_ts}&cid={request.channel_id}"
-    return link
-
-
 class SlackNotifier:
     def __init__(
         self,
@@ -52,11 +33,37 @@ class SlackNotifier:
         now: datetime,
         workspace_url: str | None,
         reaction: str = "inbox_tray",
+        settings: Settings | None = None,
     ) -> None:
         self.uow = uow
         self.now = now
         self.workspace_url = workspace_url
         self.reaction = reaction
+        self.settings = settings  # given: App Home views follow the changes (issue 5)
+
+    async def _refresh_homes(
+        self, request: Request, chain: list[Handoff], reach: tuple[str, ...] = ()
+    ) -> None:
+        """Everyone the request's chain concerns sees the change in App Home: handlers,
+        owners, who decided, and the members of a user group the card reached."""
+        if self.settings is None:
+            return
+        people: set[str | None] = set(reach)
+        for hop in chain:
+            people |= {hop.handler_id, hop.from_id, hop.closed_by}
+            if hop.owner_kind == "user":
+                people.add(hop.owner_id)
+            else:
+                rows = await self.uow.outbox.by_ref(request.team_id, f"dm:{hop.id}")
+                people |= {row.channel for row in rows}
+        refresh_before_commit(
+            self.uow,
+            self.settings,
+            team_id=request.team_id,
+            user_ids=people,
+            now=self.now,
+            workspace_url=self.workspace_url,
+        )
 
     # -- building blocks -------------------------------------------------------------------
 
@@ -165,6 +172,7 @@ class SlackNotifier:
         self, request: Request, handoff: Handoff, chain: list[Handoff], *, reach: tuple[str, ...]
     ) -> None:
         self._cards(request, handoff, chain, reach)
+        await self._refresh_homes(request, chain, reach)
 
     async def handoff_confirmed(
         self, request: Request, handoff: Handoff, chain: list[Handoff]
@@ -175,6 +183,7 @@ class SlackNotifier:
             request, handoff, permalink=permalink(self.workspace_url, request)
         )
         self.dm(request.team_id, handoff.handler_id, prompt)
+        await self._refresh_homes(request, chain)
 
     async def handoff_redirected(
         self,
@@ -215,6 +224,7 @@ class SlackNotifier:
         for user_id in dict.fromkeys((*previous_owner, handoff.handler_id)):
             if user_id not in already_know:
                 self.dm(request.team_id, user_id, note)
+        await self._refresh_homes(request, chain, reach)
 
     async def handoff_closed(
         self, request: Request, handoff: Handoff | None, chain: list[Handoff], *, actor_id: str
@@ -232,6 +242,7 @@ class SlackNotifier:
         self.in_thread(request, blocks.text_message(text))
         if handoff is not None and handoff.owner_kind == "user" and handoff.owner_id != actor_id:
             self.dm(request.team_id, handoff.owner_id, blocks.text_message(text))
+        await self._refresh_homes(request, chain)
 
     def _to_handler(
         self, request: Request, handoff: Handoff, message: dict[str, Any], *, at: datetime
@@ -262,6 +273,7 @@ class SlackNotifier:
             )
         status = blocks.handler_status(request, handoff, permalink=link, waited=waited)
         self._to_handler(request, handoff, status, at=handler_at)
+        await self._refresh_homes(request, chain)
 
     async def escalate(
         self,
@@ -285,3 +297,4 @@ class SlackNotifier:
             ),
             ref=f"status:{handoff.id}",
         )
+        await self._refresh_homes(request, chain)

@@ -14,7 +14,7 @@ from db.repositories.upsert import insert_for
 CHUNK = 500  # ids per IN (...): well under both backends' bound-parameter limits
 
 
-class PreferenceRepository:
+class PreferencesRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.context import Deps
-from bot.slack.listeners import actions, commands, directory, events, shortcuts, views
+from bot.slack.listeners import (
+    actions,
+    commands,
+    directory,
+    events,
+    home,
+    settings,
+    shortcuts,
+    views,
+)
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:
@@ -14,4 +23,6 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     actions.register(app, deps)
     views.register(app, deps)
     directory.register(app, deps)
+    home.register(app, deps)  # before events: app_home_opened is matched ahead of the catch-all
+    settings.register(app, deps)
     events.register(app, deps)  # last: it ends with a catch-all that acknowledges the rest

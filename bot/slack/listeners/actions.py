@@ -88,8 +88,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 except HandoffError as error:
                     await uow.rollback()
                     problem = messages.problem_text(error)
-            if problem is not None:
+            if problem is not None and channel:
                 notifier.ephemeral(team, channel, actor, problem, thread_ts=thread)
+            elif problem is not None:  # a click in App Home: the answer shows on top of it
+                await deps.publish_home(uow, team, actor, now=now, notice=problem)
             await uow.commit()
         deps.dispatcher.wake()
 
@@ -210,6 +212,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             person = await deps.people.person(team, actor)
         except SlackUnavailable:
             person = None
+        policy = await deps.policy_for(team)
 
         async def snooze(uow: UnitOfWork, notifier: SlackNotifier, c: Click) -> None:
             if choice not in ("1h", "3h", "tomorrow"):
@@ -223,7 +226,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 choice=choice,
                 tz=person.tz if person else None,
                 now=c.now,
-                policy=deps.policy,
+                policy=policy,
             )
             when = date(until) if until else "when it is escalated"
             notifier.ephemeral(

@@ -72,6 +72,7 @@ async def _hand_off(
         message = await fetch_message(client, team, parsed.link)
         author = await _author(deps, team, message.user_id)
     await deps.workspace_url(client, team)
+    policy = await deps.policy_for(team)
     now = deps.clock()
     async with deps.db.uow() as uow:
         notifier = deps.notifier(uow, now=now, team_id=team)
@@ -89,7 +90,7 @@ async def _hand_off(
             owner=owner,
             note=parsed.note,
             now=now,
-            policy=deps.policy,
+            policy=policy,
         )
         await uow.commit()
     deps.dispatcher.wake()

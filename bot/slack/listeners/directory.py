@@ -16,8 +16,8 @@ from bot.slack import directory_views as views
 from bot.slack.context import Deps
 from bot.slack.ids import Action
 from bot.slack.ids import View as V
+from bot.slack.lookups import is_admin
 from bot.slack.mrkdwn import escape
-from bot.slack.people import SlackUnavailable
 
 log = logging.getLogger(__name__)
 NOT_ALLOWED = "Only admins can change the directory. Ask one of your Slack admins."
@@ -26,10 +26,7 @@ NOT_ALLOWED = "Only admins can change the directory. Ask one of your Slack admin
 async def may_edit(deps: Deps, team_id: str, user_id: str) -> bool:
     if deps.settings.handoff_directory_editors == "everyone":
         return True
-    try:
-        return await deps.is_admin(team_id, user_id)
-    except SlackUnavailable:
-        return False
+    return await is_admin(deps, team_id, user_id)
 
 
 async def directory_view(

@@ -54,7 +54,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         ack: AsyncAck, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         message = intake_message(body, event, context)
-        if message is None or not deps.is_intake(message.channel_id):
+        if message is None or not await deps.is_intake(message.team_id, message.channel_id):
             await ack()
             return
         author = None

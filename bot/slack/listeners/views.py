@@ -85,6 +85,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             )
             return
         await deps.workspace_url(client, team)
+        policy = await deps.policy_for(team)
         now = deps.clock()
         async with deps.db.uow() as uow:
             request = await find_request(uow, team)
@@ -104,7 +105,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                     owner=owner,
                     note=form.note,
                     now=now,
-                    policy=deps.policy,
+                    policy=policy,
                 )
             except HandoffError as error:
                 await ack(**_errors(error))
@@ -171,6 +172,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             member = await in_group(deps.people, team, hop.owner_kind, hop.owner_id, actor)
             topics = await topics_of_hop(deps, team, handoff_id)
             await deps.workspace_url(client, team)
+            policy = await deps.policy_for(team)
             now = deps.clock()
             async with deps.db.uow() as uow:
                 await lifecycle.redirect(
@@ -184,7 +186,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                     reason=form.reason,
                     back_ok=form.back_ok,
                     now=now,
-                    policy=deps.policy,
+                    policy=policy,
                 )
                 previous = await uow.handoffs.get(team, handoff_id)
                 if previous is not None:

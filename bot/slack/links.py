@@ -1,0 +1,16 @@
+"""Links into Slack built from what we store: a request's message permalink."""
+
+from __future__ import annotations
+
+from db.models import Request
+
+
+def permalink(base: str | None, request: Request) -> str | None:
+    """Slack's own permalink form, from the workspace URL that auth.test gives."""
+    if not base:
+        return None
+    digits = request.message_ts.replace(".", "")
+    link = f"{base.rstrip('/')}/archives/{request.channel_id}/p{digits}"
+    if request.thread_ts and request.thread_ts != request.message_ts:
+        link += f"?thread_ts={request.thread_ts}&cid={request.channel_id}"
+    return link
