@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,9 +32,12 @@ from tests.domain.ranking_cases import (
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 XAVI = "U09XAVI"  # on no topic: anything he gets, he gets from history
 ASKER = "U09ASKER"
-# The goal is 0.9; the ranker gets 50 of 56 (0.893). The six it misses need meaning, not
-# words: no keyword of the right topic, or only another topic's ("send it back" for money).
-ACCURACY_FLOOR = 0.89
+# Issue 4's goal: the expected owner first for at least 90% of the table. The ranker gets 50
+# of 56 (89.3%): the six it misses need meaning, not words (no keyword of the right topic, or
+# only another topic's: "send it back" for money). The goal stays asserted, as a known
+# failure; REACHED guards what works today against regressions.
+GOAL = 0.9
+REACHED = 50
 
 
 @dataclass(frozen=True)
@@ -84,11 +88,21 @@ NEW_REFUND = "Hi, I was charged twice this month – can you refund one of the c
 # -- the routing table -----------------------------------------------------------------------
 
 
-def test_the_routing_table_names_the_right_owner_first() -> None:
+@pytest.mark.xfail(
+    strict=True,
+    reason="89.3% (50 of 56) against the 90% goal: six requests share no word "
+    "with their topic; see the comment at GOAL",
+)
+def test_the_routing_table_names_the_right_owner_first_for_90_percent() -> None:
     print()
     share = report(Ranker(directory()), now=NOW)
     assert len(CASES) >= 45 and len({owner for _, owner in CASES}) >= 8
-    assert share >= ACCURACY_FLOOR
+    assert share >= GOAL
+
+
+def test_the_routing_table_does_no_worse_than_today() -> None:
+    share = report(Ranker(directory()), now=NOW)
+    assert round(share * len(CASES)) >= REACHED
 
 
 def test_the_routing_table_with_the_rest_of_it_learned() -> None:
@@ -105,7 +119,7 @@ def test_the_routing_table_with_the_rest_of_it_learned() -> None:
         ranker.learn(hop for hop in past if hop.handoff_id != i)
         hits += ids(ranker.suggest(text, now=NOW))[:1] == [expected]
     print(f"\nwith the rest learned: {hits} of {len(CASES)} ({hits / len(CASES):.1%})")
-    assert hits / len(CASES) >= ACCURACY_FLOOR
+    assert hits >= REACHED
 
 
 # -- topics ----------------------------------------------------------------------------------
