@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     @classmethod
     def _time_of_day(cls, value: str) -> str:
         parse_time_of_day(value)
-        return value.strip()
+        return check_time_of_day(value)
 
     @field_validator("handoff_working_hours")
     @classmethod
@@ -103,11 +103,6 @@ class Settings(BaseSettings):
             hours=WorkingHours.parse(self.handoff_working_hours),
             timezone=self.handoff_timezone,
         )
-
-    @field_validator("handoff_digest_time")
-    @classmethod
-    def _time_of_day(cls, value: str) -> str:
-        return check_time_of_day(value)
 
     @field_validator("handoff_intake_channels", "handoff_admins", mode="before")
     @classmethod
