@@ -202,6 +202,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         await refresh_root(client, metadata.get("root"), team, user, f"Removed *{escape(name)}*.")
 
+    async def on_list_submitted(ack: AsyncAck) -> None:
+        await ack()  # the list has no submit button; a stray submission just closes it
+
+    app.view(V.DIRECTORY)(on_list_submitted)
     app.action(Action.DIRECTORY_ADD)(on_add)
     app.action(Action.DIRECTORY_TOPIC)(on_topic_menu)
     app.view(V.DIRECTORY_TOPIC)(on_topic_form)
