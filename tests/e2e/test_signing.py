@@ -55,7 +55,8 @@ def handoff_command() -> dict[str, str]:
 async def assert_nothing_happened(sandbox: Sandbox, db: Database, before: dict[str, int]) -> None:
     assert await row_counts(db) == before
     await sandbox.settle()
-    assert sandbox.slack.calls == []
+    # auth.test is the bot learning its own workspace at start-up, not a reply to the request.
+    assert [c for c in sandbox.slack.calls if c.method != "auth.test"] == []
 
 
 async def test_a_forged_signature_is_refused_with_401_and_changes_nothing(
