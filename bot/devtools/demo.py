@@ -16,6 +16,9 @@ from bot.devtools.fake_slack import FakeSlack
 from bot.devtools.render import Transcript, plain
 from bot.devtools.sandbox import Sandbox
 from bot.devtools.simulator import owner_state, text_state
+from bot.domain.directory import parse_yaml
+from bot.jobs.clock import utcnow
+from bot.jobs.directory_file import replace_directory
 from bot.slack.ids import Action, Block, View
 from db.migrate import upgrade
 
@@ -28,6 +31,17 @@ EMAIL = (
     "I was charged twice for my March invoice (Pro plan &amp; add-ons), please refund one."
 )
 LINK = f"<https://acme.slack.com/archives/{INTAKE}/p{EMAIL_TS.replace('.', '')}>"
+DIRECTORY = """
+topics:
+  - name: Billing
+    owners: [U_BOB]
+    backup: U_CAROL
+    keywords: [invoice, refund, charged, payment]
+    description: Invoices, refunds and failed payments
+  - name: Shipping
+    owners: [U_ERIN]
+    keywords: [parcel, courier, delivery]
+"""
 NOTE = "Customer says both charges are on her card statement; invoice INV-0312 &amp; up."
 
 
@@ -91,6 +105,21 @@ class Story:
             if view.get("callback_id") == callback_id:
                 return view
         raise DemoFailed(f"the {callback_id} form did not open")
+
+    async def directory(self) -> None:
+        self.step("0. The team's routing directory (HANDOFF_DIRECTORY_FILE or /handoff directory)")
+        for line in DIRECTORY.strip().splitlines():
+            self.say(f"| {line}")
+        db = self.sandbox.runtime.db
+        await replace_directory(db, TEAM, parse_yaml(DIRECTORY), now=utcnow(), by="demo")
+
+    async def who(self) -> None:
+        self.step("5. Later, Erin wonders whom to ask about a double charge")
+        self.say("/handoff who customer charged twice, wants a refund")
+        response = await self.sandbox.sim.command(
+            "who customer charged twice, wants a refund", user="U_ERIN", channel=INTAKE
+        )
+        self.answered(response, who="Erin", what="/handoff who")
 
     async def intake(self) -> None:
         ws = self.slack.workspace
@@ -159,7 +188,15 @@ async def run_demo(database_url: str | None) -> int:
         async with Sandbox(url, intake=(INTAKE,)) as sandbox:
             story = Story(sandbox)
             try:
-                for step in (story.intake, story.hand_off, story.redirect, story.confirm):
+                steps = (
+                    story.directory,
+                    story.intake,
+                    story.hand_off,
+                    story.redirect,
+                    story.confirm,
+                    story.who,
+                )
+                for step in steps:
                     await step()
                 closing = await story.outcome()
             except DemoFailed as failure:
