@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import importlib
 import json
+import os
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -143,8 +144,6 @@ async def s7(settings: Settings, now: datetime) -> dict[str, Any]:
 
 
 def peak_rss_mb_self() -> float | None:
-    import os
-
     return peak_rss_mb(os.getpid())
 
 

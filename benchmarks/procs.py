@@ -132,9 +132,14 @@ class Children:
             self.stop(proc)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def bench_env(*, slack_port: int, database_url: str) -> dict[str, str]:
+    path = os.environ.get("PYTHONPATH")
     return {
         **os.environ,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{path}" if path else str(ROOT),
         "SLACK_BOT_TOKEN": "xoxb-fake",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": f"http://127.0.0.1:{slack_port}/api/",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import sys
 import time
@@ -26,14 +27,14 @@ ALL = BASELINES + HTTP + JOBS
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def chosen(only: str | None) -> list[str]:
+def chosen(only: str | None, *, baselines: bool = True) -> list[str]:
     if not only:
         return list(ALL)
     wanted = {part.strip().upper() for part in only.split(",") if part.strip()}
     unknown = wanted - set(ALL)
     if unknown:
         raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))} (know {', '.join(ALL)})")
-    if wanted & set(HTTP):
+    if wanted & set(HTTP) and baselines:
         wanted |= set(BASELINES)
     return [s for s in ALL if s in wanted]
 
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     began = time.monotonic()
     say(pinning.note)
     try:
-        for scenario in chosen(args.only):
+        for scenario in chosen(args.only, baselines=args.baselines):
             for backend in [None] if scenario in BASELINES else backends:
                 say(f"{time.monotonic() - began:6.0f}s  {scenario} {backend or ''}")
                 results.extend(_one(bench, scenario, backend))
@@ -79,8 +80,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cpus() -> set[int]:
-    import os
-
     return os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else {0}
 
 
@@ -105,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", dest="mode", action="store_const", const="quick")
     parser.add_argument("--mode", dest="mode", choices=sorted(MODES), default="full")
     parser.add_argument("--only", help="comma-separated scenarios, e.g. S1,S5")
+    parser.add_argument(
+        "--no-baselines",
+        dest="baselines",
+        action="store_false",
+        help="with --only: skip the baselines (no ratios)",
+    )
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     parser.add_argument("--out", default="docs/benchmarks.md", help="the .json goes next to it")

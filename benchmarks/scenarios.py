@@ -8,6 +8,7 @@ import asyncio
 import json
 import statistics
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -35,16 +36,37 @@ class Bench:
 
     # -- shared pieces -----------------------------------------------------------------------
 
+    def _listening(
+        self, args: Callable[[int], list[str]], env: dict[str, str], *, cpus: set[int], offset: int
+    ) -> tuple[Any, int]:
+        """Start a process on a free port, on another one if someone took it meanwhile (other
+        test runs share the machine). `offset`: which port to wait for (the fake's stats)."""
+        for attempt in range(3):
+            port = free_pair()
+            proc = self.children.start(args(port), env=env, cpus=cpus)
+            try:
+                wait_port(port + offset, proc, 120)
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                continue
+            return proc, port
+        raise AssertionError("unreachable")
+
     def _slack(self, latency_ms: float, post_interval: float | None = None) -> tuple[Any, int]:
-        port = free_pair()
-        args = ["benchmarks.slack", "--port", str(port), "--latency-ms", str(latency_ms)]
-        if post_interval:
-            args += ["--post-interval", str(post_interval)]
-        proc = self.children.start(
-            args, env=bench_env(slack_port=port, database_url=""), cpus=self.children.pinning.load
-        )
-        wait_port(port + 1, proc)
-        return proc, port
+        def args(port: int) -> list[str]:
+            extra = ["--post-interval", str(post_interval)] if post_interval else []
+            return [
+                "benchmarks.slack",
+                "--port",
+                str(port),
+                "--latency-ms",
+                str(latency_ms),
+                *extra,
+            ]
+
+        env = bench_env(slack_port=0, database_url="")
+        return self._listening(args, env, cpus=self.children.pinning.load, offset=1)
 
     def _slack_stats(self, port: int) -> dict[str, Any]:
         with urllib.request.urlopen(f"http://127.0.0.1:{port + 1}/bench/stats") as answer:
@@ -78,17 +100,30 @@ class Bench:
         latency = self.mode.shortcut_latency_ms if scenario == "S3" else self.mode.slack_latency_ms
         slack, slack_port = self._slack(latency)
         database_url = asyncio.run(self.databases.new(backend)) if backend else "sqlite://"
-        port = free_pair()
         env = bench_env(slack_port=slack_port, database_url=database_url)
-        if scenario in BASELINE_APPS:
-            args = ["uvicorn", "--factory", f"benchmarks.baselines:{BASELINE_APPS[scenario]}"]
-            args += ["--host", "127.0.0.1", "--port", str(port)]
-            args += ["--log-level", "warning", "--no-access-log"]
-        else:
-            args = ["bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-        server = self.children.start(args, env=env, cpus=self.children.pinning.server)
+
+        def args(port: int) -> list[str]:
+            if scenario in BASELINE_APPS:
+                app = f"benchmarks.baselines:{BASELINE_APPS[scenario]}"
+                quiet = ["--log-level", "warning", "--no-access-log"]
+                return [
+                    "uvicorn",
+                    "--factory",
+                    app,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    *quiet,
+                ]
+            return ["bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+
         try:
-            wait_port(port, server, timeout=120)
+            server, port = self._listening(args, env, cpus=self.children.pinning.server, offset=0)
+        except Exception:
+            self.children.stop(slack)
+            raise
+        try:
             load = self._load(kind, port)
             rss = peak_rss_mb(server.pid)
             checks = self._checks(scenario, database_url) if backend else {}
