@@ -113,9 +113,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     parser.add_argument("--out", default="docs/benchmarks.md", help="the .json goes next to it")
+    parser.add_argument(
+        "--render", metavar="JSON", help="only rewrite the Markdown from an earlier run's JSON"
+    )
     args = parser.parse_args(argv)
-    report = run(args)
     out = Path(args.out)
+    if args.render:
+        out.write_text(markdown(json.loads(Path(args.render).read_text())))
+        return 0
+    report = run(args)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str) + "\n")
     out.write_text(markdown(report))
