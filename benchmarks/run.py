@@ -102,7 +102,7 @@ def _one(bench: Bench, scenario: str, backend: str | None) -> list[dict[str, Any
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--quick", dest="mode", action="store_const", const="quick")
-    parser.add_argument("--mode", dest="mode", choices=sorted(MODES), default="full")
+    parser.add_argument("--mode", dest="mode", choices=sorted(MODES))
     parser.add_argument("--only", help="comma-separated scenarios, e.g. S1,S5")
     parser.add_argument(
         "--no-baselines",
@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--render", metavar="JSON", help="only rewrite the Markdown from an earlier run's JSON"
     )
+    parser.set_defaults(mode="full")
     args = parser.parse_args(argv)
     out = Path(args.out)
     if args.render:
