@@ -251,6 +251,7 @@ def summarise(load: dict[str, Any]) -> dict[str, Any]:
             n for run in load["runs"] for status, n in run["statuses"].items() if status != "200"
         ),
         "achieved_rate": median["achieved_rate"],
+        "unanswered": sum(run.get("unanswered", 0) for run in load["runs"]),
         "runs": load["runs"],
         "capacity_runs": load["capacity"],
     }
