@@ -7,13 +7,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint run
+.PHONY: help install demo test lint run bench
 
 help:
 	@echo "make demo     play a whole warm handoff locally (no Slack workspace needed)"
 	@echo "make test     run the test suite (SQLite, and PostgreSQL at 127.0.0.1:5432 if running)"
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make run      serve the bot over HTTP on port 3000 (needs SLACK_* settings, see .env.example)"
+	@echo "make bench    run the benchmarks, write docs/benchmarks.md (ARGS=--quick, ARGS='--only S1,S5')"
 	@echo "make install  create $(VENV) and install the package with its dev tools"
 
 install: $(STAMP)
@@ -39,3 +40,7 @@ lint: install
 
 run: install
 	$(BIN)/handoff serve
+
+# Every scenario on SQLite and PostgreSQL (about 12 minutes); see docs/benchmarks.md.
+bench: install
+	$(BIN)/python -m benchmarks.run $(ARGS)

@@ -163,14 +163,26 @@ class Runtime:
         )
 
     async def _run(self) -> None:
+        """A whole tick every `interval`; in between, a commit's wake-up delivers only.
+
+        Running the whole tick on every wake-up (the event de-duplication prune, the due
+        query, each a transaction) cost more than the requests themselves under load: on
+        SQLite every one of them queues for the single write lock (docs/benchmarks.md).
+        """
         interval = self.settings.handoff_tick_seconds
         await self.warm_up()
+        loop = asyncio.get_running_loop()
+        next_tick = loop.time()
         while True:
             try:
-                await self.tick()
+                if loop.time() >= next_tick:
+                    next_tick = loop.time() + interval
+                    await self.tick()
+                else:
+                    await self.dispatcher.deliver()
             except Exception:  # the loop outlives a database hiccup
                 log.exception("tick failed; next one in %ss", interval)
-            await self.dispatcher.wait(interval)
+            await self.dispatcher.wait(max(0.0, next_tick - loop.time()))
 
     async def start(self) -> None:
         if self._loop is None:

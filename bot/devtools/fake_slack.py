@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,23 +104,65 @@ class FakeWorkspace:
         return message
 
 
-class FakeSlack:
-    """Run with `async with FakeSlack(workspace) as slack:`; `slack.api_url` for SLACK_API_URL."""
+@dataclass
+class PostLimit:
+    """What a per-channel chat.postMessage limit did: 429s sent, and calls that came back to a
+    channel before the Retry-After it was given had elapsed (a well-behaved client makes none).
+    """
 
-    def __init__(self, workspace: FakeWorkspace | None = None) -> None:
+    interval: float
+    rate_limited: int = 0
+    before_retry_after: int = 0
+    last_post: dict[str, float] = field(default_factory=dict)
+    retry_at: dict[str, float] = field(default_factory=dict)
+
+    def check(self, channel: str, now: float) -> int | None:
+        """None to accept a post to `channel` now, else the Retry-After seconds to answer."""
+        if now < self.retry_at.get(channel, 0.0):
+            self.before_retry_after += 1
+        wait = self.last_post.get(channel, -math.inf) + self.interval - now
+        if wait > 0:
+            self.rate_limited += 1
+            retry_after = max(1, math.ceil(wait))
+            self.retry_at[channel] = now + retry_after
+            return retry_after
+        self.last_post[channel] = now
+        return None
+
+
+class FakeSlack:
+    """Run with `async with FakeSlack(workspace) as slack:`; `slack.api_url` for SLACK_API_URL.
+
+    `latency` delays every Web API answer (seconds); `post_interval` enforces Slack's
+    chat.postMessage limit per channel (e.g. 1.0: one a second), answering 429 with
+    Retry-After beyond it, as `post_limit` counts.
+    """
+
+    def __init__(
+        self,
+        workspace: FakeWorkspace | None = None,
+        *,
+        latency: float = 0.0,
+        post_interval: float | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.workspace = workspace or FakeWorkspace()
+        self.latency = latency
+        self.post_limit = PostLimit(post_interval) if post_interval else None
+        self.host = host
         self.calls: list[Call] = []
         self.faults: dict[str, list[Fault]] = {}
         self.views: dict[str, Json] = {}
         self.homes: dict[str, Json] = {}  # the Home tab each user sees (views.publish)
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self.port = port
         self.changed = asyncio.Event()
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/"
+        return f"http://{self.host}:{self.port}/api/"
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -130,7 +174,7 @@ class FakeSlack:
         # In-flight handlers (a hung call a test left behind) must not hold up shutdown.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         server = site._server
         assert server is not None
@@ -184,6 +228,17 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         if auth != f"Bearer {self.workspace.token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if method == "chat.postMessage" and self.post_limit is not None:
+            retry_after = self.post_limit.check(str(args.get("channel") or ""), time.monotonic())
+            if retry_after is not None:
+                self.calls.append(Call(f"{method}!ratelimited", args))
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(retry_after)},
+                )
         queue = self.faults.get(method)
         if queue:
             fault = queue.pop(0)

@@ -120,8 +120,31 @@ class Dispatcher:
                     await uow.commit()
                 if not rows:
                     return report
-                for row in rows:
-                    report.add(await self._deliver_one(row, now=now))
+                report.add(await self._deliver_batch(rows, now=now))
+
+    async def _deliver_batch(
+        self, rows: list[OutboxMessage], *, now: datetime | None
+    ) -> DeliveryReport:
+        """Conversations at once, each conversation's rows in order.
+
+        One at a time, a drain took a whole Slack round trip per message (S7 in
+        docs/benchmarks.md). A claim holds at most one row per conversation (order within
+        one is kept by the claim), so sending them side by side changes no order.
+        """
+
+        async def in_order(group: list[OutboxMessage]) -> DeliveryReport:
+            report = DeliveryReport()
+            for row in group:
+                report.add(await self._deliver_one(row, now=now))
+            return report
+
+        groups: dict[str | None, list[OutboxMessage]] = {}
+        for row in rows:
+            groups.setdefault(row.channel, []).append(row)
+        report = DeliveryReport()
+        for part in await asyncio.gather(*(in_order(group) for group in groups.values())):
+            report.add(part)
+        return report
 
     async def _deliver_one(self, row: OutboxMessage, *, now: datetime | None) -> DeliveryReport:
         report = DeliveryReport()
@@ -138,12 +161,15 @@ class Dispatcher:
         try:
             response = await self.client.api_call(row.method, json=payload)
         except SlackApiError as error:
+            self._posted(row)
             return await self._failed(row, error, now)
         except (aiohttp.ClientError, TimeoutError) as error:
             metrics.SLACK_API_ERRORS.labels(method=row.method, error=type(error).__name__).inc()
+            self._posted(row)
             report.unknown_outcome += 1
             report.add(await self._retry(row, now, f"{type(error).__name__}: {error}"))
             return report
+        self._posted(row)
         data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
         await self._finish(
             row,
@@ -163,7 +189,13 @@ class Dispatcher:
         wait = self._last_post.get(row.channel, -1e9) + self.post_interval - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
-        self._last_post[row.channel] = loop.time()
+
+    def _posted(self, row: OutboxMessage) -> None:
+        """Counted from the answer, not the send: Slack saw the post at some point in
+        between, so the next one leaves a full interval after it whatever the network's
+        jitter (counted from the send, posts sent side by side drew 429s in S7)."""
+        if row.method == "chat.postMessage" and row.channel:
+            self._last_post[row.channel] = asyncio.get_running_loop().time()
 
     async def _failed(
         self, row: OutboxMessage, error: SlackApiError, now: datetime | None

@@ -1,0 +1,61 @@
+"""The benchmarks' Slack workspace: who and what the fake Slack knows, and the ids every
+process agrees on (the load generator, the server's settings, the seeders)."""
+
+from __future__ import annotations
+
+from bot.devtools.fake_slack import FakeWorkspace
+
+SIGNING_SECRET = "bench-signing-secret"
+TEAM = "T0001"
+INTAKE = "C_INTAKE"
+PEOPLE = 1000  # S6 wants 1,000 people
+LINK_CHANNELS = 100  # /handoff links spread over channels: the fake's history scan stays short
+LINK_MESSAGES = 200  # per link channel: 20,000 distinct requests to hand off
+OUT_CHANNELS = 500  # S7: 5,000 messages as 500 channels x 10 (1 message/s per channel)
+ACTOR = "U0000"
+
+
+def user_id(n: int) -> str:
+    return f"U{n:04d}"
+
+
+def link_channel(n: int) -> str:
+    return f"C_LINK{n:03d}"
+
+
+def out_channel(n: int) -> str:
+    return f"C_OUT{n:03d}"
+
+
+def link_ts(n: int) -> str:
+    return f"1700000000.{n:06d}"
+
+
+def link_target(i: int) -> tuple[str, str]:
+    """The i-th message a /handoff links to (channel, ts); wraps after 20,000."""
+    i %= LINK_CHANNELS * LINK_MESSAGES
+    return link_channel(i % LINK_CHANNELS), link_ts(i // LINK_CHANNELS)
+
+
+def bench_workspace() -> FakeWorkspace:
+    ws = FakeWorkspace(team_id=TEAM)
+    zones = ("Europe/London", "America/New_York", "Asia/Singapore", "UTC")
+    for n in range(PEOPLE):
+        ws.add_user(user_id(n), f"user{n}", email=f"user{n}@acme.example", tz=zones[n % 4])
+    ws.add_user("UBOT", "handoff", real_name="Handoff", is_bot=True)
+    ws.add_channel(INTAKE, "intake")
+    for c in range(LINK_CHANNELS):
+        channel = link_channel(c)
+        ws.add_channel(channel, f"link-{c}")
+        for m in range(LINK_MESSAGES):
+            ws.add_message(
+                channel,
+                link_ts(m),
+                f"From: Customer {m} <mailto:c{m}@customer.example|c{m}@customer.example>\n"
+                "I was charged twice",
+                bot_id="B_MAIL",
+                username="Email",
+            )
+    for c in range(OUT_CHANNELS):
+        ws.add_channel(out_channel(c), f"out-{c}")
+    return ws
