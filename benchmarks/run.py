@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -66,6 +67,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         children.stop_all()
         asyncio.run(databases.drop_all())
+        shutil.rmtree(databases.folder, ignore_errors=True)
+        if not any("error" in row for row in results):  # else the logs say why
+            shutil.rmtree(children.logs, ignore_errors=True)
     return {
         "mode": mode.name,
         "config": mode.__dict__,
@@ -95,7 +99,7 @@ def _one(bench: Bench, scenario: str, backend: str | None) -> list[dict[str, Any
             return [{**row, **bench.digest(backend)}]
         return [{**row, **bench.outbox(backend)}]
     except Exception as error:  # one broken scenario must not lose the others' numbers
-        say(f"  {scenario} failed: {error}")
+        say(f"  {scenario} failed: {error} (process logs in {bench.children.logs})")
         return [{**row, "error": str(error)[-2000:]}]
 
 
