@@ -175,7 +175,8 @@ class Runtime:
         next_tick = loop.time()
         while True:
             try:
-                if loop.time() >= next_tick:
+                if loop.time() >= next_tick or self.dispatcher.tick_wanted:
+                    self.dispatcher.tick_wanted = False
                     next_tick = loop.time() + interval
                     await self.tick()
                 else:

@@ -97,10 +97,14 @@ class Dispatcher:
         self.post_interval = post_interval
         self._last_post: dict[str, float] = {}
         self._wake = asyncio.Event()
+        self.tick_wanted = False  # set by wake(tick=True); the serve loop runs a tick
         self._lock = asyncio.Lock()
 
-    def wake(self) -> None:
-        """Deliver soon: called right after a commit that wrote outbox rows."""
+    def wake(self, *, tick: bool = False) -> None:
+        """Deliver soon: called right after a commit that wrote outbox rows. `tick=True`
+        asks the serve loop for a whole scheduler pass now (e.g. a hop was made due now)."""
+        if tick:
+            self.tick_wanted = True
         self._wake.set()
 
     async def wait(self, seconds: float) -> None:

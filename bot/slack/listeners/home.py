@@ -103,7 +103,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 text = messages.problem_text(error)
             await answer(uow, spot, text, now)
             await uow.commit()
-        deps.dispatcher.wake()  # the in-process tick runs now and sends the reminder
+        deps.dispatcher.wake(tick=True)  # a whole tick runs now and sends the reminder
         await ack()
 
     async def on_digest(ack: AsyncAck, body: dict[str, Any]) -> None:
