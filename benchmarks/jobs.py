@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import importlib.util
 import json
 import os
 import time
@@ -83,36 +81,27 @@ async def s5(settings: Settings, now: datetime) -> dict[str, Any]:
     }
 
 
-async def run_digest(runtime: Runtime, now: datetime) -> dict[str, Any] | None:
-    """S6's seam: build the team digest and every personal digest at `now`; None while there
-    is no digest builder (issue 5 is writing it).
-
-    To plug it in, replace the `return None` below with the call, through `runtime` as
-    Runtime.tick does, e.g. `report = await digest.send_digests(..., now=now)`, and return
-    counts to show, e.g. `{"digests": report.sent}`. The runner seeds 10,000 open handoffs and
-    1,000 people first (benchmarks/scenarios.py, Bench.digest) and times this call alone.
-    """
-    try:
-        digest = importlib.import_module("bot.jobs.digest")
-    except ModuleNotFoundError:
-        return None
-    del digest  # not wired yet: see the docstring
-    return None
-
-
 async def s6(settings: Settings, now: datetime) -> dict[str, Any]:
+    """The digest pass of a tick over 10,000 open handoffs and 1,000 people, everyone's
+    morning at once (the seed and the pass of benchmarks/bench_digest.py): the team digest
+    and every personal digest, built and written to the outbox."""
+    from benchmarks import bench_digest
+
     runtime = Runtime(settings)
     try:
+        await bench_digest.seed(runtime.db, 10_000, 1_000)
         began = time.perf_counter()
-        outcome = await run_digest(runtime, now)
+        team, personal = await bench_digest.digest_pass(runtime.db)
         took = time.perf_counter() - began
     finally:
         await runtime.stop()
-    if outcome is None:
-        wired = importlib.util.find_spec("bot.jobs.digest") is not None
-        why = "bot/jobs/digest.py exists; wire it in benchmarks/jobs.py run_digest()"
-        return {"available": False, "why": why if wired else "no bot/jobs/digest.py yet"}
-    return {"available": True, "digest_s": took, **outcome, "peak_rss_mb": peak_rss_mb_self()}
+    return {
+        "available": True,
+        "digest_s": took,
+        "team_digests": team,
+        "personal_digests": personal,
+        "peak_rss_mb": peak_rss_mb_self(),
+    }
 
 
 async def s7(settings: Settings, now: datetime) -> dict[str, Any]:
