@@ -18,6 +18,7 @@ from bot.slack.ids import Action
 from bot.slack.ids import View as V
 from bot.slack.lookups import is_admin
 from bot.slack.mrkdwn import escape
+from bot.slack.payloads import team_and_user
 
 log = logging.getLogger(__name__)
 NOT_ALLOWED = "Only admins can change the directory. Ask one of your Slack admins."
@@ -49,12 +50,6 @@ async def open_directory(deps: Deps, client: AsyncWebClient, command: dict[str, 
     view = await directory_view(deps, team, user)
     await client.views_open(trigger_id=command.get("trigger_id") or "", view=view)
     return ""
-
-
-def _team_user(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    return str(team), str(user.get("id") or "")
 
 
 _FIELD = re.compile(r"^topic\.(\w+)(?:\[(\d+)\])?")
@@ -90,7 +85,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     async def on_add(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        team, user = _team_user(body)
+        team, user = team_and_user(body)
         root = str((body.get("view") or {}).get("id") or "")
         if not await may_edit(deps, team, user):
             await refresh_root(client, root, team, user, NOT_ALLOWED)
@@ -101,7 +96,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     async def on_topic_menu(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        team, user = _team_user(body)
+        team, user = team_and_user(body)
         root = str((body.get("view") or {}).get("id") or "")
         action = (body.get("actions") or [{}])[0] or {}
         choice = str((action.get("selected_option") or {}).get("value") or "")
@@ -126,7 +121,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_topic_form(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        team, user = _team_user(body)
+        team, user = team_and_user(body)
         data, metadata = views.read_topic_form(view)
         if not await may_edit(deps, team, user):
             await ack(response_action="errors", errors={"name": NOT_ALLOWED})
@@ -184,7 +179,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_remove_form(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        team, user = _team_user(body)
+        team, user = team_and_user(body)
         _, metadata = views.read_topic_form(view)
         if not await may_edit(deps, team, user):
             await ack()

@@ -13,6 +13,7 @@ from bot.slack.ids import Action
 from bot.slack.ids import View as V
 from bot.slack.listeners.home import where
 from bot.slack.lookups import is_admin
+from bot.slack.payloads import team_and_user
 from bot.slack.settings_modal import not_admin_modal, read_settings, settings_modal
 from bot.workspace import FIELDS, STATE_KEY, load, merged, validate_changes
 
@@ -21,12 +22,6 @@ NOT_ADMIN = (
     "settings."
 )
 SAVED = ":white_check_mark: Workspace settings saved. They apply right away."
-
-
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    return str(team), str(user.get("id") or "")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -42,7 +37,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
 
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team, actor = _who(body)
+        team, actor = team_and_user(body)
         if not await is_admin(deps, team, actor):
             await ack(response_action="errors", errors={FIELDS[0]: NOT_ADMIN})
             return

@@ -17,6 +17,7 @@ from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
 from bot.slack.lookups import checked_owner, in_group
 from bot.slack.modals import Submitted, read_submission
+from bot.slack.payloads import team_and_user
 from bot.slack.people import SlackUnavailable
 from bot.slack.routing import topics_of_hop
 
@@ -56,12 +57,6 @@ def picked(form: Submitted) -> Owner | None:
     return None
 
 
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    return str(team), str(user.get("id") or "")
-
-
 def register(app: AsyncApp, deps: Deps) -> None:
     async def hand_off(
         ack: AsyncAck,
@@ -71,7 +66,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         form: Submitted,
         find_request: Any,
     ) -> None:
-        team, actor = _who(body)
+        team, actor = team_and_user(body)
         try:
             owner = await checked_owner(
                 deps.people, team, picked(form), actor_id=actor, bot_user_id=context.bot_user_id
@@ -153,7 +148,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         context: AsyncBoltContext,
     ) -> None:
         form = read_submission(view)
-        team, actor = _who(body)
+        team, actor = team_and_user(body)
         handoff_id = form.metadata.get("handoff_id")
         try:
             if not isinstance(handoff_id, int):
