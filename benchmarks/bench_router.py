@@ -121,7 +121,7 @@ async def run(url: str, *, topics: int, hops: int, messages: int) -> dict[str, f
     try:
         await seed(db, topics=topics, hops=hops, rng=rng)
         clock = {"now": NOW}
-        router = NoSlack(db, client=None, people=None, clock=lambda: clock["now"])  # type: ignore[arg-type]
+        router = NoSlack(db, client=None, clock=lambda: clock["now"])  # type: ignore[arg-type]
         texts = [sentence(rng) for _ in range(messages)]
         started = time.perf_counter()
         await router.suggest(TEAM, texts[0])

@@ -75,7 +75,7 @@ class Runtime:
             people=people,
             dispatcher=self.dispatcher,
             clock=clock,
-            router=Router(self.db, self.client, people, clock),
+            router=Router(self.db, self.client, clock),
         )
         self.bolt = AsyncApp(
             client=self.client,

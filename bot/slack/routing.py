@@ -24,9 +24,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
 from bot.domain.directory import owner_kind
-from bot.domain.ports import People
 from bot.domain.ranking import Ranker, Suggestion, TopicEntry
-from bot.slack.people import SlackUnavailable
+from bot.slack.api_errors import error_code
+from bot.slack.people import NOT_FOUND
 from db.models import Topic
 from db.uow import Database
 
@@ -68,7 +68,7 @@ def says_away(profile: dict[str, Any], presence: str | None) -> bool:
 @dataclass
 class _Workspace:
     ranker: Ranker
-    stamp: tuple[int, Any]
+    stamp: tuple[int, Any]  # (topics, newest update): the directory this ranker reflects
     learnt_until: datetime | None = None
     handles: dict[str, str] = field(default_factory=dict)  # "@billing" -> S…
 
@@ -78,12 +78,10 @@ class Router:
         self,
         db: Database,
         client: AsyncWebClient,
-        people: People,
         clock: Callable[[], datetime],
     ) -> None:
         self.db = db
         self.client = client
-        self.people = people
         self.clock = clock
         self._workspaces: dict[str, _Workspace] = {}
         self._groups: dict[str, tuple[float, dict[str, str]]] = {}
@@ -163,8 +161,13 @@ class Router:
                     topics = None
             if topics is not None:
                 handles = await self.group_handles(team_id) if _has_handles(topics) else {}
-                workspace = _Workspace(Ranker(self.entries(topics, handles)), stamp)
-                self._workspaces[team_id] = workspace
+                entries = self.entries(topics, handles)
+                if workspace is None:
+                    workspace = _Workspace(Ranker(entries), stamp)
+                    self._workspaces[team_id] = workspace
+                else:  # the directory changed: what was learned from past hops still holds
+                    workspace.ranker = workspace.ranker.with_topics(entries)
+                    workspace.stamp = stamp
             assert workspace is not None
             since = now - LEARN_WINDOW
             if workspace.learnt_until is not None:
@@ -176,8 +179,11 @@ class Router:
             return workspace.ranker
 
     def forget(self, team_id: str) -> None:
-        """The directory changed here: rebuild on next use (other replicas see the stamp)."""
-        self._workspaces.pop(team_id, None)
+        """The directory changed here: re-read it on next use, keeping what was learned
+        (other replicas notice through the stamp)."""
+        workspace = self._workspaces.get(team_id)
+        if workspace is not None:
+            workspace.stamp = (-1, None)
 
     # -- away / deactivated --------------------------------------------------------------------
 
@@ -185,24 +191,28 @@ class Router:
         cached = self._status.get((team_id, user_id))
         if cached and time.monotonic() - cached[0] < STATUS_TTL:
             return cached[1]
-        status = "active"
         try:
-            person = await self.people.person(team_id, user_id)
-            if person is None or person.deleted or person.is_bot:
-                status = "deactivated"
-            else:
-                info, presence = await asyncio.gather(
-                    self.client.users_info(user=user_id),
-                    self.client.users_getPresence(user=user_id),
-                )
-                user = info.get("user") or {}
-                if user.get("deleted"):
-                    status = "deactivated"
-                elif says_away(user.get("profile") or {}, presence.get("presence")):
-                    status = "away"
-        except (SlackApiError, SlackUnavailable, aiohttp.ClientError, TimeoutError) as error:
+            # Fresh, not the 12-hour profile cache: a status ("On holiday") changes daily.
+            info, presence = await asyncio.gather(
+                self.client.users_info(user=user_id),
+                self.client.users_getPresence(user=user_id),
+            )
+        except SlackApiError as error:
+            if error_code(error) not in NOT_FOUND:
+                log.info("no presence for %s (%s); taken as active", user_id, error)
+                return "active"
+            status = "deactivated"
+        except (aiohttp.ClientError, TimeoutError) as error:
             log.info("no presence for %s (%s); taken as active", user_id, error)
-            return status
+            return "active"
+        else:
+            user = info.get("user") or {}
+            if user.get("deleted") or user.get("is_bot"):
+                status = "deactivated"
+            elif says_away(user.get("profile") or {}, presence.get("presence")):
+                status = "away"
+            else:
+                status = "active"
         self._status[(team_id, user_id)] = (time.monotonic(), status)
         return status
 
