@@ -195,4 +195,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
             self._loop = None
+        for task in list(self.deps.background):  # late form updates, /handoff who follow-ups
+            task.cancel()
+        await asyncio.gather(*self.deps.background, return_exceptions=True)
         await self.db.dispose()
