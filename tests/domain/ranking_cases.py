@@ -279,10 +279,15 @@ CASES: list[tuple[str, str]] = [
 ]
 
 
-def accuracy(ranker: Ranker, *, now: datetime) -> tuple[int, list[tuple[str, str, list[str]]]]:
+Table = list[tuple[str, str]]
+
+
+def accuracy(
+    ranker: Ranker, *, now: datetime, cases: Table | None = None
+) -> tuple[int, list[tuple[str, str, list[str]]]]:
     """How many rows get their expected owner first, and (text, expected, got) for the rest."""
     hits, misses = 0, []
-    for text, expected in CASES:
+    for text, expected in CASES if cases is None else cases:
         got = [suggestion.id for suggestion in ranker.suggest(text, now=now)]
         if got[:1] == [expected]:
             hits += 1
@@ -291,13 +296,14 @@ def accuracy(ranker: Ranker, *, now: datetime) -> tuple[int, list[tuple[str, str
     return hits, misses
 
 
-def report(ranker: Ranker, *, now: datetime) -> float:
-    hits, misses = accuracy(ranker, now=now)
-    share = hits / len(CASES)
+def report(ranker: Ranker, *, now: datetime, cases: Table | None = None) -> float:
+    table = CASES if cases is None else cases
+    hits, misses = accuracy(ranker, now=now, cases=table)
+    share = hits / len(table)
     shown = hits + sum(expected in got[:3] for _, expected, got in misses)
     print(
-        f"ranking accuracy: {hits} of {len(CASES)} requests ({share:.1%}) first-choice right, "
-        f"{shown} ({shown / len(CASES):.1%}) among the 3 suggested"
+        f"ranking accuracy: {hits} of {len(table)} requests ({share:.1%}) first-choice right, "
+        f"{shown} ({shown / len(table):.1%}) among the 3 suggested"
     )
     for text, expected, got in misses:
         print(f"  miss: expected {expected}, got {got[:2]}: {' '.join(text.split())[:80]}")
