@@ -28,6 +28,7 @@ from tests.domain.ranking_cases import (
     directory,
     report,
 )
+from tests.domain.ranking_holdout import HOLDOUT
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 XAVI = "U09XAVI"  # on no topic: anything he gets, he gets from history
@@ -35,9 +36,13 @@ ASKER = "U09ASKER"
 # Issue 4's goal: the expected owner first for at least 90% of the table. The ranker gets 50
 # of 56 (89.3%): the six it misses need meaning, not words (no keyword of the right topic, or
 # only another topic's: "send it back" for money). The goal stays asserted, as a known
-# failure; REACHED guards what works today against regressions.
+# failure; REACHED guards what works today against regressions. What was tried to close the
+# gap, and why none of it was kept, is in docs/ranking.md.
 GOAL = 0.9
 REACHED = 50
+# The second table (ranking_holdout.py), written to tell a general improvement from a fitted
+# one: 25 of 32 today.
+HOLDOUT_REACHED = 25
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,12 @@ def test_the_routing_table_names_the_right_owner_first_for_90_percent() -> None:
 def test_the_routing_table_does_no_worse_than_today() -> None:
     share = report(Ranker(directory()), now=NOW)
     assert round(share * len(CASES)) >= REACHED
+
+
+def test_the_second_table_does_no_worse_than_today() -> None:
+    share = report(Ranker(directory()), now=NOW, cases=HOLDOUT)
+    assert len(HOLDOUT) >= 32 and len({owner for _, owner in HOLDOUT}) >= 8
+    assert round(share * len(HOLDOUT)) >= HOLDOUT_REACHED
 
 
 def test_the_routing_table_with_the_rest_of_it_learned() -> None:
