@@ -64,7 +64,10 @@ HOLDOUT: list[tuple[str, str]] = [
     ("Do you have a bug bounty programme?", ZOE),
     ("We got a suspicious text message with a link claiming to be from your support.", ZOE),
     # -- Onboarding
-    ("We start using the tool on Monday, is there a checklist for getting our team going?", ONBOARDING),
+    (
+        "We start using the tool on Monday, is there a checklist for getting our team going?",
+        ONBOARDING,
+    ),
     ("Can someone help us bring over our data from our old system?", ONBOARDING),
     ("Do you run onboarding webinars for new admins?", ONBOARDING),
     ("Just signed up – what should we configure first?", ONBOARDING),
