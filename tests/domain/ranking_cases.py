@@ -90,7 +90,8 @@ def directory() -> list[TopicEntry]:
 
 
 # (request text as Slack delivers it, who should be suggested first)
-CASES: list[tuple[str, str]] = [
+Table = list[tuple[str, str]]
+CASES: Table = [
     # -- Billing
     (
         "Hi, I was charged twice for my March subscription. Can someone refund the duplicate "
@@ -279,15 +280,12 @@ CASES: list[tuple[str, str]] = [
 ]
 
 
-Table = list[tuple[str, str]]
-
-
 def accuracy(
-    ranker: Ranker, *, now: datetime, cases: Table | None = None
+    ranker: Ranker, *, now: datetime, cases: Table = CASES
 ) -> tuple[int, list[tuple[str, str, list[str]]]]:
     """How many rows get their expected owner first, and (text, expected, got) for the rest."""
     hits, misses = 0, []
-    for text, expected in CASES if cases is None else cases:
+    for text, expected in cases:
         got = [suggestion.id for suggestion in ranker.suggest(text, now=now)]
         if got[:1] == [expected]:
             hits += 1
@@ -296,14 +294,13 @@ def accuracy(
     return hits, misses
 
 
-def report(ranker: Ranker, *, now: datetime, cases: Table | None = None) -> float:
-    table = CASES if cases is None else cases
-    hits, misses = accuracy(ranker, now=now, cases=table)
-    share = hits / len(table)
+def report(ranker: Ranker, *, now: datetime, cases: Table = CASES) -> float:
+    hits, misses = accuracy(ranker, now=now, cases=cases)
+    share = hits / len(cases)
     shown = hits + sum(expected in got[:3] for _, expected, got in misses)
     print(
-        f"ranking accuracy: {hits} of {len(table)} requests ({share:.1%}) first-choice right, "
-        f"{shown} ({shown / len(table):.1%}) among the 3 suggested"
+        f"ranking accuracy: {hits} of {len(cases)} requests ({share:.1%}) first-choice right, "
+        f"{shown} ({shown / len(cases):.1%}) among the 3 suggested"
     )
     for text, expected, got in misses:
         print(f"  miss: expected {expected}, got {got[:2]}: {' '.join(text.split())[:80]}")

@@ -1,7 +1,7 @@
 """A second routing table, for checking that a change to the ranking generalizes instead of
 fitting `ranking_cases`: the same directory, new requests. Written after the first ranker
-(its author knew the kind of request it missed) and before the related-words change was
-tried on either table; never edited after seeing a result.
+(its author knew the kind of request it missed) and before any change in docs/ranking.md
+was tried on either table; never edited after seeing a result.
 
 `.venv/bin/python -m tests.domain.ranking_holdout` prints the accuracy and the misses."""
 
@@ -19,11 +19,12 @@ from tests.domain.ranking_cases import (
     RAJ,
     SAM,
     ZOE,
+    Table,
     directory,
     report,
 )
 
-HOLDOUT: list[tuple[str, str]] = [
+HOLDOUT: Table = [
     # -- Billing
     ("Why is there a second payment of $49 on my statement this month?", ANA),
     ("Please add our PO number to next month's invoice, procurement insists.", ANA),
