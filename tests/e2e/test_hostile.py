@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlalchemy import select
 
 from bot import metrics
@@ -26,7 +27,7 @@ from bot.slack.ids import Block as B
 from db.models import Handoff, Request
 from db.uow import Database
 from tests.api.conftest import AUTH, TEAM, TOKEN
-from tests.e2e.test_escaping import MESSAGE_METHODS, PINGS, message_texts
+from tests.e2e.test_escaping import MESSAGE_METHODS, PINGS, message_texts, strings
 from tests.e2e.test_signing import FORGED, assert_nothing_happened, row_counts
 
 PING_TEXT = (
@@ -198,6 +199,30 @@ async def test_a_lone_surrogate_in_a_customer_message_is_stored_replaced_not_los
     assert request.text == "Charged twice \ufffd for \ufffd invoice \ufffd\ud7ff 1042"
 
 
+async def test_socket_mode_payloads_are_cleaned_like_http_ones(
+    sandbox: Sandbox, db: Database
+) -> None:
+    """Socket Mode hands Bolt a parsed payload and never passes through the HTTP route."""
+    text = TEXTS["surrogates"]
+    ts = "1700000000.000100"
+    sandbox.slack.workspace.add_message("C_SUPPORT", ts, text, user="U_JANE")
+    event = {"type": "message", "channel": "C_SUPPORT", "user": "U_JANE", "text": text, "ts": ts}
+    command = command_fields(f"who {text}")
+    bolt = sandbox.runtime.bolt
+
+    received = await bolt.async_dispatch(
+        AsyncBoltRequest(mode="socket_mode", body=sandbox.sim.envelope(event))
+    )
+    answered = await bolt.async_dispatch(AsyncBoltRequest(mode="socket_mode", body=command))
+
+    assert (received.status, answered.status) == (200, 200)
+    async with db.uow() as uow:
+        (request,) = (await uow.session.scalars(select(Request))).all()
+    assert request.text == "Charged twice \ufffd for \ufffd invoice \ufffd\ud7ff 1042"
+    answer = json.loads(answered.body)["text"]
+    assert "Charged twice \ufffd for \ufffd" in answer and SURROGATE not in answer
+
+
 class Exchanges:
     """Every answer the app gave, by what was asked, for one look at all of them."""
 
@@ -302,6 +327,11 @@ async def test_hostile_text_through_every_slack_entry_point_is_stored_and_never_
     assert pings == [], f"customer or colleague markup sent unescaped: {pings}"
     for call in sandbox.slack.calls:
         assert "link_names" not in call.args and "parse" not in call.args, call
+
+    # Cleaned at the boundary, not only in the database: what the bot sends back (the form
+    # quoting the shortcut's message, say) carries no lone surrogate either.
+    sent = [t for c in sandbox.slack.calls for t in strings(c.args)]
+    assert [t for t in sent if any("\ud800" <= ch <= "\udfff" for ch in t)] == []
 
     async with db.uow() as uow:
         requests = (await uow.session.scalars(select(Request))).all()
