@@ -31,7 +31,10 @@ MAX_AGE = 5 * 60  # seconds either way, as Slack and Bolt allow
 # levels; Python's json module and recursive walks of the result fail near 1,000.
 MAX_DEPTH = 100
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # not str.isdigit(): it says yes to "²", int() says no
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+# A string, or an unterminated one to the end of the text: without the optional closing
+# quote, each `\"` of an unterminated string starts a new scan to the end (quadratic).
+# DOTALL: JSON lets a backslash escape any character, as far as where the string ends goes.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
@@ -91,7 +94,7 @@ def read(body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
 def json_depth(text: str) -> int:
     """How deep the brackets of JSON `text` nest, ignoring those inside strings."""
     brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
-    return max(accumulate(_STEP[c] for c in brackets), default=0)
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
 def _json(text: str) -> Any:

@@ -110,3 +110,11 @@ def test_storable_data_walks_any_depth_without_recursion() -> None:
     for _ in range(5000):
         deep = deep[0]  # type: ignore[assignment]
     assert deep == ["\ufffd"]
+
+
+def test_depth_of_an_unterminated_string_full_of_escaped_quotes_is_linear() -> None:
+    """Each `\\"` once started a new scan to the end: 20,000 of them took 20 s, not 3 ms."""
+    text = '{"a": "' + '\\"' * 20_000
+    start = time.perf_counter()
+    assert json_depth(text) == 1
+    assert time.perf_counter() - start < 1.0
