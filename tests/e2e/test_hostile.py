@@ -24,7 +24,7 @@ from bot.devtools.sandbox import SIGNING_SECRET, Sandbox
 from bot.devtools.simulator import owner_state, sign, text_state
 from bot.slack.ids import SHORTCUT_CALLBACK, Action
 from bot.slack.ids import Block as B
-from db.models import Handoff, Request
+from db.models import Handoff, Request, Topic
 from db.uow import Database
 from tests.api.conftest import AUTH, TEAM, TOKEN
 from tests.e2e.test_escaping import MESSAGE_METHODS, PINGS, message_texts, strings
@@ -256,10 +256,15 @@ async def through_slack(sandbox: Sandbox, db: Database, name: str, text: str, n:
     )
     home = {"type": "app_home_opened", "user": "U_ALICE", "channel": "D_ALICE", "tab": text}
     seen.add(f"{name}: app home", await sim.event(home))
+    # No listener of its own: the catch-all acknowledges it, whatever it says.
+    mention = {"type": "app_mention", "user": "U_JANE", "channel": "C_SUPPORT", "text": text}
+    seen.add(f"{name}: app mention", await sim.event({**mention, "ts": f"{ts}1"}))
     for label, typed in (
         ("handoff", f"<@U_BOB|bob> {link(ts)} {text}"),
         ("handoff short note", f"<@U_BOB|bob> {link(mail_ts)} {text[:1000]}"),
         ("who", f"who {text}"),
+        ("directory", f"directory {text}"),
+        ("help", f"help {text}"),
         ("unrecognised", text),
     ):
         body = form(command_fields(typed))
@@ -342,6 +347,38 @@ async def test_hostile_text_through_every_slack_entry_point_is_stored_and_never_
     assert not [s for s in stored if SURROGATE in s or "\x00" in s or "\udfff" in s]
     assert any("Charged twice \ufffd for \ufffd" in s for s in stored)
     assert any("Refund for invoice 1042, please" in s for s in stored)
+
+
+async def test_hostile_text_in_the_directory_form_is_stored_or_refused_never_a_5xx(
+    db: Database, database_url: str
+) -> None:
+    async with Sandbox(database_url, handoff_admins=["U_ALICE"]) as box:
+        answers: dict[str, int] = {}
+        for name, text in TEXTS.items():
+            assert (await box.sim.command("directory", user="U_ALICE")).status_code == 200
+            root = {**box.slack.calls_to("views.open")[-1].args["view"], "id": "V_ROOT"}
+            await box.sim.act_in_view("directory_add", user="U_ALICE", view=root, value="add")
+            form = box.slack.calls_to("views.push")[-1].args["view"]
+            values = {
+                "name": text_state(f"{name} {text[:60]}"),
+                "owners": {"type": "multi_users_select", "selected_users": ["U_ERIN"]},
+                "keywords": text_state(f"refund, {text[:500]}"),
+                "description": text_state(text[:200]),
+            }
+            answers[name] = (await box.sim.submit(form, values, user="U_ALICE")).status_code
+            # The same text as a user group's handle: refused on its field, in words.
+            groups = {**values, "groups": text_state(text[:100])}
+            refused = await box.sim.submit(form, groups, user="U_ALICE")
+            answers[f"{name} as a group"] = refused.status_code
+            assert refused.status_code != 200 or "groups" in refused.json()["errors"]
+            await box.settle()
+        assert {k: s for k, s in answers.items() if s != 200} == {}
+        async with db.uow() as uow:
+            stored = [t.name for t in (await uow.session.scalars(select(Topic))).all()]
+        assert "surrogates Charged twice \ufffd for \ufffd invoice \ufffd\ud7ff 1042" in stored
+        sent = [t for c in box.slack.calls for t in strings(c.args)]
+        pings = sorted({m.group(0) for t in sent for m in PINGS.finditer(t)})
+        assert pings == [], f"a topic's text sent as markup: {pings}"
 
 
 async def test_hostile_bodies_on_the_rest_api_get_4xx_never_5xx(
