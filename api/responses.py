@@ -7,9 +7,12 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.domain.text import storable
 
 
 class Problem(BaseModel):
@@ -69,3 +72,19 @@ async def unreadable_body(request: Request, error: Exception) -> Response:
     if error.status_code == 400:
         return invalid(["body"], "the body is not valid JSON text", "json_invalid")
     return await http_exception_handler(request, error)
+
+
+async def invalid_request(request: Request, error: Exception) -> Response:
+    """FastAPI's 422 without the `input` it echoes back: that input can be bytes that are not
+    UTF-8 or text with a lone surrogate, which its encoder turned into a 500, and a client
+    knows what it sent."""
+    assert isinstance(error, RequestValidationError)
+    detail = [
+        {
+            "loc": [storable(p) if isinstance(p, str) else p for p in item.get("loc", ())],
+            "msg": storable(str(item.get("msg", ""))),
+            "type": str(item.get("type", "")),
+        }
+        for item in error.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)

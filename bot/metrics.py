@@ -34,6 +34,19 @@ SLACK_API_ERRORS = Counter(
     ["method", "error"],
     registry=REGISTRY,
 )
+SLACK_UNSIGNED = Counter(
+    "handoff_slack_unsigned",
+    "Requests to /slack/events refused with 401 before their body was read, by reason.",
+    ["reason"],
+    registry=REGISTRY,
+)
+SLACK_UNREADABLE = Counter(
+    "handoff_slack_unreadable",
+    "Signed requests to /slack/events whose body no listener could read (answered 400 with "
+    "X-Slack-No-Retry), by reason.",
+    ["reason"],
+    registry=REGISTRY,
+)
 SLACK_EVENTS_LATENCY = Histogram(
     "handoff_slack_events_request_seconds",
     "Time to answer POST /slack/events (Slack wants an answer within 3 s).",

@@ -23,6 +23,7 @@ from bot.jobs.tick import TickReport, tick
 from bot.settings import Settings
 from bot.slack.context import Deps
 from bot.slack.digests import SlackDigests
+from bot.slack.inbound import clean_payload
 from bot.slack.listeners import register_all
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
@@ -83,6 +84,7 @@ class Runtime:
             process_before_response=True,  # record, then acknowledge (architecture.md)
         )
         self.bolt.error(self._on_error)
+        self.bolt.middleware(clean_payload)  # before every listener, over HTTP and Socket Mode
         register_all(self.bolt, self.deps)
         self._loop: asyncio.Task[None] | None = None
         self.directory_file = (

@@ -138,7 +138,7 @@ def _duration(value: object) -> str:
 
 def _count(value: object) -> int:
     text = str(value if value is not None else "").strip()
-    if not text.isdigit() or not 1 <= int(text) <= 50:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 50:
         raise ValueError("A whole number from 1 to 50.")
     return int(text)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from bot.domain.text import storable, storable_data
 from bot.settings import to_async_url
 
 
@@ -27,11 +30,51 @@ def make_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             # (up to 100 ms a try) instead of waking when the lock is free (benchmarks S1).
             kwargs.setdefault("pool_size", 1)
             kwargs.setdefault("max_overflow", 0)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, json_serializer=storable_json, **kwargs
+        )
         _sqlite_pragmas(engine)
+        _storable_parameters(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, json_serializer=storable_json, **kwargs)
+    _storable_parameters(engine)
+    return engine
+
+
+def storable_json(value: Any) -> str:
+    """JSON for a JSON column, with no lone surrogate and no NUL in it (a `\\ud800` escape
+    makes PostgreSQL refuse the row). The input is not changed: a copy is cleaned, and only
+    when the text shows an escape that could be one."""
+    text = json.dumps(value)
+    if "\\ud" not in text and "\\u0000" not in text:
+        return text
+    return json.dumps(storable_data(copy.deepcopy(value)))
+
+
+def _storable_parameters(engine: AsyncEngine) -> None:
+    """The last guard for text the inbound boundary did not clean (a Web API answer, a
+    name from users.info): a lone surrogate or NUL would make the driver or PostgreSQL
+    refuse the statement, and lose whatever the transaction was recording."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute", retval=True)
+    def _clean(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
+    ) -> tuple[str, Any]:
+        if many and isinstance(parameters, list):
+            return statement, [_storable_row(row) for row in parameters]
+        return statement, _storable_row(parameters)
+
+
+def _storable_row(parameters: Any) -> Any:
+    if isinstance(parameters, tuple | list):
+        cleaned = [storable(p) if isinstance(p, str) else p for p in parameters]
+        if all(a is b for a, b in zip(cleaned, parameters, strict=True)):
+            return parameters
+        return type(parameters)(cleaned)
+    if isinstance(parameters, dict):
+        return {k: storable(v) if isinstance(v, str) else v for k, v in parameters.items()}
+    return parameters
 
 
 def _sqlite_pragmas(engine: AsyncEngine) -> None:

@@ -50,6 +50,7 @@ def test_overrides_win_and_unknown_or_broken_ones_are_ignored() -> None:
         ("escalate_after", "40d"),
         ("max_nudges", "0"),
         ("max_nudges", "five"),
+        ("max_nudges", "\xb2"),  # a digit to str.isdigit(), not to int()
         ("working_hours", "mon-fri 18:00-09:00"),
         ("digest_time", "9am"),
         ("intake_channels", ["general"]),
@@ -58,6 +59,7 @@ def test_overrides_win_and_unknown_or_broken_ones_are_ignored() -> None:
 def test_each_bad_value_gets_an_error_on_its_own_field(field: str, value: object) -> None:
     cleaned, errors = validate_changes({field: value})
     assert list(errors) == [field] and errors[field] and field not in cleaned
+    assert "invalid literal" not in errors[field]  # said in words, not Python's
 
 
 def test_escalation_must_come_after_the_first_reminder() -> None:

@@ -8,11 +8,11 @@ from bot.slack.mrkdwn import clip, mention, shown
 
 USAGE = (
     "*How to hand off a customer request*\n"
-    "• `/handoff @owner <message link> [note]`: hands the linked request to @owner "
+    "• `/handoff @owner &lt;message link&gt; [note]`: hands the linked request to @owner "
     "(a person or a user group such as @billing). Get the link with *Copy link* on the message.\n"
     "• `/handoff` (or `/handoff @owner`) in a request's channel: pick the request in a form.\n"
     "• Message menu ⋮ → *Find the right person*: hand off any message.\n"
-    "• `/handoff who <words>`: whom to ask about something (only you see the answer).\n"
+    "• `/handoff who &lt;words&gt;`: whom to ask about something (only you see the answer).\n"
     "• `/handoff directory`: who owns what; admins can edit it there.\n"
     "• `/handoff help`: this text.\n"
     "You stay on the hook until the new owner presses *I've got it*; "
@@ -78,7 +78,7 @@ def who_answer(words: str, suggestions: list[Suggestion]) -> str:
         why = "; ".join(suggestion.reasons) or "a good match"  # escaped by the ranker
         lines.append(f"{rank}. {who}: {why}")
     lines.append(
-        "To hand a request to them: `/handoff @owner <message link>`, or *Find the right "
+        "To hand a request to them: `/handoff @owner &lt;message link&gt;`, or *Find the right "
         "person* in the message's ⋮ menu."
     )
     return "\n".join(lines)

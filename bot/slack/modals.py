@@ -25,6 +25,7 @@ from bot.domain.rules import NOTE_LIMIT, REASON_LIMIT
 from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
 from bot.slack.mrkdwn import clip, escape, mention, quote, unescape
+from bot.slack.payloads import row_id
 from db.models import Handoff, Request
 
 
@@ -236,6 +237,6 @@ def read_submission(view: dict[str, Any]) -> Submitted:
         suggestion=(kind, picked_id) if kind in ("user", "usergroup") and picked_id else None,
         note=escape(element(B.NOTE).get("value") or ""),
         reason=escape(element(B.REASON).get("value") or ""),
-        request_id=int(request_id) if request_id and str(request_id).isdigit() else None,
+        request_id=row_id(request_id),
         back_ok=bool(element(B.BACK_OK).get("selected_options")),
     )

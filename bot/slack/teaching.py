@@ -67,7 +67,7 @@ async def teach(
         hop.handler_id,
         blocks.text_message(
             f":bulb: Next time, *{escape(topic.name)}* requests can go straight to {owner}. "
-            "`/handoff who <words>` tells you whom to ask about anything else."
+            "`/handoff who &lt;words&gt;` tells you whom to ask about anything else."
         ),
         ref=f"lesson:{hop.id}",
     )

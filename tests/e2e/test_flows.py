@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.devtools.render import plain
 from bot.devtools.sandbox import Sandbox
 from bot.devtools.simulator import owner_state, text_state
 from bot.slack.ids import SHORTCUT_CALLBACK, Action
@@ -244,4 +245,7 @@ async def test_confirm_in_a_shared_channel_can_tell_the_customer(
 async def test_help_explains_usage(sandbox: Sandbox) -> None:
     response = await sandbox.sim.command("help", user="U_ALICE")
     assert response.json()["response_type"] == "ephemeral"
-    assert "/handoff @owner <message link>" in response.json()["text"]
+    # As Slack shows it: a bare `<message link>` is markup to Slack, and vanished.
+    shown = plain(sandbox.slack.workspace, response.json()["text"])
+    assert "/handoff @owner <message link> [note]" in shown
+    assert "/handoff who <words>" in shown

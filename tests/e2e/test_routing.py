@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.devtools.fake_slack import Fault
+from bot.devtools.render import plain
 from bot.devtools.sandbox import Sandbox
 from db.models import Handoff
 from db.uow import Database
@@ -135,6 +136,7 @@ async def test_who_answers_privately_with_reasons(box: Sandbox) -> None:
     lines = answer["text"].splitlines()
     assert "parcel with the courier" in lines[0]
     assert lines[1].startswith("1. <@U_CAROL>: matches") and "Shipping" in lines[1]
+    assert "/handoff @owner <message link>" in plain(box.slack.workspace, answer["text"])
     assert not box.slack.calls_to("chat.postMessage")  # nothing posted for anyone else
 
 
@@ -191,6 +193,7 @@ async def test_after_a_confirmation_the_handler_learns_whom_to_ask_once(
     await confirm(box, db, "U_BOB")
     (lesson,) = await lessons_for(box, "U_ALICE")
     assert "Next time, *Billing* requests can go straight to <@U_BOB>" in lesson
+    assert "/handoff who <words>" in plain(box.slack.workspace, lesson)
 
     # A second Billing request within 30 days: no second lesson.
     await customer_request(box, ts="1700000001.000100", text="Refund for invoice 77 please")

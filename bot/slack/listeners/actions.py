@@ -19,6 +19,7 @@ from bot.slack.ids import Action
 from bot.slack.lookups import in_group
 from bot.slack.mrkdwn import date
 from bot.slack.notifier import SlackNotifier
+from bot.slack.payloads import row_id
 from bot.slack.people import SlackUnavailable
 from bot.slack.routing import topics_of_hop
 from db.uow import UnitOfWork
@@ -40,7 +41,7 @@ def _value(body: dict[str, Any]) -> str:
 def _id(body: dict[str, Any]) -> int | None:
     """The button's target id (`12`, or `12:tomorrow` for a snooze choice)."""
     value = _value(body).split(":", 1)[0]
-    return int(value) if value.isdigit() else None
+    return row_id(value)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from bot.slack.ids import Action
 from bot.slack.ids import View as V
 from bot.slack.lookups import is_admin
 from bot.slack.mrkdwn import escape
-from bot.slack.payloads import team_and_user
+from bot.slack.payloads import row_id, team_and_user
 
 log = logging.getLogger(__name__)
 NOT_ALLOWED = "Only admins can change the directory. Ask one of your Slack admins."
@@ -105,7 +105,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await refresh_root(client, root, team, user, NOT_ALLOWED)
             return
         async with deps.db.uow() as uow:
-            topic = await uow.directory.get(team, int(raw_id)) if raw_id.isdigit() else None
+            topic_id = row_id(raw_id)
+            topic = await uow.directory.get(team, topic_id) if topic_id else None
         if topic is None:
             await refresh_root(
                 client, root, team, user, "That topic is no longer in the directory."
@@ -141,7 +142,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                     errors={"groups": f"There is no user group {unknown[0]} in this workspace."},
                 )
                 return
-        topic_id = metadata.get("topic_id")
+        topic_id = row_id(metadata.get("topic_id"))
         now = deps.clock()
         async with deps.db.uow() as uow:
             same_name = await uow.directory.by_name(team, spec.name)
@@ -185,9 +186,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack()
             await refresh_root(client, metadata.get("root"), team, user, NOT_ALLOWED)
             return
-        topic_id = metadata.get("topic_id")
+        topic_id = row_id(metadata.get("topic_id"))
         async with deps.db.uow() as uow:
-            topic = await uow.directory.get(team, topic_id) if isinstance(topic_id, int) else None
+            topic = await uow.directory.get(team, topic_id) if topic_id else None
             name = topic.name if topic else "That topic"
             if topic is not None:
                 await uow.directory.remove(team, topic.id)

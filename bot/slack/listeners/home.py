@@ -20,6 +20,7 @@ from bot.slack.context import Deps
 from bot.slack.ids import Action
 from bot.slack.lookups import is_admin
 from bot.slack.mrkdwn import date, mention
+from bot.slack.payloads import row_id
 from db.uow import UnitOfWork
 
 
@@ -92,10 +93,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
         now = deps.clock()
         async with deps.db.uow() as uow:
             try:
-                if not target.isdigit():
+                handoff_id = row_id(target)
+                if handoff_id is None:
                     raise HandoffError(Problem.UNKNOWN_HANDOFF)
                 result = await reminders.nudge_now(
-                    uow, team_id=team, handoff_id=int(target), actor_id=actor, now=now
+                    uow, team_id=team, handoff_id=handoff_id, actor_id=actor, now=now
                 )
                 text = nudge_text(result)
             except HandoffError as error:

@@ -17,7 +17,7 @@ from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
 from bot.slack.lookups import checked_owner, in_group
 from bot.slack.modals import Submitted, read_submission
-from bot.slack.payloads import team_and_user
+from bot.slack.payloads import row_id, team_and_user
 from bot.slack.people import SlackUnavailable
 from bot.slack.routing import topics_of_hop
 
@@ -149,9 +149,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         form = read_submission(view)
         team, actor = team_and_user(body)
-        handoff_id = form.metadata.get("handoff_id")
+        handoff_id = row_id(form.metadata.get("handoff_id"))
         try:
-            if not isinstance(handoff_id, int):
+            if handoff_id is None:
                 raise HandoffError(Problem.UNKNOWN_HANDOFF)
             owner = await checked_owner(
                 deps.people,
