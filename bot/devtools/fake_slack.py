@@ -34,13 +34,14 @@ class Call:
 class Fault:
     """`delay` waits before answering (and before doing anything). `lose` does the call, then
     loses its answer: "slow" answers `delay` seconds late (past the client's timeout), "cut"
-    closes the connection without a word."""
+    closes the connection without a word. With `channel`, it waits for a call to that one."""
 
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
     delay: float = 0.0
     lose: str | None = None
+    channel: str | None = None
 
 
 @dataclass
@@ -285,9 +286,11 @@ class FakeSlack:
         )
 
     def _fault(self, method: str, args: Json) -> Fault | None:
-        queue = self.faults.get(method)
-        if queue:
-            return queue.pop(0)
+        queue = self.faults.get(method) or []
+        channel = args.get("channel")
+        for n, fault in enumerate(queue):
+            if fault.channel is None or fault.channel == channel:
+                return queue.pop(n)
         if self.chaos is not None and method == "chat.postMessage":
             return self.chaos.pick(str(args.get("text") or ""))
         return None

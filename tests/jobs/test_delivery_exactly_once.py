@@ -160,6 +160,8 @@ async def test_a_send_in_flight_keeps_its_lease_and_is_sent_once(db: Database) -
         sender = Dispatcher(db, client_for(slack), lease=lease, post_interval=0)
         other = Dispatcher(db, client_for(slack), lease=lease, post_interval=0)
         sending = asyncio.create_task(sender.deliver())
+        while slack.faults["chat.postMessage"]:  # until the slow send is in flight
+            await asyncio.sleep(0.01)
         for _ in range(20):  # 2 s of another replica looking for work
             await other.deliver()
             await asyncio.sleep(0.1)
@@ -180,7 +182,7 @@ async def test_a_killed_senders_conversation_moves_again_within_15_seconds(
     async with Sandbox(database_url, clock=clock) as box:
         box.slack.fail_next("chat.postMessage", Fault(status=500, delay=60))  # hangs
         killed = asyncio.create_task(box.runtime.dispatcher.deliver())
-        while not box.slack.faults["chat.postMessage"] == []:
+        while box.slack.faults["chat.postMessage"]:
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
         killed.cancel()  # dies holding the lease, as under kill -9
@@ -215,9 +217,9 @@ async def test_a_post_whose_answer_was_lost_is_found_not_posted_again(
         retry = await dispatcher.deliver(now=T + timedelta(minutes=1))
         held = stored(slack)
         lookups = [c.method for c in slack.calls if c.method.startswith("conversations.")]
+    assert held == {"card in a thread": 1, "top-level note": 1, "a DM to Bob": 1}
     assert first.unknown_outcome == 3
     assert retry.found == 3 and retry.sent == 3
-    assert held == {"card in a thread": 1, "top-level note": 1, "a DM to Bob": 1}
     assert sorted(lookups) == [
         "conversations.history",
         "conversations.history",
@@ -245,8 +247,8 @@ async def test_a_sender_killed_after_slack_posted_is_not_posted_again(db: Databa
         replica = Dispatcher(db, client_for(slack), post_interval=0)
         report = await replica.deliver(now=datetime.now(UTC) + timedelta(minutes=2))
         held = stored(slack)
-    assert (report.sent, report.found) == (1, 1)
     assert held == {"posted, then killed": 1}
+    assert (report.sent, report.found) == (1, 1)
 
 
 async def test_a_claimed_row_whose_sender_died_before_sending_is_posted_once(
@@ -263,8 +265,8 @@ async def test_a_claimed_row_whose_sender_died_before_sending_is_posted_once(
         )
         held = stored(slack)
         history = slack.calls_to("conversations.history")
-    assert (report.sent, report.found) == (1, 0)
     assert held == {"never reached Slack": 1}
+    assert (report.sent, report.found) == (1, 0)
     assert len(history) == 1 and history[0].args["include_all_metadata"] in ("1", "true", True)
     (row,) = await rows(db)
     assert row.attempts == claimed.attempts + 1 and row.maybe_sent
