@@ -54,6 +54,14 @@ class SlowPosts(AsyncWebClient):
         return response
 
 
+async def until(condition: Callable[[], object], seconds: float = 10) -> None:
+    for _ in range(int(seconds * 100)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("waited in vain")
+
+
 def client_for(slack: FakeSlack, timeout: float = 5) -> AsyncWebClient:
     return AsyncWebClient(
         token=slack.workspace.token, base_url=slack.api_url, timeout=timeout, retry_handlers=[]
@@ -160,8 +168,7 @@ async def test_a_send_in_flight_keeps_its_lease_and_is_sent_once(db: Database) -
         sender = Dispatcher(db, client_for(slack), lease=lease, post_interval=0)
         other = Dispatcher(db, client_for(slack), lease=lease, post_interval=0)
         sending = asyncio.create_task(sender.deliver())
-        while slack.faults["chat.postMessage"]:  # until the slow send is in flight
-            await asyncio.sleep(0.01)
+        await until(lambda: not slack.faults["chat.postMessage"])  # the slow send is on
         for _ in range(20):  # 2 s of another replica looking for work
             await other.deliver()
             await asyncio.sleep(0.1)
@@ -182,8 +189,7 @@ async def test_a_killed_senders_conversation_moves_again_within_15_seconds(
     async with Sandbox(database_url, clock=clock) as box:
         box.slack.fail_next("chat.postMessage", Fault(status=500, delay=60))  # hangs
         killed = asyncio.create_task(box.runtime.dispatcher.deliver())
-        while box.slack.faults["chat.postMessage"]:
-            await asyncio.sleep(0.01)
+        await until(lambda: not box.slack.faults["chat.postMessage"])
         await asyncio.sleep(0.05)
         killed.cancel()  # dies holding the lease, as under kill -9
         await asyncio.gather(killed, return_exceptions=True)
@@ -240,8 +246,7 @@ async def test_a_sender_killed_after_slack_posted_is_not_posted_again(db: Databa
     async with FakeSlack(demo_workspace()) as slack:
         slack.fail_next("chat.postMessage", Fault(lose="slow", delay=30))
         killed = asyncio.create_task(Dispatcher(db, client_for(slack), post_interval=0).deliver())
-        while not slack.posted_at:
-            await asyncio.sleep(0.01)
+        await until(lambda: slack.posted_at)
         killed.cancel()
         await asyncio.gather(killed, return_exceptions=True)
         replica = Dispatcher(db, client_for(slack), post_interval=0)
