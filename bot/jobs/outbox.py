@@ -292,9 +292,10 @@ class Dispatcher:
     async def _rate_limited(self, row: OutboxMessage, wait: float) -> DeliveryReport:
         """Told when the answer came: nothing to this method (and channel) from any replica
         until Retry-After has run out, this row included."""
-        at = self._now() + timedelta(seconds=max(1.0, wait))
+        now = self._now()
+        at = now + timedelta(seconds=max(1.0, wait))
         async with self.db.uow() as uow:
-            await uow.outbox.hold(row.team_id, rate_limit_key(row), until=at)
+            await uow.outbox.hold(row.team_id, rate_limit_key(row), until=at, now=now)
             await uow.outbox.retry_later(
                 row.id, attempt=row.attempts, at=at, error=f"ratelimited {wait:g}s"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -183,9 +183,12 @@ class OutboxRepository:
             update(OutboxMessage).where(self._held(row_id, attempt)).values(**values)
         )
 
-    async def hold(self, team_id: str, key: str, *, until: datetime) -> None:
+    async def hold(self, team_id: str, key: str, *, until: datetime, now: datetime) -> None:
         """Nothing to `key` (a method, or `method:channel`) before `until`; a later wait
-        already recorded stays."""
+        already recorded stays. Waits already over are dropped, so the table stays small."""
+        await self.session.execute(
+            delete(RateLimit).where(RateLimit.team_id == team_id, RateLimit.not_before <= now)
+        )
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = insert(RateLimit).values(team_id=team_id, key=key, not_before=until)
