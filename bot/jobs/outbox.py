@@ -132,57 +132,51 @@ class Dispatcher:
         self._wake.clear()
 
     async def deliver(self, now: datetime | None = None) -> DeliveryReport:
-        """Deliver every row that is due, batch after batch, until none is left.
+        """Deliver every row that is due, until none is left.
 
         `now` (a tick's time, `handoff tick --now`, tests) is where this pass's clock starts;
         it runs on from there, so a long pass never claims or leases with a stale time.
+
+        Conversations go side by side, up to `batch` at once, and each finished send makes
+        room for the next claim: a slow answer in one conversation holds up no other (waiting
+        for a whole batch, one hung send stalled every conversation of it). A claim takes at
+        most one row per conversation, and none of a conversation with a row in flight, so
+        this changes no order. The leases of the rows in flight are renewed meanwhile.
         """
         report = DeliveryReport()
         async with self._lock:
             offset = now - self.clock() if now is not None else timedelta(0)
             self._now = lambda: self.clock() + offset
-            while True:
-                async with self.db.uow() as uow:
-                    rows = await uow.outbox.claim(
-                        now=self._now(), lease=self.lease, limit=self.batch
-                    )
-                    await uow.commit()
-                if not rows:
-                    return report
-                report.add(await self._deliver_batch(rows))
+            held: dict[int, int] = {}  # row id -> claim token, while it is in flight
+            running: set[asyncio.Task[DeliveryReport]] = set()
+            renewer = asyncio.create_task(self._renew(held))
+            try:
+                while True:
+                    if len(running) < self.batch:
+                        for row in await self._claim(self.batch - len(running)):
+                            held[row.id] = row.attempts
+                            running.add(asyncio.create_task(self._deliver_held(row, held)))
+                    if not running:
+                        return report
+                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        report.add(task.result())
+            finally:
+                for task in (renewer, *running):
+                    task.cancel()
+                await asyncio.gather(renewer, *running, return_exceptions=True)
 
-    async def _deliver_batch(self, rows: list[OutboxMessage]) -> DeliveryReport:
-        """Conversations at once, each conversation's rows in order, leases renewed meanwhile.
+    async def _claim(self, limit: int) -> list[OutboxMessage]:
+        async with self.db.uow() as uow:
+            rows = await uow.outbox.claim(now=self._now(), lease=self.lease, limit=limit)
+            await uow.commit()
+        return rows
 
-        One at a time, a drain took a whole Slack round trip per message (S7 in
-        docs/benchmarks.md). A claim holds at most one row per conversation (order within
-        one is kept by the claim), so sending them side by side changes no order.
-        """
-        held = {row.id: row.attempts for row in rows}
-
-        async def in_order(group: list[OutboxMessage]) -> DeliveryReport:
-            report = DeliveryReport()
-            for row in group:
-                try:
-                    report.add(await self._deliver_one(row))
-                finally:
-                    held.pop(row.id, None)
-            return report
-
-        groups: dict[str | None, list[OutboxMessage]] = {}
-        for row in rows:
-            groups.setdefault(row.channel, []).append(row)
-        renewer = asyncio.create_task(self._renew(held))
+    async def _deliver_held(self, row: OutboxMessage, held: dict[int, int]) -> DeliveryReport:
         try:
-            parts = await asyncio.gather(*(in_order(group) for group in groups.values()))
+            return await self._deliver_one(row)
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
-        report = DeliveryReport()
-        for part in parts:
-            report.add(part)
-        return report
+            held.pop(row.id, None)
 
     async def _renew(self, held: dict[int, int]) -> None:
         """Keep the leases of rows still in flight, so that only a dead sender's expire."""

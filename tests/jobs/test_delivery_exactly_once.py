@@ -4,6 +4,7 @@ Retry-After every replica honours; a post whose answer was lost is found, not po
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -280,3 +281,23 @@ async def test_a_claimed_row_whose_sender_died_before_sending_is_posted_once(
 def test_the_manifest_asks_for_the_scopes_the_look_up_needs() -> None:
     for scope in ("channels:history", "groups:history", "im:history", "im:write"):
         assert scope in BOT_SCOPES
+
+
+async def test_a_slow_answer_in_one_conversation_holds_up_no_other(db: Database) -> None:
+    """A claim used to wait for its whole batch: one slow send (up to the 10 s timeout)
+    held every other conversation of the batch up that long."""
+    await queue(
+        db,
+        ("C_SUPPORT", {"text": "slow"}),
+        ("C_GENERAL", {"text": "quick 1"}),
+        ("C_GENERAL", {"text": "quick 2"}),
+        ("C_GENERAL", {"text": "quick 3"}),
+    )
+    async with FakeSlack(demo_workspace()) as slack:
+        slack.fail_next("chat.postMessage", Fault(lose="slow", delay=2.0, channel="C_SUPPORT"))
+        started = time.monotonic()
+        report = await Dispatcher(db, client_for(slack), post_interval=0).deliver()
+        took = time.monotonic() - started
+        posted = {str(args["text"]): at - started for at, args in slack.posted_at}
+    assert report.sent == 4 and took >= 2.0
+    assert posted["quick 3"] < 1.0, posted

@@ -96,11 +96,11 @@ async def test_replicas_killed_under_faults_post_every_message_exactly_once(
         workspace.add_channel(channel, channel.lower())
     workspace.add_message("C_SUPPORT", THREAD, "help!", user="U_JANE")
     await seed(db)
-    chaos = Chaos(rate=0.3, slow=1.5)
+    chaos = Chaos(rate=0.3, slow=2.5)
     async with FakeSlack(workspace, latency=0.005) as slack:
         slack.chaos = chaos
-        # A send may take 1 s (so a lease is 3 s); a replica looks for work every 0.5 s.
-        env = env_for(slack, database_url, HANDOFF_DELIVERY_TIMEOUT="1", HANDOFF_TICK_SECONDS="0.5")
+        # A send may take 2 s (so a lease is 4 s); a replica looks for work every 0.5 s.
+        env = env_for(slack, database_url, HANDOFF_DELIVERY_TIMEOUT="2", HANDOFF_TICK_SECONDS="0.5")
         logs = [tmp_path / f"replica{i}.log" for i in range(REPLICAS)]
         replicas = [spawn(env, log) for log in logs]
         started = time.monotonic()
