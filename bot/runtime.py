@@ -8,7 +8,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # Seconds. A listener answers Slack within 3 s, so its own look-ups give up early and say
 # "try again"; the dispatcher works in the background and can wait longer.
 LISTENER_TIMEOUT = 2.0
-DELIVERY_TIMEOUT = 10
+LEASE_MARGIN = timedelta(seconds=2)  # the lease over one send: the pacing and a commit
 
 
 class Runtime:
@@ -63,11 +63,15 @@ class Runtime:
         delivery_client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
-            timeout=DELIVERY_TIMEOUT,
+            timeout=settings.handoff_delivery_timeout,
             retry_handlers=[],
         )
         self.dispatcher = Dispatcher(
-            self.db, delivery_client, clock=clock, post_interval=settings.handoff_post_interval
+            self.db,
+            delivery_client,
+            clock=clock,
+            post_interval=settings.handoff_post_interval,
+            lease=timedelta(seconds=settings.handoff_delivery_timeout) + LEASE_MARGIN,
         )
         people = SlackPeople(self.client, self.db, clock)
         self.deps = Deps(
@@ -125,6 +129,7 @@ class Runtime:
             batch=self.settings.handoff_tick_batch,
             digest_config_for=self.digest_config_for if self.digests else None,
             digest_sender_for=digests_for,
+            deliver_from=now,  # None: the clock as it runs, not the pass's start
         )
 
     async def sync_directory_file(self, now: datetime) -> None:

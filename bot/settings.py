@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     handoff_timezone: str = "UTC"  # for user groups and people whose zone Slack doesn't give
     handoff_post_interval: float = Field(default=1.0, ge=0)  # seconds between posts to a channel
     handoff_tick_batch: int = Field(default=500, ge=1)  # due hops claimed per transaction
+    # Seconds one outbox send may take; an outbox row's lease is 2 s above it (renewed while
+    # the send is in flight), so a dead sender's conversation moves again that soon after.
+    handoff_delivery_timeout: float = Field(default=10.0, gt=0, le=120)
 
     # The routing directory (issue 4): a YAML file re-read when it changes, and who edits it.
     handoff_directory_file: str | None = None

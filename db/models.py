@@ -198,6 +198,23 @@ class OutboxMessage(Base):
     result_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # An earlier attempt may have reached Slack without its answer coming back (a timeout, a
+    # cut connection, a sender that died holding the lease): look for the message's tag in
+    # the conversation before posting it again.
+    maybe_sent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class RateLimit(Base):
+    """Slack said 429: nothing goes to this method (and channel) before `not_before`.
+
+    Kept in the database so that every replica waits, not only the one that was told.
+    `key` is the method, or `chat.postMessage:<channel>` (Slack limits posts per channel).
+    """
+
+    __tablename__ = "rate_limits"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(112), primary_key=True)
+    not_before: Mapped[datetime]
 
 
 class Topic(Base):

@@ -2,7 +2,8 @@
 
 It keeps a small workspace (users, user groups, channels and their messages), answers the
 methods the bot calls the way Slack does, records every call, and can be told to fail
-(429 with Retry-After, 5xx, slow answers, a permanent error) for fault-injection tests.
+(429 with Retry-After, 5xx, slow answers, a permanent error, an answer lost after the call
+took effect) for fault-injection tests, one by one or at random (`Chaos`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import contextlib
 import itertools
 import json
 import math
+import random
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,10 +32,51 @@ class Call:
 
 @dataclass
 class Fault:
+    """`delay` waits before answering (and before doing anything). `lose` does the call, then
+    loses its answer: "slow" answers `delay` seconds late (past the client's timeout), "cut"
+    closes the connection without a word. With `channel`, it waits for a call to that one."""
+
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
     delay: float = 0.0
+    lose: str | None = None
+    channel: str | None = None
+
+
+@dataclass
+class Chaos:
+    """Random faults on chat.postMessage: `rate` of the calls fail, a quarter each as a 429
+    (Retry-After 1-2 s), a 5xx, a slow answer after the post was made (`slow` seconds), and a
+    connection cut after the post was made. At most `streak` faults in a row per message, so
+    the run's length stays bounded."""
+
+    rate: float = 0.3
+    slow: float = 3.0
+    streak: int = 2
+    seed: int = 12
+    injected: Counter[str] = field(default_factory=Counter)
+    _rng: random.Random = field(init=False)
+    _streaks: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def pick(self, message: str) -> Fault | None:
+        if self._streaks[message] >= self.streak or self._rng.random() >= self.rate:
+            self._streaks[message] = 0
+            return None
+        self._streaks[message] += 1
+        kind = self._rng.choice(("ratelimited", "http_5xx", "lost_slow", "lost_cut"))
+        self.injected[kind] += 1
+        return {
+            "ratelimited": Fault(
+                status=429, error="ratelimited", retry_after=self._rng.choice((1, 2))
+            ),
+            "http_5xx": Fault(status=self._rng.choice((500, 502, 503))),
+            "lost_slow": Fault(lose="slow", delay=self.slow),
+            "lost_cut": Fault(lose="cut"),
+        }[kind]
 
 
 @dataclass
@@ -153,6 +197,12 @@ class FakeSlack:
         self.host = host
         self.calls: list[Call] = []
         self.faults: dict[str, list[Fault]] = {}
+        self.chaos: Chaos | None = None
+        # Every 429 this fake answered, by (method, channel for chat.postMessage): when its
+        # Retry-After runs out, and how many calls came back to it before then.
+        self.retry_at: dict[tuple[str, str], float] = {}
+        self.before_retry_after = 0
+        self.posted_at: list[tuple[float, Json]] = []  # (monotonic time, args) of each post
         self.views: dict[str, Json] = {}
         self.homes: dict[str, Json] = {}  # the Home tab each user sees (views.publish)
         self._ts = itertools.count(1)
@@ -222,30 +272,52 @@ class FakeSlack:
                     args[key] = json.loads(args[key])
         return args
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    @staticmethod
+    def _limit_key(method: str, args: Json) -> tuple[str, str]:
+        channel = str(args.get("channel") or "") if method == "chat.postMessage" else ""
+        return method, channel
+
+    def _ratelimited(self, method: str, args: Json, retry_after: int, **body: Any) -> web.Response:
+        self.retry_at[self._limit_key(method, args)] = time.monotonic() + retry_after
+        return web.json_response(
+            {"ok": False, "error": "ratelimited", **body},
+            status=429,
+            headers={"Retry-After": str(retry_after)},
+        )
+
+    def _fault(self, method: str, args: Json) -> Fault | None:
+        queue = self.faults.get(method) or []
+        channel = args.get("channel")
+        for n, fault in enumerate(queue):
+            if fault.channel is None or fault.channel == channel:
+                return queue.pop(n)
+        if self.chaos is not None and method == "chat.postMessage":
+            return self.chaos.pick(str(args.get("text") or ""))
+        return None
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         args = await self._args(request)
         auth = request.headers.get("Authorization", "")
         if auth != f"Bearer {self.workspace.token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        if time.monotonic() < self.retry_at.get(self._limit_key(method, args), 0.0):
+            self.before_retry_after += 1
         if self.latency:
             await asyncio.sleep(self.latency)
         if method == "chat.postMessage" and self.post_limit is not None:
             retry_after = self.post_limit.check(str(args.get("channel") or ""), time.monotonic())
             if retry_after is not None:
                 self.calls.append(Call(f"{method}!ratelimited", args))
-                return web.json_response(
-                    {"ok": False, "error": "ratelimited"},
-                    status=429,
-                    headers={"Retry-After": str(retry_after)},
-                )
-        queue = self.faults.get(method)
-        if queue:
-            fault = queue.pop(0)
+                return self._ratelimited(method, args, retry_after)
+        fault = self._fault(method, args)
+        if fault is not None and fault.lose is None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.status != 200 or fault.error:
                 self.calls.append(Call(f"{method}!failed", args))
+                if fault.status == 429 and fault.retry_after:
+                    return self._ratelimited(method, args, fault.retry_after)
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
                 if fault.status >= 500:
                     return web.Response(status=fault.status, text="upstream error", headers=headers)
@@ -256,7 +328,15 @@ class FakeSlack:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         result = handler(args)
+        if method == "chat.postMessage" and result.get("ok"):
+            self.posted_at.append((time.monotonic(), args))
         self.changed.set()
+        if fault is not None and fault.lose == "cut":
+            if request.transport is not None:
+                request.transport.close()
+            raise asyncio.CancelledError  # nothing more is written to the closed connection
+        if fault is not None and fault.lose == "slow":
+            await asyncio.sleep(fault.delay)
         return web.json_response(result)
 
     async def _response_url(self, request: web.Request) -> web.Response:
@@ -341,6 +421,8 @@ class FakeSlack:
         }
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
+        if isinstance(args.get("metadata"), dict):
+            message["metadata"] = args["metadata"]
         self.workspace.messages.setdefault(channel, {})[ts] = message
         return self._ok(channel=channel, ts=ts, message=message)
 
@@ -399,25 +481,69 @@ class FakeSlack:
         return result
 
     def _history(self, channel: str) -> dict[str, Json] | None:
+        if channel.startswith("D"):  # the bot's DM with a user: readable once it exists
+            return self.workspace.messages.get(channel, {})
         info = self.workspace.channels.get(channel)
         if info is None:
             return None
         return self.workspace.messages.get(channel, {}) if info.get("is_member", True) else None
 
+    def _window(self, args: Json, messages: list[Json]) -> Json:
+        """Slack's paging: newest first, between `oldest` and `latest`, `limit` a page."""
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or math.inf)
+
+        def inside(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest or (ts == latest == oldest)
+
+        found = sorted(
+            (m for m in messages if inside(float(m["ts"]))), key=lambda m: -float(m["ts"])
+        )
+        if str(args.get("include_all_metadata", "")).lower() not in ("1", "true"):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return self._ok(
+            messages=page,
+            has_more=more,
+            response_metadata={"next_cursor": str(start + limit) if more else ""},
+        )
+
+    def _unreadable(self, channel: str) -> Json:
+        return self._error(
+            "channel_not_found" if channel not in self.workspace.channels else "not_in_channel"
+        )
+
     def api_conversations_history(self, args: Json) -> Json:
-        messages = self._history(str(args.get("channel") or ""))
+        """Top-level messages only: thread replies are conversations.replies' (as in Slack)."""
+        channel = str(args.get("channel") or "")
+        messages = self._history(channel)
         if messages is None:
-            return self._error(
-                "channel_not_found"
-                if str(args.get("channel")) not in self.workspace.channels
-                else "not_in_channel"
-            )
-        latest = str(args.get("latest") or "")
-        found = [m for ts, m in messages.items() if not latest or ts == latest]
-        return self._ok(messages=found[:1] if latest else found, has_more=False)
+            return self._unreadable(channel)
+        top = [m for m in messages.values() if m.get("thread_ts", m["ts"]) == m["ts"]]
+        return self._window(args, top)
 
     def api_conversations_replies(self, args: Json) -> Json:
-        return self.api_conversations_history(args)
+        """A thread: its parent and replies (messages a test added without `thread_ts` count
+        as in any thread, as the link tests expect)."""
+        channel, parent = str(args.get("channel") or ""), str(args.get("ts") or "")
+        messages = self._history(channel)
+        if messages is None:
+            return self._unreadable(channel)
+        thread = [m for m in messages.values() if m.get("thread_ts", parent) == parent]
+        return self._window(args, thread)
+
+    def api_conversations_open(self, args: Json) -> Json:
+        users = str(args.get("users") or "")
+        channel = self._conversation(users) if "," not in users else None
+        if channel is None:
+            return self._error("user_not_found")
+        self.workspace.messages.setdefault(channel, {})
+        return self._ok(channel={"id": channel})
 
     def api_conversations_info(self, args: Json) -> Json:
         info = self.workspace.channels.get(str(args.get("channel") or ""))

@@ -35,9 +35,15 @@ async def tick(
     batch: int = 500,
     digest_config_for: ConfigFor | None = None,
     digest_sender_for: SenderFor | None = None,
+    deliver_from: datetime | None = None,
 ) -> TickReport:
     """Nudges first, then the digests that are due (both write to the outbox), then
-    delivery of everything that is due. Without `digest_*` no digest is sent."""
+    delivery of everything that is due. Without `digest_*` no digest is sent.
+
+    Delivery reads the dispatcher's clock at every claim, lease and retry, never this pass's
+    `now`: a drain that outlasts a lease would otherwise lease rows already expired, and
+    another replica would send them too. `deliver_from` starts that clock at a given time
+    when the caller drives time (`handoff tick --now`, tests)."""
     report = TickReport()
     async with db.uow() as uow:
         report.pruned_event_keys = await uow.seen.prune(before=now - EVENT_KEYS_KEPT)
@@ -60,5 +66,5 @@ async def tick(
             now=now,
             before_first=before_nudges,
         )
-    report.delivery = await dispatcher.deliver(now=now)
+    report.delivery = await dispatcher.deliver(now=deliver_from)
     return report

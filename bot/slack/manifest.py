@@ -17,7 +17,10 @@ BOT_SCOPES = [
     "users:read",  # names and time zones of handlers and owners
     "users:read.email",  # the customer's email when the customer is a Slack user
     "usergroups:read",  # who is in @billing when a request is handed to a group
-    "im:write",  # direct messages to owners and handlers
+    "im:write",  # direct messages to owners and handlers; conversations.open finds a DM's id
+    # Reading the bot's own DMs back: a post whose answer was lost is looked up by its tag
+    # before it is sent again (channels:history and groups:history cover the channels).
+    "im:history",
 ]
 BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened"]
 

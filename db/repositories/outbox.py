@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from db.models import OutboxMessage
+from db.models import OutboxMessage, RateLimit
 
 UNFINISHED = ("pending", "sending")
 
@@ -63,11 +64,13 @@ class OutboxRepository:
     async def claim(self, *, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
         """Take up to `limit` deliverable rows, leased to this caller until `now + lease`.
 
-        Deliverable: pending and due, or `sending` with an expired lease (its sender died).
-        Not deliverable while an earlier row to the same conversation is unfinished (order in a
-        thread matters) or while the message it updates has not been posted yet. The claim is
-        one conditional UPDATE, so two dispatchers never take the same row; PostgreSQL also
-        skips rows another claim has locked instead of waiting on them.
+        Deliverable: pending and due, or `sending` with an expired lease (its sender died,
+        so the send may have happened: `maybe_sent`). Not deliverable while an earlier row to
+        the same conversation is unfinished (order in a thread matters), while the message it
+        updates has not been posted yet, or while Slack's Retry-After for its method (and
+        channel) runs. The claim is one conditional UPDATE, so two dispatchers never take the
+        same row; PostgreSQL also skips rows another claim has locked instead of waiting.
+        The returned `attempts` is the claim's token: only its holder may renew or finish it.
         """
         earlier = aliased(OutboxMessage)
         dependency = aliased(OutboxMessage)
@@ -87,9 +90,17 @@ class OutboxRepository:
                 dependency.status.in_(("sent", "dead", "skipped")),
             ),
         )
+        not_limited = ~exists().where(
+            RateLimit.team_id == OutboxMessage.team_id,
+            RateLimit.not_before > now,
+            or_(
+                RateLimit.key == OutboxMessage.method,
+                RateLimit.key == OutboxMessage.method + ":" + OutboxMessage.channel,
+            ),
+        )
         candidates = (
             select(OutboxMessage.id)
-            .where(ready, in_order, dependency_done)
+            .where(ready, in_order, dependency_done, not_limited)
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
@@ -102,6 +113,9 @@ class OutboxRepository:
                 status="sending",
                 lease_until=now + lease,
                 attempts=OutboxMessage.attempts + 1,
+                maybe_sent=case(
+                    (OutboxMessage.status == "sending", True), else_=OutboxMessage.maybe_sent
+                ),
             )
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False)
@@ -109,10 +123,31 @@ class OutboxRepository:
         rows = list((await self.session.scalars(stmt)).all())
         return sorted(rows, key=lambda row: row.id)
 
+    @staticmethod
+    def _held(row_id: int, attempt: int) -> Any:
+        """The row is still this claim's: a sender whose lease ran out and was taken over
+        must not overwrite what the new holder does."""
+        return and_(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status == "sending",
+            OutboxMessage.attempts == attempt,
+        )
+
+    async def renew(self, held: dict[int, int], *, until: datetime) -> None:
+        """Extend the leases of rows still being sent (`held`: row id -> claim token)."""
+        if not held:
+            return
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(or_(*(self._held(row_id, attempt) for row_id, attempt in held.items())))
+            .values(lease_until=until)
+        )
+
     async def finish(
         self,
         row_id: int,
         *,
+        attempt: int,
         status: str,
         now: datetime,
         error: str | None = None,
@@ -121,7 +156,7 @@ class OutboxRepository:
     ) -> None:
         await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == "sending")
+            .where(self._held(row_id, attempt))
             .values(
                 status=status,
                 last_error=error,
@@ -132,12 +167,41 @@ class OutboxRepository:
             )
         )
 
-    async def retry_later(self, row_id: int, *, at: datetime, error: str) -> None:
+    async def retry_later(
+        self, row_id: int, *, attempt: int, at: datetime, error: str, maybe_sent: bool = False
+    ) -> None:
+        """Back to pending until `at`; `maybe_sent` when Slack may have done it anyway."""
+        values: dict[str, Any] = {
+            "status": "pending",
+            "next_attempt_at": at,
+            "last_error": error,
+            "lease_until": None,
+        }
+        if maybe_sent:
+            values["maybe_sent"] = True
         await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == "sending")
-            .values(status="pending", next_attempt_at=at, last_error=error, lease_until=None)
+            update(OutboxMessage).where(self._held(row_id, attempt)).values(**values)
         )
+
+    async def hold(self, team_id: str, key: str, *, until: datetime, now: datetime) -> None:
+        """Nothing to `key` (a method, or `method:channel`) before `until`; a later wait
+        already recorded stays. Waits already over are dropped, so the table stays small."""
+        await self.session.execute(
+            delete(RateLimit).where(RateLimit.team_id == team_id, RateLimit.not_before <= now)
+        )
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(RateLimit).values(team_id=team_id, key=key, not_before=until)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[RateLimit.team_id, RateLimit.key],
+            set_={
+                "not_before": case(
+                    (stmt.excluded.not_before > RateLimit.not_before, stmt.excluded.not_before),
+                    else_=RateLimit.not_before,
+                )
+            },
+        )
+        await self.session.execute(stmt)
 
     async def skip_pending(self, team_id: str, refs: list[str], *, reason: str) -> int:
         """Withdraw unsent messages with these refs (nudges for a hop just confirmed)."""
