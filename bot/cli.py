@@ -122,6 +122,10 @@ async def _tick(settings: Settings, now: datetime | None) -> int:
         f"sent {delivery.sent}, retrying {delivery.retried}, dead {delivery.dead}, "
         f"digests {digests.team}, personal digests {digests.personal}"
     )
+    kept = report.retention
+    pruned = kept.event_keys + kept.outbox + kept.digest_runs + kept.home_viewers
+    if pruned or kept.redacted:
+        print(f"retention: pruned {pruned} bookkeeping rows, redacted {kept.redacted} requests")
     return 0
 
 

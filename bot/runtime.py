@@ -19,6 +19,7 @@ from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
 from bot.jobs.directory_file import DirectoryFile
 from bot.jobs.outbox import Dispatcher
+from bot.jobs.retention import Retention
 from bot.jobs.tick import TickReport, tick
 from bot.settings import Settings
 from bot.slack.context import Deps
@@ -123,6 +124,10 @@ class Runtime:
             batch=self.settings.handoff_tick_batch,
             digest_config_for=self.digest_config_for if self.digests else None,
             digest_sender_for=digests_for,
+            retention=Retention(
+                bookkeeping=self.settings.retain_bookkeeping,
+                closed=self.settings.retain_closed,
+            ),
         )
 
     async def sync_directory_file(self, now: datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +16,7 @@ from bot.domain.schedule import WorkingHours, parse_duration
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///./handoff.db"
+MIN_BOOKKEEPING = timedelta(days=7)
 
 
 class Settings(BaseSettings):
@@ -61,6 +63,12 @@ class Settings(BaseSettings):
     handoff_digest_grace: str = "6h"
     handoff_personal_digest_time: str = "09:00"
 
+    # Retention (issue 12): how long bookkeeping rows stay (processed events are kept 2 days,
+    # dead letters at least the 7 days the digest shows them), and when to remove customers'
+    # personal data from resolved requests (unset or "off": never).
+    handoff_retain_bookkeeping: str = "30d"
+    handoff_retain_closed: str | None = None
+
     @field_validator(
         "handoff_first_nudge",
         "handoff_nudge_every",
@@ -71,6 +79,31 @@ class Settings(BaseSettings):
     def _duration(cls, value: str) -> str:
         parse_duration(value)
         return value
+
+    @field_validator("handoff_retain_bookkeeping")
+    @classmethod
+    def _bookkeeping(cls, value: str) -> str:
+        if parse_duration(value) < MIN_BOOKKEEPING:
+            raise ValueError(f"keep bookkeeping at least 7d (the digest shows a week): {value!r}")
+        return value
+
+    @field_validator("handoff_retain_closed")
+    @classmethod
+    def _closed(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in ("", "off"):
+            return None
+        if parse_duration(value) < timedelta(days=1):
+            raise ValueError(f"keep resolved requests at least 1d before redacting: {value!r}")
+        return value
+
+    @property
+    def retain_bookkeeping(self) -> timedelta:
+        return parse_duration(self.handoff_retain_bookkeeping)
+
+    @property
+    def retain_closed(self) -> timedelta | None:
+        closed = self.handoff_retain_closed
+        return parse_duration(closed) if closed else None
 
     @field_validator("handoff_digest_time", "handoff_personal_digest_time")
     @classmethod
