@@ -24,11 +24,14 @@ def _url() -> str:
 
 
 def _migrate(connection: Any) -> None:
+    # One transaction for the whole upgrade, begun here with a lock held until it ends, so
+    # the next process reads the version table only after this one committed and finds
+    # nothing left to do. Alembic sees the transaction is ours and commits nothing between
+    # steps (it would on SQLite, whose DDL it takes for non-transactional).
     if connection.dialect.name == "postgresql":
-        # Held until this transaction ends, so the next process reads the version table only
-        # after this one committed, and finds nothing left to do. SQLite needs no lock: its
-        # BEGIN IMMEDIATE (db/engine.py) already lets one writer in at a time.
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    else:
+        connection.execute(text("SELECT 1"))  # begins with BEGIN IMMEDIATE: the write lock
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
