@@ -28,6 +28,7 @@ from bot.slack.listeners import register_all
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
 from bot.slack.routing import Router
+from bot.slack.token_check import TokenCheck
 from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class Runtime:
             clock=clock,
             router=Router(self.db, self.client, clock),
         )
+        self.token_check = TokenCheck(self.client)
         self.bolt = AsyncApp(
             client=self.client,
             signing_secret=settings.slack_signing_secret,
@@ -175,6 +177,7 @@ class Runtime:
         SQLite every one of them queues for the single write lock (docs/benchmarks.md).
         """
         interval = self.settings.handoff_tick_seconds
+        await self.token_check.problem()  # a refused token is logged as an error at start
         await self.warm_up()
         loop = asyncio.get_running_loop()
         next_tick = loop.time()

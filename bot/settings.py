@@ -17,6 +17,7 @@ from bot.domain.schedule import WorkingHours, parse_duration
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///./handoff.db"
 MIN_BOOKKEEPING = timedelta(days=7)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class Settings(BaseSettings):
@@ -34,6 +35,8 @@ class Settings(BaseSettings):
     handoff_intake_reaction: str = "inbox_tray"
     handoff_tick_seconds: float = Field(default=5.0, gt=0)
     handoff_log_level: str = "INFO"
+    # `json`: one JSON object a line (time, level, logger, message), for log collectors.
+    handoff_log_format: str = "text"
 
     # The nudge policy (issue 3): durations like 2h, 90m, 1h30m; hours like mon-fri 09:00-18:00
     handoff_first_nudge: str = "2h"
@@ -144,6 +147,33 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("handoff_log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"not a log level: {value!r} (DEBUG, INFO, WARNING or ERROR)")
+        return value.strip().upper()
+
+    @field_validator("handoff_log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in ("text", "json"):
+            raise ValueError(f"not a log format: {value!r} (text or json)")
+        return value.strip().lower()
+
+    @property
+    def log_format(self) -> Literal["text", "json"]:
+        return "json" if self.handoff_log_format == "json" else "text"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            to_async_url(value)
+        except ValueError as error:  # the message names DATABASE_URL; the caller does too
+            raise ValueError(str(error).removeprefix("DATABASE_URL ")) from None
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -170,7 +200,10 @@ def to_async_url(url: str) -> str:
     """Pick the async driver for a plain `sqlite:` or `postgresql:` URL."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise ValueError(f"DATABASE_URL is not a URL: {url!r}")
+        raise ValueError(
+            f"DATABASE_URL is not a URL: {url!r} (e.g. sqlite:///./handoff.db or "
+            "postgresql://user:password@host:5432/handoff)"
+        )
     base = scheme.split("+", 1)[0]
     if base == "sqlite":
         return f"sqlite+aiosqlite://{rest}"
