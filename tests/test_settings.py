@@ -152,3 +152,14 @@ def test_retention_windows_that_would_lose_data_are_refused(
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=says):
         settings()
+
+
+def test_every_setting_is_in_env_example_and_the_readme() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    names = [name.upper() for name in Settings.model_fields]
+    assert [n for n in names if f"{n}=" not in example] == []
+    assert [n for n in names if f"`{n}`" not in readme] == []
