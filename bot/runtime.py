@@ -177,7 +177,6 @@ class Runtime:
         SQLite every one of them queues for the single write lock (docs/benchmarks.md).
         """
         interval = self.settings.handoff_tick_seconds
-        await self.token_check.problem()  # a refused token is logged as an error at start
         await self.warm_up()
         loop = asyncio.get_running_loop()
         next_tick = loop.time()
@@ -195,6 +194,9 @@ class Runtime:
 
     async def start(self) -> None:
         if self._loop is None:
+            # Before serving: a refused token is logged as an error at once, and /readyz
+            # has its answer ready.
+            await self.token_check.problem()
             self._loop = asyncio.create_task(self._run(), name="handoff-tick")
 
     async def stop(self) -> None:

@@ -2,22 +2,21 @@
 window, and, when HANDOFF_RETAIN_CLOSED is set, the customer's personal data is removed from
 requests resolved longer ago than that.
 
-Each batch is its own short transaction. On PostgreSQL a batch runs only when no other
-replica's batch is running (a transaction-level advisory lock, tried, never waited for), so
-two replicas ticking at once never fight over the same rows; SQLite has one writer anyway.
+A batch is one short transaction that takes at most `batch` rows of each kind, so a pass
+with nothing to do costs one transaction, and a backlog of millions is worked off over many
+passes. On PostgreSQL a batch runs only when no other replica's batch is running (a
+transaction-level advisory lock, tried, never waited for), so two replicas ticking at once
+never fight over the same rows; SQLite has one writer anyway.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from db.repositories.retention import RetentionRepository
 from db.uow import Database
-
-log = logging.getLogger(__name__)
 
 EVENT_KEYS_KEPT = timedelta(days=2)  # Slack's retries end within minutes
 # The team digest lists what was dead-lettered in the last 7 days (bot/jobs/digests.py).
@@ -31,8 +30,7 @@ class Retention:
     bookkeeping: timedelta = timedelta(days=30)
     closed: timedelta | None = None
     batch: int = 1000
-    # Per tick and kind: a backlog of millions is worked off over many ticks, and one tick
-    # never spends long on it.
+    # Batches per pass: one pass never spends long on a backlog.
     max_batches: int = 20
 
 
@@ -48,43 +46,39 @@ class RetentionReport:
 Step = Callable[[RetentionRepository, int], Awaitable[int]]
 
 
-async def apply_retention(db: Database, retention: Retention, *, now: datetime) -> RetentionReport:
+def _steps(retention: Retention, now: datetime) -> dict[str, Step]:
+    """Each kind of row, by its field in RetentionReport."""
     keep = retention.bookkeeping
-    report = RetentionReport()
-    report.event_keys = await _in_batches(
-        db, retention, lambda repo, n: repo.prune_event_keys(before=now - EVENT_KEYS_KEPT, limit=n)
-    )
-    report.outbox = await _in_batches(
-        db,
-        retention,
-        lambda repo, n: repo.prune_outbox(
-            finished_before=now - keep, dead_before=now - max(keep, DEAD_LETTERS_SHOWN), limit=n
+    dead_kept = max(keep, DEAD_LETTERS_SHOWN)
+    steps: dict[str, Step] = {
+        "event_keys": lambda repo, n: repo.prune_event_keys(before=now - EVENT_KEYS_KEPT, limit=n),
+        "outbox": lambda repo, n: repo.prune_outbox(
+            finished_before=now - keep, dead_before=now - dead_kept, limit=n
         ),
-    )
-    report.digest_runs = await _in_batches(
-        db, retention, lambda repo, n: repo.prune_digest_runs(before=now - keep, limit=n)
-    )
-    report.home_viewers = await _in_batches(
-        db, retention, lambda repo, n: repo.prune_home_viewers(before=now - keep, limit=n)
-    )
+        "digest_runs": lambda repo, n: repo.prune_digest_runs(before=now - keep, limit=n),
+        "home_viewers": lambda repo, n: repo.prune_home_viewers(before=now - keep, limit=n),
+    }
     closed = retention.closed
     if closed is not None:
-        report.redacted = await _in_batches(
-            db, retention, lambda repo, n: repo.redact_resolved(before=now - closed, limit=n)
-        )
-    return report
+        steps["redacted"] = lambda repo, n: repo.redact_resolved(before=now - closed, limit=n)
+    return steps
 
 
-async def _in_batches(db: Database, retention: Retention, step: Step) -> int:
-    done = 0
+async def apply_retention(db: Database, retention: Retention, *, now: datetime) -> RetentionReport:
+    report = RetentionReport()
+    pending = _steps(retention, now)
     for _ in range(retention.max_batches):
-        async with db.uow() as uow:
-            repo = uow.retention
-            if not await repo.take_turn():
-                return done
-            count = await step(repo, retention.batch)
-            await uow.commit()
-        done += count
-        if count < retention.batch:
+        if not pending:
             break
-    return done
+        async with db.uow() as uow:
+            if not await uow.retention.take_turn():
+                break
+            done = {
+                name: await step(uow.retention, retention.batch) for name, step in pending.items()
+            }
+            await uow.commit()
+        for name, count in done.items():
+            setattr(report, name, getattr(report, name) + count)
+        # A kind that filled its batch may have more; the others are done for this pass.
+        pending = {name: pending[name] for name, count in done.items() if count >= retention.batch}
+    return report
