@@ -10,12 +10,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /src
 # Only what the package needs; .dockerignore keeps .env, .venv, databases and tests out.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY api ./api
 COPY bot ./bot
 COPY db ./db
 COPY migrations ./migrations
-RUN pip install . \
+# The same pinned versions as make install and CI.
+RUN pip install -c constraints.txt . \
     && rm -rf /src \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin handoff \
     && mkdir /data \

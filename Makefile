@@ -3,11 +3,12 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# Touched after a successful install; pyproject.toml being newer means "install again".
+# Touched after a successful install; pyproject.toml or constraints.txt being newer means
+# "install again". constraints.txt pins every package (README: Reproducible installs).
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint run bench
+.PHONY: help install demo test lint run bench constraints
 
 help:
 	@echo "make demo     play a whole warm handoff locally (no Slack workspace needed)"
@@ -16,16 +17,17 @@ help:
 	@echo "make run      serve the bot over HTTP on port 3000 (needs SLACK_* settings, see .env.example)"
 	@echo "make bench    run the benchmarks, write docs/benchmarks.md (ARGS=--quick, ARGS='--only S1,S5')"
 	@echo "make install  create $(VENV) and install the package with its dev tools"
+	@echo "make constraints  re-pin constraints.txt from the working $(VENV) (then make test)"
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@if [ ! -x $(BIN)/python ]; then \
 		$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 			|| { echo "Handoff needs Python 3.11 or newer; set PYTHON=python3.11 or newer" >&2; exit 1; }; \
 		$(PYTHON) -m venv $(VENV); \
 	fi
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 demo: install
@@ -44,3 +46,10 @@ run: install
 # Every scenario on SQLite and PostgreSQL (about 12 minutes); see docs/benchmarks.md.
 bench: install
 	$(BIN)/python -m benchmarks.run $(ARGS)
+
+# Exact versions from a venv that passes the tests; see README, Reproducible installs.
+constraints: install
+	@{ echo "# Written by make constraints from a working .venv: the exact versions that make install,"; \
+	   echo "# CI (.ci/run runs make install) and the Dockerfile use. Refresh after changing"; \
+	   echo "# pyproject.toml: pip install the change into .venv, make constraints, make test."; \
+	   $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt

@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @app.get("/readyz", tags=["health"])
     async def readyz() -> JSONResponse:
-        """The database answers and its schema is at the migrations' head."""
+        """The database answers, its schema is at the migrations' head, and Slack accepts the
+        bot token (asked at most every few minutes)."""
         try:
             async with runtime.db.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
@@ -93,6 +94,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             return JSONResponse(
                 {"status": "migrations pending", "database_revision": current, "head": head}, 503
             )
+        problem = await runtime.token_check.problem()
+        if problem:
+            return JSONResponse({"status": "unavailable", "slack": problem}, 503)
         return JSONResponse({"status": "ready", "database_revision": current})
 
     return app

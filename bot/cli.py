@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import sys
+import traceback
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+from pydantic import ValidationError
+
+from bot.cli_errors import OperatorError, database_problem, settings_problem, shown_url
+from bot.logs import setup_logging
 from bot.settings import Settings
 
 
@@ -22,33 +28,91 @@ def _parse_now(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+DESCRIPTION = """\
+Handoff: warm handoffs of customer requests in Slack.
+
+Settings come from the environment or a .env file (see .env.example and README.md).
+Start with `handoff demo` to watch the bot work without a Slack workspace."""
+
+EPILOG = """\
+A mistake in a setting or an unreachable database is said in a line or two, with exit
+status 2; --debug (or HANDOFF_LOG_LEVEL=debug) shows the traceback as well."""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("handoff")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _sub(sub: Any, name: str, text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=text,
+        description=text[0].upper() + text[1:] + ".",
+    )
+    # Also accepted after the command; SUPPRESS keeps it from undoing a --debug given before.
+    parser.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
+    )
+    return parser
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="handoff", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the HTTP app (POST /slack/events, /healthz)")
-    serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=3000)
+    parser = argparse.ArgumentParser(
+        prog="handoff",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"handoff {_version()}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="one of these:"
+    )
+    serve = _sub(sub, "serve", "run the HTTP app (POST /slack/events, /healthz, /readyz, /api)")
+    serve.add_argument(
+        "--host", default="0.0.0.0", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=3000, help="port to listen on (default: %(default)s)"
+    )
     serve.add_argument(
         "--no-migrate", action="store_true", help="don't upgrade the database to head on start"
     )
-    sub.add_parser("socket", help="run over Socket Mode (SLACK_APP_TOKEN), no public URL")
-    sub.add_parser("migrate", help="upgrade the database to the latest schema")
-    tick = sub.add_parser("tick", help="run one scheduler pass (for cron) and exit")
-    tick.add_argument("--now", type=_parse_now, default=None, help="ISO time, default now")
-    demo = sub.add_parser("demo", help="play the whole story locally, no Slack workspace")
-    demo.add_argument(
-        "--database-url", default=None, help="default: a fresh SQLite file in a temporary folder"
+    _sub(sub, "socket", "run over Socket Mode (needs SLACK_APP_TOKEN); no public URL needed")
+    _sub(sub, "migrate", "upgrade the database to the latest schema (needs only DATABASE_URL)")
+    tick = _sub(sub, "tick", "run one scheduler pass and exit (for cron; run migrate first)")
+    tick.add_argument(
+        "--now", type=_parse_now, default=None, help="ISO time to run at (default: now)"
     )
-    directory = sub.add_parser("directory", help="import or export the routing directory (YAML)")
-    verbs = directory.add_subparsers(dest="verb", required=True)
-    load = verbs.add_parser("import", help="replace the directory with a YAML file's topics")
+    demo = _sub(sub, "demo", "play the whole story locally against a fake Slack")
+    demo.add_argument(
+        "--database-url",
+        default=None,
+        help="database to play in (default: a fresh SQLite file in a temporary folder)",
+    )
+    directory = _sub(sub, "directory", "import or export the routing directory (YAML)")
+    verbs = directory.add_subparsers(
+        dest="verb", required=True, metavar="VERB", help="import or export"
+    )
+    load = _sub(verbs, "import", "replace the directory with a YAML file's topics")
     load.add_argument("file", help="the YAML file (see README: The routing directory)")
-    load.add_argument("--team", default=None, help="workspace id (default: the bot's own)")
-    dump = verbs.add_parser("export", help="print the directory as YAML")
-    dump.add_argument("--team", default=None, help="workspace id (default: the bot's own)")
-    manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
-    manifest.add_argument("--url", default=None, help="public URL of POST /slack/events")
-    manifest.add_argument("--socket-mode", action="store_true")
+    load.add_argument(
+        "--team", default=None, help="workspace id (default: the bot token's, or the only one)"
+    )
+    dump = _sub(verbs, "export", "print the directory as YAML")
+    dump.add_argument(
+        "--team", default=None, help="workspace id (default: the bot token's, or the only one)"
+    )
+    manifest = _sub(sub, "manifest", "print the Slack app manifest (JSON)")
+    manifest.add_argument(
+        "--url", default=None, help="public URL of POST /slack/events (HTTP mode)"
+    )
+    manifest.add_argument(
+        "--socket-mode", action="store_true", help="a manifest for Socket Mode instead"
+    )
     return parser
 
 
@@ -63,11 +127,31 @@ def main(argv: list[str] | None = None) -> int:
         from bot.devtools.demo import run_demo
 
         return asyncio.run(run_demo(args.database_url))
-    settings = Settings()
-    logging.basicConfig(
-        level=settings.handoff_log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        return _refuse(settings_problem(error), error, debug=args.debug)
+    debug = args.debug or settings.handoff_log_level.lower() == "debug"
+    setup_logging("DEBUG" if args.debug else settings.handoff_log_level, settings.log_format)
+    try:
+        return _command(settings, args)
+    except OperatorError as error:
+        return _refuse(str(error), error, debug=debug)
+    except Exception as error:
+        problem = database_problem(error, settings.database_url)
+        if problem is None:
+            raise
+        return _refuse(problem, error, debug=debug)
+
+
+def _refuse(message: str, error: BaseException, *, debug: bool) -> int:
+    if debug:
+        traceback.print_exception(error)
+    print(f"handoff: {message}", file=sys.stderr)
+    return 2
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
     from db.migrate import upgrade
 
     if args.command == "migrate":
@@ -75,15 +159,17 @@ def main(argv: list[str] | None = None) -> int:
         print("database is at the latest schema")
         return 0
     if args.command == "directory":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
         return asyncio.run(_directory(settings, args))
-    if not settings.slack_configured:
-        print(
-            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set. See README.md, or run "
-            "`handoff demo` to watch the bot work without a workspace.",
-            file=sys.stderr,
+    if args.command == "socket" and not settings.slack_app_token:
+        raise OperatorError(
+            "SLACK_APP_TOKEN (xapp-…, with connections:write) is needed for Socket Mode.\n"
+            "Create one under Basic Information → App-Level Tokens, or run `handoff serve`."
         )
-        return 2
+    if not settings.slack_configured:
+        raise OperatorError(
+            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set. See README.md, or run "
+            "`handoff demo` to watch the bot work without a workspace."
+        )
     if args.command == "serve":
         import uvicorn
 
@@ -96,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             log_level=settings.handoff_log_level.lower(),
+            log_config=None,  # bot/logs.py set up uvicorn's loggers in the app's format
         )
         return 0
     if args.command == "socket":
@@ -104,8 +191,30 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(upgrade(settings.database_url))
         return asyncio.run(run_socket_mode(settings))
     if args.command == "tick":
+        asyncio.run(_require_schema(settings.database_url))
         return asyncio.run(_tick(settings, args.now))
     return 2
+
+
+async def _require_schema(database_url: str) -> None:
+    """Refuse to work on a database that isn't at the latest schema (a cron `tick` before
+    the first `migrate`, or after an upgrade of the code), without creating one."""
+    from db.engine import missing_sqlite_file
+    from db.migrate import head_revision, schema_revision
+
+    missing = missing_sqlite_file(database_url)
+    if missing:
+        raise OperatorError(
+            f"there is no database at {missing} (DATABASE_URL) yet.\n"
+            "Run `handoff migrate` first, or set DATABASE_URL to the bot's database."
+        )
+    current, head = await schema_revision(database_url), head_revision()
+    if current != head:
+        at = "has no schema" if current is None else f"is at schema {current}, not {head}"
+        raise OperatorError(
+            f"the database {shown_url(database_url)} {at}.\n"
+            "Run `handoff migrate` first (and again after each upgrade of Handoff)."
+        )
 
 
 async def _tick(settings: Settings, now: datetime | None) -> int:
@@ -122,6 +231,10 @@ async def _tick(settings: Settings, now: datetime | None) -> int:
         f"sent {delivery.sent}, retrying {delivery.retried}, dead {delivery.dead}, "
         f"digests {digests.team}, personal digests {digests.personal}"
     )
+    kept = report.retention
+    pruned = kept.event_keys + kept.outbox + kept.digest_runs + kept.home_viewers
+    if pruned or kept.redacted:
+        print(f"retention: pruned {pruned} bookkeeping rows, redacted {kept.redacted} requests")
     return 0
 
 
@@ -131,25 +244,31 @@ async def _team(settings: Settings, given: str | None) -> str:
     if given:
         return given
     if settings.slack_bot_token:
+        from slack_sdk.errors import SlackApiError
         from slack_sdk.web.async_client import AsyncWebClient
 
         client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-        response = await client.auth_test()
+        try:
+            response = await client.auth_test()
+        except SlackApiError as error:
+            raise OperatorError(
+                f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}).\n"
+                "Check the token, or pass --team T0123ABCD instead."
+            ) from error
         return str(response["team_id"])
-    from sqlalchemy import select, union
-
-    from db.models import Request, Topic
+    from db.engine import missing_sqlite_file
     from db.uow import Database
 
-    db = Database.from_url(settings.database_url)
-    try:
-        async with db.uow() as uow:
-            query = union(select(Topic.team_id), select(Request.team_id))
-            teams = sorted({row[0] for row in (await uow.session.execute(query)).all()})
-    finally:
-        await db.dispose()
+    teams: list[str] = []
+    if not missing_sqlite_file(settings.database_url):
+        db = Database.from_url(settings.database_url)
+        try:
+            async with db.uow() as uow:
+                teams = await uow.directory.known_teams()
+        finally:
+            await db.dispose()
     if len(teams) != 1:
-        raise SystemExit(
+        raise OperatorError(
             "Which workspace? Pass --team T0123ABCD (or set SLACK_BOT_TOKEN); "
             f"the database knows {len(teams)} workspaces."
         )
@@ -157,34 +276,21 @@ async def _team(settings: Settings, given: str | None) -> str:
 
 
 async def _directory(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.domain.directory import DirectoryError, parse_yaml, to_yaml
-    from bot.jobs.clock import utcnow
-    from bot.jobs.directory_file import replace_directory
-    from db.migrate import upgrade
+    if args.verb == "import":
+        return await _import(settings, args.file, args.team)
+    from bot.domain.directory import to_yaml
+    from db.engine import missing_sqlite_file
     from db.repositories.directory import spec_of
     from db.uow import Database
 
-    await upgrade(settings.database_url)
+    missing = missing_sqlite_file(settings.database_url)
+    if missing:
+        raise OperatorError(
+            f"there is no database at {missing} (DATABASE_URL), so no directory to export.\n"
+            "Set DATABASE_URL to the bot's database, or create one: handoff directory import FILE"
+        )
     team = await _team(settings, args.team)
-    if args.verb == "import":
-        try:
-            text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8")
-            topics = parse_yaml(text)
-        except OSError as error:
-            print(f"can't read {args.file}: {error}", file=sys.stderr)
-            return 2
-        except (DirectoryError, UnicodeDecodeError) as error:
-            print(f"{args.file}: {error}\nNothing was changed.", file=sys.stderr)
-            return 2
-        db = Database.from_url(settings.database_url)
-        try:
-            result = await replace_directory(
-                db, team, topics, now=utcnow(), by=f"import:{os.path.basename(args.file)}"
-            )
-        finally:
-            await db.dispose()
-        print(f"{args.file}: {result} ({len(topics)} topics in workspace {team})")
-        return 0
+    await _require_schema(settings.database_url)
     db = Database.from_url(settings.database_url)
     try:
         async with db.uow() as uow:
@@ -192,6 +298,35 @@ async def _directory(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await db.dispose()
     sys.stdout.write(to_yaml(spec_of(row) for row in rows))
+    return 0
+
+
+async def _import(settings: Settings, path: str, given_team: str | None) -> int:
+    """The file is read and checked, and the workspace known, before the database is touched:
+    a mistake leaves no trace (not even an empty ./handoff.db)."""
+    from bot.domain.directory import DirectoryError, parse_yaml
+    from bot.jobs.clock import utcnow
+    from bot.jobs.directory_file import replace_directory
+    from db.migrate import upgrade
+    from db.uow import Database
+
+    try:
+        text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8")
+        topics = parse_yaml(text)
+    except OSError as error:
+        raise OperatorError(f"can't read {path}: {error.strerror or error}") from error
+    except (DirectoryError, UnicodeDecodeError) as error:
+        raise OperatorError(f"{path}: {error}\nNothing was changed.") from error
+    team = await _team(settings, given_team)
+    await upgrade(settings.database_url)
+    db = Database.from_url(settings.database_url)
+    try:
+        result = await replace_directory(
+            db, team, topics, now=utcnow(), by=f"import:{os.path.basename(path)}"
+        )
+    finally:
+        await db.dispose()
+    print(f"{path}: {result} ({len(topics)} topics in workspace {team})")
     return 0
 
 

@@ -19,6 +19,7 @@ from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
 from bot.jobs.directory_file import DirectoryFile
 from bot.jobs.outbox import Dispatcher
+from bot.jobs.retention import Retention
 from bot.jobs.tick import TickReport, tick
 from bot.settings import Settings
 from bot.slack.context import Deps
@@ -28,6 +29,7 @@ from bot.slack.listeners import register_all
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
 from bot.slack.routing import Router
+from bot.slack.token_check import TokenCheck
 from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,7 @@ class Runtime:
             clock=clock,
             router=Router(self.db, self.client, clock),
         )
+        self.token_check = TokenCheck(self.client)
         self.bolt = AsyncApp(
             client=self.client,
             signing_secret=settings.slack_signing_secret,
@@ -130,6 +133,10 @@ class Runtime:
             digest_config_for=self.digest_config_for if self.digests else None,
             digest_sender_for=digests_for,
             deliver_from=now,  # None: the clock as it runs, not the pass's start
+            retention=Retention(
+                bookkeeping=self.settings.retain_bookkeeping,
+                closed=self.settings.retain_closed,
+            ),
         )
 
     async def sync_directory_file(self, now: datetime) -> None:
@@ -194,6 +201,9 @@ class Runtime:
 
     async def start(self) -> None:
         if self._loop is None:
+            # Before serving: a refused token is logged as an error at once, and /readyz
+            # has its answer ready.
+            await self.token_check.problem()
             self._loop = asyncio.create_task(self._run(), name="handoff-tick")
 
     async def stop(self) -> None:

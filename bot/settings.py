@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +16,8 @@ from bot.domain.schedule import WorkingHours, parse_duration
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///./handoff.db"
+MIN_BOOKKEEPING = timedelta(days=7)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class Settings(BaseSettings):
@@ -32,6 +35,8 @@ class Settings(BaseSettings):
     handoff_intake_reaction: str = "inbox_tray"
     handoff_tick_seconds: float = Field(default=5.0, gt=0)
     handoff_log_level: str = "INFO"
+    # `json`: one JSON object a line (time, level, logger, message), for log collectors.
+    handoff_log_format: str = "text"
 
     # The nudge policy (issue 3): durations like 2h, 90m, 1h30m; hours like mon-fri 09:00-18:00
     handoff_first_nudge: str = "2h"
@@ -64,6 +69,12 @@ class Settings(BaseSettings):
     handoff_digest_grace: str = "6h"
     handoff_personal_digest_time: str = "09:00"
 
+    # Retention (issue 12): how long bookkeeping rows stay (processed events are kept 2 days,
+    # dead letters at least the 7 days the digest shows them), and when to remove customers'
+    # personal data from resolved requests (unset or "off": never).
+    handoff_retain_bookkeeping: str = "30d"
+    handoff_retain_closed: str | None = None
+
     @field_validator(
         "handoff_first_nudge",
         "handoff_nudge_every",
@@ -74,6 +85,31 @@ class Settings(BaseSettings):
     def _duration(cls, value: str) -> str:
         parse_duration(value)
         return value
+
+    @field_validator("handoff_retain_bookkeeping")
+    @classmethod
+    def _bookkeeping(cls, value: str) -> str:
+        if parse_duration(value) < MIN_BOOKKEEPING:
+            raise ValueError(f"keep bookkeeping at least 7d (the digest shows a week): {value!r}")
+        return value
+
+    @field_validator("handoff_retain_closed")
+    @classmethod
+    def _closed(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in ("", "off"):
+            return None
+        if parse_duration(value) < timedelta(days=1):
+            raise ValueError(f"keep resolved requests at least 1d before redacting: {value!r}")
+        return value
+
+    @property
+    def retain_bookkeeping(self) -> timedelta:
+        return parse_duration(self.handoff_retain_bookkeeping)
+
+    @property
+    def retain_closed(self) -> timedelta | None:
+        closed = self.handoff_retain_closed
+        return parse_duration(closed) if closed else None
 
     @field_validator("handoff_digest_time", "handoff_personal_digest_time")
     @classmethod
@@ -114,6 +150,33 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("handoff_log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"not a log level: {value!r} (DEBUG, INFO, WARNING or ERROR)")
+        return value.strip().upper()
+
+    @field_validator("handoff_log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in ("text", "json"):
+            raise ValueError(f"not a log format: {value!r} (text or json)")
+        return value.strip().lower()
+
+    @property
+    def log_format(self) -> Literal["text", "json"]:
+        return "json" if self.handoff_log_format == "json" else "text"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            to_async_url(value)
+        except ValueError as error:  # the message names DATABASE_URL; the caller does too
+            raise ValueError(str(error).removeprefix("DATABASE_URL ")) from None
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -140,7 +203,10 @@ def to_async_url(url: str) -> str:
     """Pick the async driver for a plain `sqlite:` or `postgresql:` URL."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise ValueError(f"DATABASE_URL is not a URL: {url!r}")
+        raise ValueError(
+            f"DATABASE_URL is not a URL: {url!r} (e.g. sqlite:///./handoff.db or "
+            "postgresql://user:password@host:5432/handoff)"
+        )
     base = scheme.split("+", 1)[0]
     if base == "sqlite":
         return f"sqlite+aiosqlite://{rest}"

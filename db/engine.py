@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.domain.text import storable, storable_data
@@ -75,6 +77,15 @@ def _storable_row(parameters: Any) -> Any:
     if isinstance(parameters, dict):
         return {k: storable(v) if isinstance(v, str) else v for k, v in parameters.items()}
     return parameters
+
+
+def missing_sqlite_file(database_url: str) -> str | None:
+    """The path of a SQLite database file that does not exist yet (connecting would create
+    it, empty), else None."""
+    url = make_url(to_async_url(database_url) if "://" in database_url else database_url)
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return None
+    return None if Path(url.database).exists() else url.database
 
 
 def _sqlite_pragmas(engine: AsyncEngine) -> None:

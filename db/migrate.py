@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 import migrations
+from db.engine import make_engine
 
 SCRIPT_LOCATION = str(Path(migrations.__file__).parent)
 
@@ -41,6 +42,16 @@ async def upgrade(database_url: str, revision: str = "head") -> None:
     """Alembic's command API is synchronous and runs its own event loop for async engines,
     so it runs in a worker thread when called from async code."""
     await asyncio.to_thread(_run, "upgrade", database_url, revision)
+
+
+async def schema_revision(database_url: str) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(current_revision)
+    finally:
+        await engine.dispose()
 
 
 async def downgrade(database_url: str, revision: str = "base") -> None:

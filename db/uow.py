@@ -20,6 +20,7 @@ from db.repositories.outbox import OutboxRepository
 from db.repositories.people import PeopleRepository
 from db.repositories.preferences import PreferencesRepository
 from db.repositories.requests import RequestRepository
+from db.repositories.retention import RetentionRepository
 
 
 class UnitOfWork:
@@ -39,6 +40,7 @@ class UnitOfWork:
         self.preferences = PreferencesRepository(session)
         self.digests = DigestRepository(session)
         self.home = HomeRepository(session)
+        self.retention = RetentionRepository(session)
         self._after_commit: list[Callable[[], object]] = []
         self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
 

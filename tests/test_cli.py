@@ -124,3 +124,38 @@ async def test_directory_import_and_export_round_trip(
     )
     again = handoff("directory", "export", "--team", "T0001", env=env)
     assert parse_yaml(again.stdout) == parse_yaml(DIRECTORY)
+
+
+async def test_tick_redacts_what_retain_closed_says_and_prunes_bookkeeping(
+    db: Database, database_url: str
+) -> None:
+    from sqlalchemy import update
+
+    from db.models import ProcessedEvent, Request
+    from tests.api.conftest import add_story
+
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    old = await add_story(db, created=datetime(2026, 1, 5, tzinfo=UTC), hops=[], status="resolved")
+    async with db.uow() as uow:
+        uow.session.add(
+            ProcessedEvent(
+                team_id="T0001", event_key="Ev1", received_at=datetime(2026, 11, 1, tzinfo=UTC)
+            )
+        )
+        await uow.session.execute(update(Request).values(customer_email="jane@customer.example"))
+        await uow.commit()
+    async with FakeSlack(demo_workspace()) as slack:
+        env = {
+            "SLACK_BOT_TOKEN": slack.workspace.token,
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": database_url,
+            "HANDOFF_RETAIN_CLOSED": "90d",
+        }
+        result = await _in_thread(handoff, "tick", "--now", now.isoformat(), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "retention: pruned 1 bookkeeping rows, redacted 1 requests" in result.stdout
+    async with db.uow() as uow:
+        request = await uow.session.get(Request, old.request_id)
+        assert request is not None and request.customer_email is None
+        assert request.customer_name is None

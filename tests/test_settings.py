@@ -111,3 +111,55 @@ def test_slack_api_url_always_ends_with_a_slash(
 ) -> None:
     monkeypatch.setenv("SLACK_API_URL", given)
     assert settings().slack_api_url == expected
+
+
+def test_retention_defaults_keep_bookkeeping_30_days_and_personal_data_forever() -> None:
+    from datetime import timedelta
+
+    s = settings()
+    assert (s.retain_bookkeeping, s.retain_closed) == (timedelta(days=30), None)
+
+
+@pytest.mark.parametrize("value", ["", "off", "OFF"])
+def test_retain_closed_can_be_turned_off_explicitly(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("HANDOFF_RETAIN_CLOSED", value)
+    assert settings().retain_closed is None
+
+
+def test_retain_closed_takes_a_duration(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    monkeypatch.setenv("HANDOFF_RETAIN_CLOSED", "180d")
+    assert settings().retain_closed == timedelta(days=180)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("HANDOFF_RETAIN_BOOKKEEPING", "3d", "at least 7d"),
+        ("HANDOFF_RETAIN_BOOKKEEPING", "forever", "not a duration"),
+        ("HANDOFF_RETAIN_CLOSED", "1h", "at least 1d"),
+        ("HANDOFF_RETAIN_CLOSED", "soon", "not a duration"),
+    ],
+)
+def test_retention_windows_that_would_lose_data_are_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
+) -> None:
+    from pydantic import ValidationError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=says):
+        settings()
+
+
+def test_every_setting_is_in_env_example_and_the_readme() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    names = [name.upper() for name in Settings.model_fields]
+    assert [n for n in names if f"{n}=" not in example] == []
+    assert [n for n in names if f"`{n}`" not in readme] == []

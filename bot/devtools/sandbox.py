@@ -69,17 +69,17 @@ class Sandbox:
     async def start(self) -> Sandbox:
         await self.slack.start()
         ws = self.slack.workspace
-        self.settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            slack_bot_token=ws.token,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=self.slack.api_url,
-            database_url=self.database_url,
-            handoff_intake_channels=list(self.intake),
-            handoff_tick_seconds=3600,
-            handoff_post_interval=0,
-            **self.overrides,  # type: ignore[arg-type]
-        )
+        given: dict[str, object] = {
+            "slack_bot_token": ws.token,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": self.slack.api_url,
+            "database_url": self.database_url,
+            "handoff_intake_channels": list(self.intake),
+            "handoff_tick_seconds": 3600,
+            "handoff_post_interval": 0,
+        }
+        # An override may replace any of them (a wrong bot token, for one).
+        self.settings = Settings(_env_file=None, **{**given, **self.overrides})  # type: ignore[call-arg,arg-type]
         self.runtime = Runtime(self.settings, clock=self.clock, digests=self.digests)
         app = create_app(runtime=self.runtime)
         config = uvicorn.Config(

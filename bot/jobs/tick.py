@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.domain.ports import People
 from bot.jobs.digests import ConfigFor, DigestReport, SenderFor, send_digests
 from bot.jobs.nudges import NotifierFor, NudgeReport, PolicyFor, send_due_nudges
 from bot.jobs.outbox import DeliveryReport, Dispatcher
+from bot.jobs.retention import Retention, RetentionReport, apply_retention
 from db.uow import Database
-
-EVENT_KEYS_KEPT = timedelta(days=2)  # Slack's retries end within minutes
 
 
 @dataclass
@@ -20,7 +19,7 @@ class TickReport:
     nudges: NudgeReport = field(default_factory=NudgeReport)
     digests: DigestReport = field(default_factory=DigestReport)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
-    pruned_event_keys: int = 0
+    retention: RetentionReport = field(default_factory=RetentionReport)
 
 
 async def tick(
@@ -36,6 +35,7 @@ async def tick(
     digest_config_for: ConfigFor | None = None,
     digest_sender_for: SenderFor | None = None,
     deliver_from: datetime | None = None,
+    retention: Retention | None = None,
 ) -> TickReport:
     """Nudges first, then the digests that are due (both write to the outbox), then
     delivery of everything that is due. Without `digest_*` no digest is sent.
@@ -45,9 +45,7 @@ async def tick(
     another replica would send them too. `deliver_from` starts that clock at a given time
     when the caller drives time (`handoff tick --now`, tests)."""
     report = TickReport()
-    async with db.uow() as uow:
-        report.pruned_event_keys = await uow.seen.prune(before=now - EVENT_KEYS_KEPT)
-        await uow.commit()
+    report.retention = await apply_retention(db, retention or Retention(), now=now)
     report.nudges = await send_due_nudges(
         db,
         people,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.directory import TopicSpec, topic_key
@@ -58,6 +58,11 @@ class DirectoryRepository:
         self.session = session
 
     # -- topics ------------------------------------------------------------------------------
+
+    async def known_teams(self) -> list[str]:
+        """Every workspace with a topic or a request, for commands that must guess which."""
+        query = union(select(Topic.team_id), select(Request.team_id))
+        return sorted({row[0] for row in (await self.session.execute(query)).all()})
 
     async def topics(self, team_id: str) -> list[Topic]:
         stmt = select(Topic).where(Topic.team_id == team_id).order_by(Topic.name_key)

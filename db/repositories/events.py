@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import HandoffEvent, ProcessedEvent
@@ -29,12 +29,6 @@ class ProcessedEventRepository:
             .returning(ProcessedEvent.event_key)
         )
         return (await self.session.execute(stmt)).first() is not None
-
-    async def prune(self, *, before: datetime) -> int:
-        result = await self.session.execute(
-            delete(ProcessedEvent).where(ProcessedEvent.received_at < before)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 class TimelineRepository:

@@ -1,0 +1,64 @@
+"""Mistakes an operator makes (a bad setting, a database that isn't there or isn't migrated)
+said in one or two plain lines, instead of a traceback."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+from collections.abc import Iterator
+
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+DEBUG_HINT = "(run with --debug, or HANDOFF_LOG_LEVEL=debug, for the details)"
+
+
+class OperatorError(Exception):
+    """Something the person running `handoff` can fix; the message says what and how."""
+
+
+def shown_url(url: str) -> str:
+    """The database URL without its password, to name the database in a message."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def settings_problem(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "a setting"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        lines.append(f"{name}={item.get('input')!r}: {message}")
+    return "\n".join(lines) + "\nFix it in the environment or in .env (see .env.example)."
+
+
+def database_problem(error: BaseException, url: str) -> str | None:
+    """What went wrong reaching the database, or None when `error` is not about that."""
+    for cause in _chain(error):
+        if isinstance(cause, ConnectionRefusedError):
+            reason = "nothing answers at that address"
+        elif isinstance(cause, ConnectionError | socket.gaierror | TimeoutError):
+            reason = str(cause).split("] ", 1)[-1] or type(cause).__name__
+        elif isinstance(cause, DBAPIError | sqlite3.OperationalError):
+            reason = str(getattr(cause, "orig", cause)).splitlines()[0]
+        elif type(cause).__module__.startswith("asyncpg"):
+            reason = str(cause).splitlines()[0]
+        else:
+            continue
+        return (
+            f"can't use the database {shown_url(url)}: {reason}.\n"
+            "Check DATABASE_URL, and that the database server runs and is reachable."
+        )
+    return None
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__

@@ -1,0 +1,192 @@
+"""What a newcomer sees when something is wrong: a line or two that says what and what to do,
+exit status 2, no traceback (unless asked for), and nothing created on the way."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.jobs.processes import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+SLACK = {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "xapp-x"}
+# Every command that opens the database, as an operator types it.
+COMMANDS = [
+    ["serve", "--port", "0"],
+    ["socket"],
+    ["migrate"],
+    ["tick"],
+    ["directory", "export", "--team", "T1"],
+    ["directory", "import", "DIRECTORY", "--team", "T1"],
+]
+NAMES = [" ".join(c[:2]) for c in COMMANDS]
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`handoff` as a newcomer runs it: in a folder of their own, with only these settings."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HANDOFF_", "SLACK_"))}
+    clean.pop("DATABASE_URL", None)
+    clean["PYTHONPATH"] = str(ROOT)
+    directory = cwd / "directory.yaml"
+    if not directory.exists():
+        directory.write_text("topics:\n  - name: Billing\n    owners: [U0123ABCD]\n")
+    args = [str(directory) if a == "DIRECTORY" else a for a in args]
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env={**clean, **env},
+        check=False,
+    )
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert 1 <= len(lines) <= 2, result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=NAMES)
+def test_an_unreachable_database_is_one_plain_refusal(args: list[str], tmp_path: Path) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/handoff"
+    result = run(args, tmp_path, DATABASE_URL=url, **SLACK)
+    assert_refused(result, "DATABASE_URL", "nothing answers")
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=NAMES)
+def test_a_bad_setting_is_named_with_its_value(args: list[str], tmp_path: Path) -> None:
+    result = run(args, tmp_path, HANDOFF_TIMEZONE="Mars/Base", **SLACK)
+    assert_refused(result, "HANDOFF_TIMEZONE='Mars/Base'", "not an IANA time zone")
+    assert not (tmp_path / "handoff.db").exists()
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=NAMES)
+def test_a_database_url_that_is_not_a_url(args: list[str], tmp_path: Path) -> None:
+    result = run(args, tmp_path, DATABASE_URL="handoff.db", **SLACK)
+    assert_refused(result, "DATABASE_URL='handoff.db'", "not a URL")
+
+
+def test_tick_on_a_database_never_migrated_says_migrate_first(tmp_path: Path) -> None:
+    missing = run(["tick"], tmp_path, **SLACK)
+    assert_refused(missing, "handoff migrate")
+    assert not (tmp_path / "handoff.db").exists()  # and it did not make one
+
+    (tmp_path / "empty.db").touch()
+    empty = run(["tick"], tmp_path, DATABASE_URL="sqlite:///./empty.db", **SLACK)
+    assert_refused(empty, "has no schema", "handoff migrate")
+
+
+def test_debug_shows_the_traceback_too(tmp_path: Path) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/handoff"
+    for how in (["--debug", "migrate"], ["migrate", "--debug"]):
+        result = run(how, tmp_path, DATABASE_URL=url)
+        assert result.returncode == 2 and "Traceback" in result.stderr
+    by_level = run(["migrate"], tmp_path, DATABASE_URL=url, HANDOFF_LOG_LEVEL="debug")
+    assert by_level.returncode == 2 and "Traceback" in by_level.stderr
+
+
+def test_socket_without_an_app_token_creates_nothing(tmp_path: Path) -> None:
+    result = run(["socket"], tmp_path, SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="s")
+    assert_refused(result, "SLACK_APP_TOKEN")
+    assert list(tmp_path.iterdir()) == [tmp_path / "directory.yaml"]
+
+
+def test_directory_commands_before_anything_exists_create_nothing(tmp_path: Path) -> None:
+    exported = run(["directory", "export"], tmp_path)
+    assert_refused(exported, "no database")
+    missing_file = run(["directory", "import", "nope.yaml", "--team", "T1"], tmp_path)
+    assert_refused(missing_file, "can't read nope.yaml")
+    no_team = run(["directory", "import", "DIRECTORY"], tmp_path)
+    assert_refused(no_team, "--team")
+    assert list(tmp_path.iterdir()) == [tmp_path / "directory.yaml"]
+
+
+def test_version_and_help_for_every_option(tmp_path: Path) -> None:
+    from bot.cli import _parser
+
+    version = run(["--version"], tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("handoff 0.")
+
+    def walk(parser: object) -> list[object]:
+        found = [parser]
+        for action in parser._actions:  # type: ignore[attr-defined]
+            for child in getattr(action, "choices", None) or {}:
+                if hasattr(action.choices[child], "_actions"):
+                    found += walk(action.choices[child])
+        return found
+
+    parsers = walk(_parser())
+    assert len(parsers) >= 10
+    for parser in parsers:
+        assert parser.description, parser.prog  # type: ignore[attr-defined]
+        for action in parser._actions:  # type: ignore[attr-defined]
+            assert action.help, f"{parser.prog} {action.option_strings or action.dest}"  # type: ignore[attr-defined]
+
+
+def test_migrate_is_quiet_about_alembic_plugins_and_logs_json_when_asked(tmp_path: Path) -> None:
+    text = run(["migrate"], tmp_path, DATABASE_URL="sqlite:///./a.db")
+    assert text.returncode == 0, text.stderr
+    assert "alembic.runtime.plugins" not in text.stderr
+    assert "Running upgrade" in text.stderr  # what it did is still said
+
+    as_json = run(["migrate"], tmp_path, DATABASE_URL="sqlite:///./b.db", HANDOFF_LOG_FORMAT="json")
+    assert as_json.returncode == 0, as_json.stderr
+    entries = [json.loads(line) for line in as_json.stderr.strip().splitlines()]
+    assert entries and {"time", "level", "logger", "message"} <= set(entries[0])
+    assert any("Running upgrade" in e["message"] for e in entries)
+
+    bad = run(["migrate"], tmp_path, HANDOFF_LOG_FORMAT="yaml")
+    assert_refused(bad, "HANDOFF_LOG_FORMAT='yaml'", "text or json")
+
+
+async def test_serve_with_a_refused_token_is_not_ready_and_logs_it_as_an_error_in_json(
+    tmp_path: Path, database_url: str
+) -> None:
+    import asyncio
+
+    import httpx
+
+    from bot.devtools.fake_slack import FakeSlack
+    from bot.devtools.sandbox import demo_workspace
+    from tests.jobs.processes import env_for, start
+
+    port = free_port()
+    async with FakeSlack(demo_workspace()) as slack:
+        env = env_for(
+            slack,
+            database_url,
+            SLACK_BOT_TOKEN="xoxb-mistyped",
+            HANDOFF_LOG_FORMAT="json",
+            HANDOFF_LOG_LEVEL="INFO",
+        )
+        server = start("serve", "--port", str(port), "--no-migrate", env=env)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                for _ in range(300):
+                    try:
+                        ready = await http.get("/readyz")
+                        break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.1)
+                else:
+                    raise AssertionError("serve never answered")
+        finally:
+            server.terminate()
+            _, stderr = await asyncio.to_thread(server.communicate, timeout=30)
+
+    assert ready.status_code == 503 and "invalid_auth" in ready.json()["slack"]
+    entries = [json.loads(line) for line in stderr.strip().splitlines()]
+    loggers = {e["logger"] for e in entries}
+    assert {"uvicorn.error", "uvicorn.access"} <= loggers, loggers
+    assert any(e["level"] == "ERROR" and "invalid_auth" in e["message"] for e in entries)
+    assert not any("will be unused" in e["message"] for e in entries)
