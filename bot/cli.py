@@ -11,6 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot import cli_history
 from bot.settings import Settings
 
 
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--team", default=None, help="workspace id (default: the bot's own)")
     dump = verbs.add_parser("export", help="print the directory as YAML")
     dump.add_argument("--team", default=None, help="workspace id (default: the bot's own)")
+    cli_history.add_parser(sub)
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
     manifest.add_argument("--url", default=None, help="public URL of POST /slack/events")
     manifest.add_argument("--socket-mode", action="store_true")
@@ -77,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "directory":
         logging.getLogger("alembic").setLevel(logging.WARNING)
         return asyncio.run(_directory(settings, args))
+    if args.command == "history":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        return asyncio.run(_history(settings, args))
     if not settings.slack_configured:
         print(
             "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set. See README.md, or run "
@@ -193,6 +198,13 @@ async def _directory(settings: Settings, args: argparse.Namespace) -> int:
         await db.dispose()
     sys.stdout.write(to_yaml(spec_of(row) for row in rows))
     return 0
+
+
+async def _history(settings: Settings, args: argparse.Namespace) -> int:
+    from db.migrate import upgrade
+
+    await upgrade(settings.database_url)
+    return await cli_history.run(settings, args, await _team(settings, args.team))
 
 
 if __name__ == "__main__":

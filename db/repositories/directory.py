@@ -60,7 +60,9 @@ class DirectoryRepository:
     # -- topics ------------------------------------------------------------------------------
 
     async def topics(self, team_id: str) -> list[Topic]:
-        stmt = select(Topic).where(Topic.team_id == team_id).order_by(Topic.name_key)
+        """In the directory's order (the file's, or the order topics were added): a tie
+        between two topics goes to the one listed first."""
+        stmt = select(Topic).where(Topic.team_id == team_id).order_by(Topic.position, Topic.id)
         return list((await self.session.scalars(stmt)).all())
 
     async def get(self, team_id: str, topic_id: int) -> Topic | None:
@@ -72,7 +74,11 @@ class DirectoryRepository:
         return (await self.session.scalars(stmt)).first()
 
     async def add(self, team_id: str, spec: TopicSpec, *, now: datetime, by: str | None) -> Topic:
-        topic = Topic(team_id=team_id, created_at=now)
+        """A new topic, listed last."""
+        last = await self.session.scalar(
+            select(func.max(Topic.position)).where(Topic.team_id == team_id)
+        )
+        topic = Topic(team_id=team_id, created_at=now, position=0 if last is None else last + 1)
         self._fill(topic, spec, now=now, by=by)
         self.session.add(topic)
         await self.session.flush()
@@ -106,13 +112,18 @@ class DirectoryRepository:
         existing = {topic.name_key: topic for topic in await self.topics(team_id)}
         wanted = {spec.key: spec for spec in specs}
         added = changed = 0
-        for key, spec in wanted.items():
+        for position, (key, spec) in enumerate(wanted.items()):
             topic = existing.get(key)
             if topic is None:
-                await self.add(team_id, spec, now=now, by=by)
-                added += 1
-            elif spec_of(topic) != spec:
+                topic = Topic(team_id=team_id, created_at=now, position=position)
                 self._fill(topic, spec, now=now, by=by)
+                self.session.add(topic)
+                added += 1
+            elif spec_of(topic) != spec or topic.position != position:
+                # A move counts as a change: the order decides ties, and replicas notice a
+                # change by its updated_at.
+                self._fill(topic, spec, now=now, by=by)
+                topic.position = position
                 changed += 1
         gone = [topic.id for key, topic in existing.items() if key not in wanted]
         if gone:
