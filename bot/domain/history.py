@@ -25,8 +25,8 @@ FUTURE_SLACK = timedelta(days=1)  # a helpdesk in another zone may date a ticket
 OwnerRef = tuple[str, str]  # ('user' | 'usergroup' | 'email' | 'handle' | 'name', value)
 Resolved = tuple[str, str]  # ('user' | 'usergroup', id)
 
-_USER = re.compile(r"^<@([UW][A-Z0-9]{2,31})(\|[^>]*)?>$|^([UW][A-Z0-9]{2,31})$")
-_GROUP = re.compile(r"^<!subteam\^(S[A-Z0-9]{2,31})(\|[^>]*)?>$|^(S[A-Z0-9]{2,31})$")
+_USER = re.compile(r"^<@([UW][A-Z0-9_]{2,31})(\|[^>]*)?>$|^([UW][A-Z0-9_]{2,31})$")
+_GROUP = re.compile(r"^<!subteam\^(S[A-Z0-9_]{2,31})(\|[^>]*)?>$|^(S[A-Z0-9_]{2,31})$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _HANDLE = re.compile(r"^@[\w.\-]{1,80}$")
 

@@ -106,14 +106,25 @@ def choose_mapping(columns: list[str], wanted: str = "auto") -> str:
         if missing:
             raise HistoryFileError(f"no {missing} column for the {wanted} mapping")
         return wanted
-    for name, columns_of in MAPPINGS.items():
-        if not _missing(columns_of, present):
-            return name
+    # Several products call their columns "Description" or "Assignee": the mapping that
+    # knows most of the file's columns wins (the first listed on a tie).
+    fits = [
+        (-_known(columns_of, present), index, name)
+        for index, (name, columns_of) in enumerate(MAPPINGS.items())
+        if not _missing(columns_of, present)
+    ]
+    if fits:
+        return min(fits)[2]
     shown = ", ".join(repr(c) for c in columns[:8]) or "none"
     raise HistoryFileError(
         f"can't tell which columns hold the text and the owner (columns: {shown}); name them "
         "'text' and 'owner', or pass --mapping zendesk|jira|freshdesk|hubspot"
     )
+
+
+def _known(columns: Columns, present: set[str]) -> int:
+    names = (*columns.text, *columns.owner, *columns.topic, *columns.date)
+    return sum(_key(name) in present for name in names)
 
 
 def _missing(columns: Columns, present: set[str]) -> str | None:
@@ -187,7 +198,7 @@ def _row(line: int, record: Mapping[str, Any], columns: Columns) -> HistoryRow |
 
 
 def _csv_records(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as error:
