@@ -112,6 +112,11 @@ class DirectoryRepository:
         existing = {topic.name_key: topic for topic in await self.topics(team_id)}
         wanted = {spec.key: spec for spec in specs}
         added = changed = 0
+        # A topic that moved among the ones that stay counts as changed: the order decides
+        # ties, and replicas notice a change by its updated_at. Gaps left by a removal don't.
+        kept_before = [key for key in existing if key in wanted]  # existing is in order
+        kept_after = [key for key in wanted if key in existing]
+        moved = {new for old, new in zip(kept_before, kept_after, strict=True) if old != new}
         for position, (key, spec) in enumerate(wanted.items()):
             topic = existing.get(key)
             if topic is None:
@@ -119,12 +124,11 @@ class DirectoryRepository:
                 self._fill(topic, spec, now=now, by=by)
                 self.session.add(topic)
                 added += 1
-            elif spec_of(topic) != spec or topic.position != position:
-                # A move counts as a change: the order decides ties, and replicas notice a
-                # change by its updated_at.
+                continue
+            if spec_of(topic) != spec or key in moved:
                 self._fill(topic, spec, now=now, by=by)
-                topic.position = position
                 changed += 1
+            topic.position = position
         gone = [topic.id for key, topic in existing.items() if key not in wanted]
         if gone:
             await self.session.execute(
