@@ -123,7 +123,19 @@ class Runtime:
             batch=self.settings.handoff_tick_batch,
             digest_config_for=self.digest_config_for if self.digests else None,
             digest_sender_for=digests_for,
+            backups_for=self.backups_for if self.deps.router is not None else None,
         )
+
+    async def backups_for(self, team_id: str, text: str) -> list[tuple[str, str, str]]:
+        """The backups of the directory topics a request matches, best topic first: whom an
+        escalation goes to besides the handler."""
+        assert self.deps.router is not None
+        ranker = await self.deps.router.ranker(team_id)
+        return [
+            (topic.backup[0], topic.backup[1], topic.name)
+            for topic in ranker.topics_for(text)
+            if topic.backup is not None
+        ]
 
     async def sync_directory_file(self, now: datetime) -> None:
         """Import HANDOFF_DIRECTORY_FILE if it changed (for the bot token's workspace)."""
