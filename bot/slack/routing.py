@@ -71,7 +71,7 @@ class _Workspace:
     stamp: tuple[int, Any]  # (topics, newest update): the directory this ranker reflects
     learnt_until: datetime | None = None
     handles: dict[str, str] = field(default_factory=dict)  # "@billing" -> S…
-    imported: tuple[int, int] = (0, 0)  # the routing_history stamp this ranker has learned
+    imported: str = ""  # the imported history's stamp this ranker has learned
 
 
 class Router:

@@ -3,6 +3,7 @@ router."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -10,11 +11,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import RoutingHistory
+from db.models import RoutingHistory, WorkspaceState
 from db.repositories.directory import DecidedHop
 from db.repositories.upsert import insert_for
 
 CHUNK = 100  # rows per INSERT: well under SQLite's bound-parameter limit
+STATE_KEY = "routing_history"
 
 
 class HistoryRepository:
@@ -46,6 +48,8 @@ class HistoryRepository:
                 .on_conflict_do_nothing(index_elements=["team_id", "dedupe_key"])
             )
             added += (await self.session.execute(stmt)).rowcount or 0
+        if added:
+            await self.mark_changed(team_id, now=now)
         return added
 
     async def _known(self, team_id: str, keys: list[str]) -> int:
@@ -58,13 +62,23 @@ class HistoryRepository:
             known += int(await self.session.scalar(stmt) or 0)
         return known
 
-    async def stamp(self, team_id: str) -> tuple[int, int]:
-        """(rows, newest id): a cheap probe for "something was imported since"."""
-        stmt = select(func.count(RoutingHistory.id), func.max(RoutingHistory.id)).where(
-            RoutingHistory.team_id == team_id
+    async def mark_changed(self, team_id: str, *, now: datetime) -> None:
+        """Say, in the import's transaction, that this workspace's history changed: every
+        replica's router probes this one row (a fresh token each time, so two imports at
+        once can't look like one)."""
+        stmt = insert_for(self.session, WorkspaceState).values(
+            team_id=team_id, key=STATE_KEY, value={"token": uuid.uuid4().hex}, updated_at=now
         )
-        count, newest = (await self.session.execute(stmt)).one()
-        return int(count or 0), int(newest or 0)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["team_id", "key"],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        )
+        await self.session.execute(stmt)
+
+    async def stamp(self, team_id: str) -> str:
+        """What `mark_changed` last wrote ("" before any import): a one-row probe."""
+        row = await self.session.get(WorkspaceState, (team_id, STATE_KEY))
+        return "" if row is None else str(row.value.get("token", ""))
 
     async def learnable(self, team_id: str, *, since: datetime) -> list[DecidedHop]:
         """Rows dated since `since`, as confirmed hops. Their ids are negated so they never
