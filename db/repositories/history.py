@@ -42,12 +42,14 @@ class HistoryRepository:
                 {**row, "team_id": team_id, "source": source, "imported_at": now}
                 for row in rows[start : start + CHUNK]
             ]
+            # Parameters given apart (executemany, batched by the driver): a statement with
+            # the values inlined is compiled afresh for every chunk, which cost most of it.
             stmt = (
                 insert_for(self.session, RoutingHistory)
-                .values(values)
                 .on_conflict_do_nothing(index_elements=["team_id", "dedupe_key"])
+                .returning(RoutingHistory.id)
             )
-            added += (await self.session.execute(stmt)).rowcount or 0
+            added += len((await self.session.execute(stmt, values)).all())
         if added:
             await self.mark_changed(team_id, now=now)
         return added
