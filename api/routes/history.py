@@ -69,7 +69,9 @@ async def post_history(
     format: Format = Query("auto", description="csv, jsonl, or auto (the Content-Type)"),
     mapping: Mapping = Query("auto", description="whose export's column names"),
     dry_run: bool = Query(False, description="check and count only; nothing is stored"),
-    source: str = Query("api", max_length=200, description="kept with each row"),
+    source: str = Query(
+        "api", max_length=200, pattern=r"^[^\x00]*$", description="kept with each row"
+    ),
 ) -> HistoryImported | Response:
     """Past tickets (text, owner, optional topic and date) to learn from. Bad rows are listed
     with their line and skipped; nothing is half-imported."""

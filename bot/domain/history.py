@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Collection, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -102,7 +103,7 @@ def _check(
 
 
 async def import_history(
-    uow_factory: Callable[[], Any],
+    uow_factory: Callable[[], AbstractAsyncContextManager[UnitOfWork]],
     resolver: OwnerResolver,
     parsed: ParsedHistory,
     *,
@@ -141,7 +142,6 @@ async def import_history(
         }
     report.bad.sort(key=lambda bad: bad.line)
     async with uow_factory() as uow:
-        assert isinstance(uow, UnitOfWork)
         added = await uow.history.add_many(
             team_id, list(good.values()), source=source[:200], now=now, dry_run=dry_run
         )

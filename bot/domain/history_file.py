@@ -174,16 +174,29 @@ def parse_date(value: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _unstorable(values: list[str]) -> str | None:
+    """Why a database would refuse this text (JSON can carry both), else None."""
+    for value in values:
+        if "\x00" in value:
+            return "contains a NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "is not valid Unicode text"
+    return None
+
+
 def _row(line: int, record: Mapping[str, Any], columns: Columns) -> HistoryRow | BadRow:
-    text = "\n".join(_value(record, columns.text))
+    cells = [_value(record, names) for names in (columns.text, columns.owner, columns.topic)]
+    if (why := _unstorable([value for cell in cells for value in cell])) is not None:
+        return BadRow(line, f"the row {why}")
+    text = "\n".join(cells[0])
     if not text:
         return BadRow(line, "no text (the request's subject or description)")
-    if "\x00" in text:
-        return BadRow(line, "the text contains a NUL character")
-    owners = _value(record, columns.owner)
+    owners = cells[1]
     if not owners:
         return BadRow(line, "no owner (who took the request)")
-    topics = _value(record, columns.topic)
+    topics = cells[2]
     topic = " ".join(topics[0].split())[:TOPIC_LIMIT] if topics else None
     dates = _value(record, columns.date)
     happened_at = None

@@ -164,3 +164,25 @@ async def test_slack_down_during_the_look_ups_imports_nothing(box: Sandbox, db: 
     assert response.status_code == 503, response.text
     assert "nothing was imported" in response.json()["detail"]
     assert await rows(db, RoutingHistory) == []
+
+
+async def test_text_a_database_would_refuse_is_a_bad_row_not_a_500(
+    box: Sandbox, db: Database
+) -> None:
+    body = (
+        '{"text": "refund \\ud800 please", "owner": "U_BOB"}\n'
+        '{"text": "refund", "owner": "U_BOB", "topic": "Bil\\u0000ling"}\n'
+        '{"text": "refund again", "owner": "U_BOB"}\n'
+    )
+    response = await box.http.post(
+        "/api/history?source=nightly", content=body.encode(), headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["bad"] == [
+        {"line": 1, "reason": "the row is not valid Unicode text"},
+        {"line": 2, "reason": "the row contains a NUL character"},
+    ]
+    (row,) = await rows(db, RoutingHistory)
+    assert (row.text, row.source) == ("refund again", "api:nightly")
+    bad_source = await box.http.post("/api/history?source=a%00b", content=body.encode())
+    assert bad_source.status_code == 422
