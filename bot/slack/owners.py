@@ -17,6 +17,8 @@ from bot.slack.api_errors import error_code
 from bot.slack.people import NOT_FOUND, SlackUnavailable
 
 PARALLEL = 4  # look-ups at once: users.lookupByEmail is Tier 3 (50+ a minute)
+RATE_LIMIT_RETRIES = 3
+LONGEST_WAIT = 30.0  # seconds: past this a 429 fails the import (nothing is stored)
 SLACK_DOWN = (aiohttp.ClientError, TimeoutError)
 
 
@@ -52,7 +54,7 @@ class SlackOwnerResolver:
 
         async def one(ref: OwnerRef) -> tuple[OwnerRef, Resolved | str]:
             async with gate:
-                return ref, await self._one(ref)
+                return ref, await self._patiently(ref)
 
         try:
             return dict(await asyncio.gather(*(one(ref) for ref in refs)))
@@ -60,6 +62,20 @@ class SlackOwnerResolver:
             raise SlackUnavailable(f"Slack refused a look-up: {error_code(error)}") from error
         except SLACK_DOWN as error:
             raise SlackUnavailable(f"Slack did not answer: {error!r}") from error
+
+    async def _patiently(self, ref: OwnerRef) -> Resolved | str:
+        """A file with many owners meets Slack's rate limits: wait as told, a few times."""
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                return await self._one(ref)
+            except SlackApiError as error:
+                wait = float(error.response.headers.get("Retry-After", 1) or 1)
+                if error_code(error) != "ratelimited" or attempt == RATE_LIMIT_RETRIES:
+                    raise
+                if wait > LONGEST_WAIT:
+                    raise
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
 
     async def _one(self, ref: OwnerRef) -> Resolved | str:
         kind, value = ref

@@ -186,3 +186,10 @@ async def test_text_a_database_would_refuse_is_a_bad_row_not_a_500(
     assert (row.text, row.source) == ("refund again", "api:nightly")
     bad_source = await box.http.post("/api/history?source=a%00b", content=body.encode())
     assert bad_source.status_code == 422
+
+
+async def test_a_rate_limited_look_up_waits_as_told_and_imports(box: Sandbox, db: Database) -> None:
+    box.slack.fail_next("users.lookupByEmail", Fault(status=429, retry_after=1))
+    report = await post(box, "bad_rows.csv")
+    assert report["imported"] == 2
+    assert len(box.slack.calls_to("users.lookupByEmail!failed")) == 1
