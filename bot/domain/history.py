@@ -102,24 +102,16 @@ def _check(
     return owner, happened_at
 
 
-async def import_history(
-    uow_factory: Callable[[], AbstractAsyncContextManager[UnitOfWork]],
-    resolver: OwnerResolver,
-    parsed: ParsedHistory,
-    *,
-    team_id: str,
-    source: str,
+def _good_rows(
+    rows: list[HistoryRow],
+    owners: Mapping[OwnerRef, Resolved | str],
     now: datetime,
-    dry_run: bool = False,
-) -> ImportReport:
-    """Resolve the owners (no transaction open while the platform is asked), then add every
-    good row in one transaction. `uow_factory` is `Database.uow`."""
-    report = ImportReport(rows=len(parsed.rows) + len(parsed.bad), dry_run=dry_run)
-    report.bad.extend(parsed.bad)
-    refs = {owner_ref(row.owner) for row in parsed.rows}
-    owners = await resolver.resolve(team_id, refs) if refs else {}
+    report: ImportReport,
+) -> dict[str, dict[str, Any]]:
+    """The rows to store, by dedupe key; the others counted in `report` (bad, too old, or
+    the same ticket twice in the file)."""
     good: dict[str, dict[str, Any]] = {}
-    for row in parsed.rows:
+    for row in rows:
         checked = _check(row, owners, now)
         if isinstance(checked, str):
             report.bad.append(BadRow(row.line, checked))
@@ -140,6 +132,26 @@ async def import_history(
             "happened_at": happened_at,
             "dedupe_key": key,
         }
+    return good
+
+
+async def import_history(
+    uow_factory: Callable[[], AbstractAsyncContextManager[UnitOfWork]],
+    resolver: OwnerResolver,
+    parsed: ParsedHistory,
+    *,
+    team_id: str,
+    source: str,
+    now: datetime,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Resolve the owners (no transaction open while the platform is asked), then add every
+    good row in one transaction. `uow_factory` is `Database.uow`."""
+    report = ImportReport(rows=len(parsed.rows) + len(parsed.bad), dry_run=dry_run)
+    report.bad.extend(parsed.bad)
+    refs = {owner_ref(row.owner) for row in parsed.rows}
+    owners = await resolver.resolve(team_id, refs) if refs else {}
+    good = _good_rows(parsed.rows, owners, now, report)
     report.bad.sort(key=lambda bad: bad.line)
     async with uow_factory() as uow:
         added = await uow.history.add_many(
