@@ -294,6 +294,8 @@ async def test_a_tie_goes_to_the_topic_listed_first_in_the_directory(
     assert ranked[2].startswith("2. <@U_BOB>: matches *voucher*: Aardvark"), ranked
     async with db.uow() as uow:
         assert [t.name for t in await uow.directory.topics("T0001")] == ["Zebra", "Aardvark"]
+    listed = text_of(await open_directory(box, "U_ALICE"))  # /handoff directory: same order
+    assert listed.index("*Zebra*") < listed.index("*Aardvark*")
 
     # Moving a topic is a change: the live ranker picks the new order up.
     await replace_directory_at(
