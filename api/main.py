@@ -21,7 +21,7 @@ from api import prometheus
 from api.auth import ApiAuth
 from api.middleware import BodyLimit, SlackLatency
 from api.responses import invalid_request, unreadable_body
-from api.routes import directory, handoffs, health_metrics, requests
+from api.routes import directory, handoffs, health_metrics, history, requests
 from bot import metrics
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_middleware(ApiAuth, runtime=runtime)
     app.add_exception_handler(StarletteHTTPException, unreadable_body)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    for module in (handoffs, requests, directory, health_metrics, prometheus):
+    for module in (handoffs, requests, directory, history, health_metrics, prometheus):
         app.include_router(module.router)
 
     @app.post("/slack/events", include_in_schema=False)

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot import cli_history
 from bot.cli_errors import OperatorError, database_problem, settings_problem, shown_url
 from bot.logs import setup_logging
 from bot.settings import Settings
@@ -106,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     dump.add_argument(
         "--team", default=None, help="workspace id (default: the bot token's, or the only one)"
     )
+    cli_history.add_parser(sub)
     manifest = _sub(sub, "manifest", "print the Slack app manifest (JSON)")
     manifest.add_argument(
         "--url", default=None, help="public URL of POST /slack/events (HTTP mode)"
@@ -160,6 +162,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     if args.command == "directory":
         return asyncio.run(_directory(settings, args))
+    if args.command == "history":
+        return asyncio.run(_history(settings, args))
     if args.command == "socket" and not settings.slack_app_token:
         raise OperatorError(
             "SLACK_APP_TOKEN (xapp-…, with connections:write) is needed for Socket Mode.\n"
@@ -328,6 +332,13 @@ async def _import(settings: Settings, path: str, given_team: str | None) -> int:
         await db.dispose()
     print(f"{path}: {result} ({len(topics)} topics in workspace {team})")
     return 0
+
+
+async def _history(settings: Settings, args: argparse.Namespace) -> int:
+    from db.migrate import upgrade
+
+    await upgrade(settings.database_url)
+    return await cli_history.run(settings, args, await _team(settings, args.team))
 
 
 if __name__ == "__main__":

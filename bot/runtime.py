@@ -137,7 +137,19 @@ class Runtime:
                 bookkeeping=self.settings.retain_bookkeeping,
                 closed=self.settings.retain_closed,
             ),
+            backups_for=self.backups_for if self.deps.router is not None else None,
         )
+
+    async def backups_for(self, team_id: str, text: str) -> list[tuple[str, str, str]]:
+        """The backups of the directory topics a request matches, best topic first: whom an
+        escalation goes to besides the handler."""
+        assert self.deps.router is not None
+        ranker = await self.deps.router.ranker(team_id)
+        return [
+            (topic.backup[0], topic.backup[1], topic.name)
+            for topic in ranker.topics_for(text)
+            if topic.backup is not None
+        ]
 
     async def sync_directory_file(self, now: datetime) -> None:
         """Import HANDOFF_DIRECTORY_FILE if it changed (for the bot token's workspace)."""

@@ -231,9 +231,32 @@ class Topic(Base):
     backup: Mapped[str | None] = mapped_column(String(64))
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The directory's order: a tie between topics goes to the one listed first (issue 16).
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class RoutingHistory(Base):
+    """A past ticket imported from a helpdesk export (issue 16): who took a request like this.
+    The router learns these as confirmed hops, so a new team's suggestions start warm."""
+
+    __tablename__ = "routing_history"
+    __table_args__ = (
+        UniqueConstraint("team_id", "dedupe_key"),  # the same file imported twice adds nothing
+        Index(None, "team_id", "happened_at"),
+    )
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    owner_kind: Mapped[str] = mapped_column(String(16))  # 'user' | 'usergroup'
+    owner_id: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str | None] = mapped_column(String(80))
+    happened_at: Mapped[datetime]  # the ticket's date, or the import's when it had none
+    imported_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(200))
+    dedupe_key: Mapped[str] = mapped_column(String(64))
 
 
 class TopicSignal(Base):

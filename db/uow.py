@@ -14,6 +14,7 @@ from db.repositories.directory import DirectoryRepository
 from db.repositories.events import ProcessedEventRepository, TimelineRepository
 from db.repositories.handoffs import HandoffRepository
 from db.repositories.health import HealthRepository
+from db.repositories.history import HistoryRepository
 from db.repositories.home import HomeRepository
 from db.repositories.listing import ListingRepository
 from db.repositories.outbox import OutboxRepository
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.timeline = TimelineRepository(session)
         self.outbox = OutboxRepository(session)
         self.directory = DirectoryRepository(session)
+        self.history = HistoryRepository(session)
         self.listing = ListingRepository(session)
         self.health = HealthRepository(session)
         self.preferences = PreferencesRepository(session)

@@ -159,3 +159,55 @@ async def test_tick_redacts_what_retain_closed_says_and_prunes_bookkeeping(
         request = await uow.session.get(Request, old.request_id)
         assert request is not None and request.customer_email is None
         assert request.customer_name is None
+
+
+async def test_history_import_reports_bad_rows_and_imports_the_rest(
+    db: Database, database_url: str, tmp_path: Any
+) -> None:
+    from datetime import timedelta
+
+    from db.models import RoutingHistory
+
+    recent = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S")
+    export = tmp_path / "tickets.csv"
+    export.write_text(
+        "Ticket ID,Ticket name,Ticket description,Ticket owner,Create date\n"
+        f"1,Exchange shoes,Too small; exchange for a larger size,erin@acme.example,{recent}\n"
+        f"2,Refund,Charged twice,nobody@acme.example,{recent}\n"
+        f"3,Old one,Exchange a jacket,Erin Evans,2020-01-01 10:00\n",
+        encoding="utf-8",
+    )
+    async with FakeSlack(demo_workspace()) as slack:
+        env = {
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": slack.workspace.token,
+            "SLACK_API_URL": slack.api_url,
+        }
+        args = ("history", "import", str(export), "--team", "T0001")
+        dry = await _in_thread(handoff, *args, "--dry-run", env=env)
+        assert dry.returncode == 1, dry.stderr
+        assert "would import 1 of 3 rows" in dry.stdout and "hubspot columns" in dry.stdout
+        result = await _in_thread(handoff, *args, "--mapping", "hubspot", env=env)
+        assert result.returncode == 1, result.stderr
+        assert "imported 1 of 3 rows; 0 already there, 1 older than 90 days, 1 bad" in (
+            result.stdout
+        )
+        assert "line 3: owner 'nobody@acme.example': no Slack user has this e-mail" in (
+            result.stderr
+        )
+        again = await _in_thread(handoff, *args, env=env)
+        assert "imported 0 of 3 rows; 1 already there" in again.stdout
+    async with db.uow() as uow:
+        (row,) = (await uow.session.scalars(select(RoutingHistory))).all()
+        assert (row.owner_id, row.source) == ("U_ERIN", "file:tickets.csv")
+
+    broken = tmp_path / "broken.csv"
+    broken.write_text("title,person\nrefund,U_BOB\n", encoding="utf-8")
+    refused = handoff("history", "import", str(broken), "--team", "T0001", env=env)
+    assert refused.returncode == 2
+    assert "can't tell which columns" in refused.stderr and "Nothing was imported" in (
+        refused.stderr
+    )
+    missing = handoff("history", "import", str(tmp_path / "nope.csv"), "--team", "T0001", env=env)
+    assert missing.returncode == 2 and "can't read" in missing.stderr
+    assert "Traceback" not in refused.stderr + missing.stderr

@@ -121,7 +121,7 @@ def _conflict(name: str) -> Response:
 
 @router.get("/directory", response_model=DirectoryOut)
 async def get_directory(team: Team, runtime: Rt) -> DirectoryOut:
-    """Every topic, by name."""
+    """Every topic, in the directory's order (a tie in the ranking goes to the first)."""
     async with runtime.db.uow() as uow:
         topics = await uow.directory.topics(team)
     return DirectoryOut(topics=[_out(topic) for topic in topics])

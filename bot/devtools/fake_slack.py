@@ -369,6 +369,22 @@ class FakeSlack:
         user = self.workspace.users.get(str(args.get("user")))
         return self._ok(user=user) if user else self._error("user_not_found")
 
+    def api_users_lookupByEmail(self, args: Json) -> Json:
+        email = str(args.get("email") or "").casefold()
+        for user in self.workspace.users.values():
+            if str(user["profile"].get("email") or "").casefold() == email and email:
+                return self._ok(user=user)
+        return self._error("users_not_found")
+
+    def api_users_list(self, args: Json) -> Json:
+        """Paged like Slack's: `limit` users from the `cursor` (an offset here)."""
+        users = list(self.workspace.users.values())
+        start = int(str(args.get("cursor") or "0") or 0)
+        limit = max(1, min(int(str(args.get("limit") or 200)), 1000))
+        page = users[start : start + limit]
+        cursor = str(start + limit) if start + limit < len(users) else ""
+        return self._ok(members=page, response_metadata={"next_cursor": cursor})
+
     def api_usergroups_users_list(self, args: Json) -> Json:
         members = self.workspace.groups.get(str(args.get("usergroup")))
         return self._ok(users=members) if members is not None else self._error("no_such_subteam")

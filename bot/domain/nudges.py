@@ -47,6 +47,26 @@ def escalation_at(created: datetime, policy: NudgePolicy) -> datetime:
 
 
 @dataclass(frozen=True)
+class Backup:
+    """Whom an escalation goes to besides the handler: the backup of a directory topic the
+    request matches (issue 16), told inside their own working hours."""
+
+    kind: str  # 'user' | 'usergroup'
+    id: str
+    topic: str
+    at: datetime  # when they can be told
+
+
+def may_escalate(
+    now: datetime, *, created: datetime, nudges_sent: int, escalated: bool, policy: NudgePolicy
+) -> bool:
+    """Whether `decide` would escalate now (so the backup is looked up only for those)."""
+    if escalated:
+        return False
+    return now >= escalation_at(created, policy) or nudges_sent >= policy.max_nudges
+
+
+@dataclass(frozen=True)
 class Decision:
     """What a due hop gets now, and when it is due next (None: no more nudges)."""
 
@@ -70,7 +90,9 @@ def decide(
     escalate_at = escalation_at(created, policy)
     if escalated:
         return Decision("stop", None)
-    if now >= escalate_at or nudges_sent >= policy.max_nudges:
+    if may_escalate(
+        now, created=created, nudges_sent=nudges_sent, escalated=escalated, policy=policy
+    ):
         return Decision("escalate", None)
     if not policy.hours.is_open(now, tz):
         return Decision("wait", min(policy.hours.next_open(now, tz), escalate_at))

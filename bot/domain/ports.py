@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from bot.domain.nudges import Backup
 from bot.domain.types import PersonInfo
 from db.models import Handoff, Request
 
@@ -63,4 +64,5 @@ class Notifier(Protocol):
         *,
         waited: str,
         handler_at: datetime,
+        backup: Backup | None = None,
     ) -> None: ...

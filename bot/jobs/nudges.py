@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import metrics
-from bot.domain.nudges import NudgePolicy, decide, waited
+from bot.domain.nudges import Backup, NudgePolicy, decide, may_escalate, waited
 from bot.domain.ports import Notifier, People
 from bot.domain.schedule import zone
 from db.models import Handoff, Request
@@ -23,6 +23,8 @@ from db.uow import Database, UnitOfWork
 log = logging.getLogger(__name__)
 NotifierFor = Callable[[UnitOfWork, str], Notifier]
 PolicyFor = Callable[[str], Awaitable[NudgePolicy]]  # each workspace has its own (issue 5)
+# (team, request text) -> the backups of the directory topics it matches: (kind, id, topic)
+BackupsFor = Callable[[str, str], Awaitable[list[tuple[str, str, str]]]]
 
 
 @dataclass
@@ -58,8 +60,10 @@ async def send_due_nudges(
     now: datetime,
     batch: int = 500,
     before_first: Callable[[], Awaitable[None]] | None = None,
+    backups_for: BackupsFor | None = None,
 ) -> NudgeReport:
-    """`before_first` runs once, when there is something due (it may ask Slack things)."""
+    """`before_first` runs once, when there is something due (it may ask Slack things).
+    `backups_for` names whom an escalation goes to besides the handler."""
     report = NudgeReport()
     after: tuple[datetime, int] | None = None
     while True:
@@ -74,6 +78,7 @@ async def send_due_nudges(
         after = (last.next_nudge_at, last.id)
         zones = await _zones(people, due)
         policies = {team: await policy_for(team) for team in {hop.team_id for hop in due}}
+        backups = await _backups(db, people, backups_for, due, policies, now)
         async with db.uow() as uow:
             claimed = await uow.handoffs.claim([hop.id for hop in due], now)
             report.skipped += len(due) - len(claimed)
@@ -90,10 +95,63 @@ async def send_due_nudges(
                     policies[hop.team_id],
                     now,
                     report,
+                    backups.get(hop.id),
                 )
             await uow.commit()
         if len(due) < batch:
             return report
+
+
+async def _backups(
+    db: Database,
+    people: People,
+    backups_for: BackupsFor | None,
+    due: list[Handoff],
+    policies: dict[str, NudgePolicy],
+    now: datetime,
+) -> dict[int, Backup]:
+    """hop id -> the backup its escalation goes to, for the hops about to escalate whose
+    request matches a topic with a backup who is neither the owner nor the handler. Asked
+    before the claiming transaction: ranking and Slack look-ups hold no lock."""
+    escalating = [
+        hop
+        for hop in due
+        if may_escalate(
+            now,
+            created=hop.created_at,
+            nudges_sent=hop.nudges_sent,
+            escalated=hop.escalated_at is not None,
+            policy=policies[hop.team_id],
+        )
+    ]
+    if backups_for is None or not escalating:
+        return {}
+    async with db.uow() as uow:
+        requests = await uow.handoffs.requests_of(escalating)
+    found: dict[int, Backup] = {}
+    for hop in escalating:
+        try:
+            candidates = await backups_for(hop.team_id, requests[hop.request_id].text or "")
+        except Exception:  # the escalation itself must still reach the handler
+            log.exception("no directory for the escalation of hop %s", hop.id)
+            continue
+        for kind, backup_id, topic in candidates:
+            if backup_id not in (hop.owner_id, hop.handler_id):
+                policy = policies[hop.team_id]
+                tz = await _zone_of(people, hop.team_id, backup_id) if kind == "user" else None
+                at = policy.hours.next_open(now, zone(tz, policy.timezone))
+                found[hop.id] = Backup(kind, backup_id, topic, at)
+                break
+    return found
+
+
+async def _zone_of(people: People, team_id: str, user_id: str) -> str | None:
+    try:
+        person = await people.person(team_id, user_id)
+    except Exception as error:  # Slack down: the workspace's zone
+        log.warning("no time zone for %s: %s", user_id, error)
+        return None
+    return person.tz if person else None
 
 
 async def _one(
@@ -106,6 +164,7 @@ async def _one(
     policy: NudgePolicy,
     now: datetime,
     report: NudgeReport,
+    backup: Backup | None = None,
 ) -> None:
     owner_tz = zone(zones.get(f"{hop.team_id}:{hop.owner_id}"), policy.timezone)
     handler_tz = zone(zones.get(f"{hop.team_id}:{hop.handler_id}"), policy.timezone)
@@ -131,7 +190,9 @@ async def _one(
         uow.after_commit(metrics.NUDGES_SENT.inc)
         report.nudged += 1
     elif decision.action == "escalate":
-        await notifier.escalate(request, hop, chain, waited=how_long, handler_at=handler_at)
+        await notifier.escalate(
+            request, hop, chain, waited=how_long, handler_at=handler_at, backup=backup
+        )
         uow.after_commit(metrics.ESCALATIONS.inc)
         report.escalated += 1
     else:
@@ -143,5 +204,9 @@ async def _one(
         handoff_id=hop.id,
         kind="nudged" if nudged else "escalated",
         at=now,
-        detail=f"reminder {hop.nudges_sent + 1}" if nudged else None,
+        detail=f"reminder {hop.nudges_sent + 1}" if nudged else _escalated_to(backup),
     )
+
+
+def _escalated_to(backup: Backup | None) -> str | None:
+    return f"to {backup.topic}'s backup {backup.id}" if backup else None

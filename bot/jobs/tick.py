@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.domain.ports import People
 from bot.jobs.digests import ConfigFor, DigestReport, SenderFor, send_digests
-from bot.jobs.nudges import NotifierFor, NudgeReport, PolicyFor, send_due_nudges
+from bot.jobs.nudges import BackupsFor, NotifierFor, NudgeReport, PolicyFor, send_due_nudges
 from bot.jobs.outbox import DeliveryReport, Dispatcher
 from bot.jobs.retention import Retention, RetentionReport, apply_retention
 from db.uow import Database
@@ -36,6 +36,7 @@ async def tick(
     digest_sender_for: SenderFor | None = None,
     deliver_from: datetime | None = None,
     retention: Retention | None = None,
+    backups_for: BackupsFor | None = None,
 ) -> TickReport:
     """Nudges first, then the digests that are due (both write to the outbox), then
     delivery of everything that is due. Without `digest_*` no digest is sent.
@@ -54,6 +55,7 @@ async def tick(
         now=now,
         before_first=before_nudges,
         batch=batch,
+        backups_for=backups_for,
     )
     if digest_config_for is not None and digest_sender_for is not None:
         report.digests = await send_digests(

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain import rules
+from bot.domain.nudges import Backup
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import clip, date, escape, mention, quote, shown
 from db.models import Handoff, Request
@@ -252,7 +253,12 @@ def handler_status(
 
 
 def escalation(
-    request: Request, handoff: Handoff, *, permalink: str | None, waited: str
+    request: Request,
+    handoff: Handoff,
+    *,
+    permalink: str | None,
+    waited: str,
+    backup: Backup | None = None,
 ) -> Message:
     """To the handler when nudges did not work: this needs a new owner, in one click."""
     text = (
@@ -260,5 +266,26 @@ def escalation(
         f"{_request_link(request, permalink)} after {waited} and {handoff.nudges_sent} "
         "reminder(s). *This needs a new owner*: pick one so the customer isn't left waiting."
     )
+    if backup is not None:
+        text += (
+            f" I've asked {mention(backup.kind, backup.id)}, the backup for "
+            f"*{escape(backup.topic)}*, to step in: pick them, or someone better."
+        )
     blocks: list[Block] = [_section(text), _reroute(handoff, "Pick a new owner")]
+    return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}
+
+
+def backup_escalation(
+    request: Request, handoff: Handoff, *, permalink: str | None, waited: str, backup: Backup
+) -> Message:
+    """To a topic's backup when its owner hasn't confirmed: what is stuck, and who can
+    hand it to them (the handler, who stays on the hook)."""
+    text = (
+        f":rotating_light: You're the backup for *{escape(backup.topic)}*. "
+        f"{owner_of(handoff)} hasn't confirmed {_request_link(request, permalink)} after "
+        f"{waited}. Can you take it? <@{handoff.handler_id}> handed it off and has been asked "
+        "to pick a new owner: tell them, and they can hand it to you."
+    )
+    quoted = quote(request.text or "", 500)
+    blocks: list[Block] = [_section(text), _section(quoted)]
     return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}

@@ -107,7 +107,7 @@ def directory_view(
                 ],
             }
         )
-    ordered = sorted(topics, key=lambda t: (t.id not in flagged, t.name_key))
+    ordered = sorted(topics, key=lambda t: t.id not in flagged)  # stable: directory order
     for topic in ordered[:MAX_LISTED]:
         section: dict[str, Any] = {
             "type": "section",

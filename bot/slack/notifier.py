@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.domain.nudges import Backup
 from bot.settings import Settings
 from bot.slack import blocks
 from bot.slack.home import refresh_before_commit
 from bot.slack.links import permalink
-from bot.slack.mrkdwn import mention, shown
+from bot.slack.mrkdwn import escape, mention, shown
 from db.models import Handoff, OutboxMessage, Request
 from db.uow import UnitOfWork
 
@@ -283,18 +284,43 @@ class SlackNotifier:
         *,
         waited: str,
         handler_at: datetime,
+        backup: Backup | None = None,
     ) -> None:
-        """Nudges did not work: the handler is asked to pick a new owner (in their hours)."""
+        """Nudges did not work: the handler is asked to pick a new owner, and the topic's
+        backup (when the request matches a topic that has one) to step in, each in their
+        own hours. A queued one is withdrawn if the hop is decided first."""
         link = permalink(self.workspace_url, request)
-        message = blocks.escalation(request, handoff, permalink=link, waited=waited)
+        message = blocks.escalation(request, handoff, permalink=link, waited=waited, backup=backup)
         self._to_handler(request, handoff, message, at=handler_at)
+        asked = "the handler to pick a new owner"
+        if backup is not None:
+            who = f"{mention(backup.kind, backup.id)} ({escape(backup.topic)}'s backup)"
+            asked = f"{who} to step in and {asked}"
+            self._to_backup(request, handoff, backup, link=link, waited=waited)
         self.in_thread(
             request,
             blocks.text_message(
                 f":rotating_light: No confirmation from "
                 f"{mention(handoff.owner_kind, handoff.owner_id)} after {waited}; "
-                "I've asked the handler to pick a new owner."
+                f"I've asked {asked}."
             ),
             ref=f"status:{handoff.id}",
         )
         await self._refresh_homes(request, chain)
+
+    def _to_backup(
+        self, request: Request, handoff: Handoff, backup: Backup, *, link: str | None, waited: str
+    ) -> None:
+        message = blocks.backup_escalation(
+            request, handoff, permalink=link, waited=waited, backup=backup
+        )
+        if backup.kind == "user":
+            self.dm(
+                request.team_id,
+                backup.id,
+                message,
+                ref=f"status:{handoff.id}",
+                not_before=backup.at,
+            )
+        else:  # a group has no DM: its members see it in the thread, mentioned
+            self.in_thread(request, message, ref=f"status:{handoff.id}")

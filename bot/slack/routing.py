@@ -71,6 +71,7 @@ class _Workspace:
     stamp: tuple[int, Any]  # (topics, newest update): the directory this ranker reflects
     learnt_until: datetime | None = None
     handles: dict[str, str] = field(default_factory=dict)  # "@billing" -> S…
+    imported: str = ""  # the imported history's stamp this ranker has learned
 
 
 class Router:
@@ -154,6 +155,7 @@ class Router:
                     )
                 ).one()
                 stamp = (int(stamp_row[0]), stamp_row[1])
+                imported = await uow.history.stamp(team_id)
                 workspace = self._workspaces.get(team_id)
                 if workspace is None or workspace.stamp != stamp:
                     topics = await uow.directory.topics(team_id)
@@ -174,8 +176,13 @@ class Router:
                 since = max(since, workspace.learnt_until - OVERLAP)
             async with self.db.uow() as uow:
                 hops = await uow.directory.decided_hops(team_id, since=since)
+                if imported != workspace.imported:  # an import here or on another replica
+                    window_start = now - LEARN_WINDOW
+                    hops += await uow.history.learnable(team_id, since=window_start)
+            # Imported tickets count as confirmed hops; rows learned before are skipped.
             workspace.ranker.learn(hops)
             workspace.learnt_until = now
+            workspace.imported = imported
             return workspace.ranker
 
     def forget(self, team_id: str) -> None:

@@ -65,7 +65,9 @@ class DirectoryRepository:
         return sorted({row[0] for row in (await self.session.execute(query)).all()})
 
     async def topics(self, team_id: str) -> list[Topic]:
-        stmt = select(Topic).where(Topic.team_id == team_id).order_by(Topic.name_key)
+        """In the directory's order (the file's, or the order topics were added): a tie
+        between two topics goes to the one listed first."""
+        stmt = select(Topic).where(Topic.team_id == team_id).order_by(Topic.position, Topic.id)
         return list((await self.session.scalars(stmt)).all())
 
     async def get(self, team_id: str, topic_id: int) -> Topic | None:
@@ -77,7 +79,11 @@ class DirectoryRepository:
         return (await self.session.scalars(stmt)).first()
 
     async def add(self, team_id: str, spec: TopicSpec, *, now: datetime, by: str | None) -> Topic:
-        topic = Topic(team_id=team_id, created_at=now)
+        """A new topic, listed last."""
+        last = await self.session.scalar(
+            select(func.max(Topic.position)).where(Topic.team_id == team_id)
+        )
+        topic = Topic(team_id=team_id, created_at=now, position=0 if last is None else last + 1)
         self._fill(topic, spec, now=now, by=by)
         self.session.add(topic)
         await self.session.flush()
@@ -111,14 +117,23 @@ class DirectoryRepository:
         existing = {topic.name_key: topic for topic in await self.topics(team_id)}
         wanted = {spec.key: spec for spec in specs}
         added = changed = 0
-        for key, spec in wanted.items():
+        # A topic that moved among the ones that stay counts as changed: the order decides
+        # ties, and replicas notice a change by its updated_at. Gaps left by a removal don't.
+        kept_before = [key for key in existing if key in wanted]  # existing is in order
+        kept_after = [key for key in wanted if key in existing]
+        moved = {new for old, new in zip(kept_before, kept_after, strict=True) if old != new}
+        for position, (key, spec) in enumerate(wanted.items()):
             topic = existing.get(key)
             if topic is None:
-                await self.add(team_id, spec, now=now, by=by)
+                topic = Topic(team_id=team_id, created_at=now, position=position)
+                self._fill(topic, spec, now=now, by=by)
+                self.session.add(topic)
                 added += 1
-            elif spec_of(topic) != spec:
+                continue
+            if spec_of(topic) != spec or key in moved:
                 self._fill(topic, spec, now=now, by=by)
                 changed += 1
+            topic.position = position
         gone = [topic.id for key, topic in existing.items() if key not in wanted]
         if gone:
             await self.session.execute(

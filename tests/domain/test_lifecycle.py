@@ -127,6 +127,7 @@ class RecordingNotifier:
         *,
         waited: str,
         handler_at: datetime,
+        backup: object = None,
     ) -> None:
         self.said.append(
             Said("escalate", request.id, request.status, handoff.id, chain=_chain(chain))

@@ -13,9 +13,10 @@ import pytest
 
 from bot.devtools.sandbox import Sandbox
 from bot.slack.ids import Action
-from db.models import OutboxMessage
+from db.models import HandoffEvent, OutboxMessage
 from db.uow import Database
 from tests.e2e.helpers import blocks_text, customer_request, ephemerals, handed_off, hops, rows
+from tests.e2e.test_directory import load_directory
 
 # Tuesday 2026-11-24 14:00 UTC: 09:00 for Bob in New York, 14:00 for Alice in London.
 T0 = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
@@ -111,6 +112,47 @@ async def test_escalates_to_the_handler_after_24_hours_then_stops(
     assert dms(box, "U_BOB") == [] and len(dms(box, "U_ALICE")) == 1
     (hop,) = await hops(db)
     assert hop.status == "pending" and hop.escalated_at == T0 + timedelta(hours=24)
+
+
+async def escalate_after_a_day(box: Sandbox) -> None:
+    for hours in (2, 6, 19):  # 11:00, 15:00 New York; 09:00 next morning
+        await tick(box, T0 + timedelta(hours=hours))
+    box.slack.reset_calls()
+    await tick(box, T0 + timedelta(hours=24))
+
+
+async def test_escalation_also_goes_to_the_backup_of_the_topic_the_request_matches(
+    box: Sandbox, db: Database
+) -> None:
+    await load_directory(db)  # Billing (invoice, refund, charged): Bob, backup Erin
+    await customer_request(box)  # "I was charged twice for invoice 1042"
+    await handed_off(box)
+    await escalate_after_a_day(box)
+    (to_backup,) = dms(box, "U_ERIN")
+    assert to_backup["text"].startswith(":rotating_light: You're the backup for *Billing*.")
+    assert "<@U_BOB> hasn't confirmed" in to_backup["text"] and "<@U_ALICE>" in to_backup["text"]
+    assert "charged twice for invoice 1042" in blocks_text(to_backup)
+    (to_handler,) = [p for p in dms(box, "U_ALICE") if "needs a new owner" in p["text"]]
+    assert "I've asked <@U_ERIN>, the backup for *Billing*, to step in" in to_handler["text"]
+    assert Action.REDIRECT in blocks_text(to_handler)
+    (in_thread,) = [p for p in box.slack.posted() if "No confirmation" in p["text"]]
+    assert (
+        "I've asked <@U_ERIN> (Billing's backup) to step in and the handler" in (in_thread["text"])
+    )
+    (event,) = [e for e in await rows(db, HandoffEvent) if e.kind == "escalated"]
+    assert event.detail == "to Billing's backup U_ERIN"
+    for hours in (28, 48, 96):  # once
+        await tick(box, T0 + timedelta(hours=hours))
+    assert len(dms(box, "U_ERIN")) == 1
+
+
+async def test_a_backup_who_is_the_handler_is_not_asked_twice(box: Sandbox, db: Database) -> None:
+    await load_directory(db)
+    await customer_request(box)
+    await handed_off(box, user="U_ERIN")  # Erin, Billing's backup, handed it to Bob
+    await escalate_after_a_day(box)
+    (to_handler,) = [p for p in dms(box, "U_ERIN") if "needs a new owner" in p["text"]]
+    assert "backup" not in to_handler["text"]
 
 
 async def test_snooze_moves_the_next_nudge(box: Sandbox, db: Database) -> None:

@@ -265,3 +265,48 @@ async def test_the_directory_file_is_loaded_by_the_running_bot(
         await box.runtime.tick()
         answer = (await box.sim.command("who my parcel is lost", user="U_ALICE")).json()["text"]
         assert "1. <@U_ERIN>" in answer
+
+
+async def replace_directory_at(db: Database, text: str, minutes: int) -> None:
+    """Like load_directory, at a later time each call: replicas notice a change by it."""
+    from datetime import timedelta
+
+    from bot.domain.directory import parse_yaml
+    from tests.e2e.test_directory import NOW
+
+    async with db.uow() as uow:
+        at = NOW + timedelta(minutes=minutes)
+        await uow.directory.replace("T0001", parse_yaml(text), now=at, by="test")
+        await uow.commit()
+
+
+async def test_a_tie_goes_to_the_topic_listed_first_in_the_directory(
+    box: Sandbox, db: Database
+) -> None:
+    # Equal topics; by name Aardvark would come first, but Zebra is listed first.
+    await replace_directory_at(
+        db,
+        "topics:\n"
+        "  - name: Zebra\n    owners: [U_ERIN]\n    keywords: [voucher]\n"
+        "  - name: Aardvark\n    owners: [U_BOB]\n    keywords: [voucher]\n",
+        1,
+    )
+    lines = (await box.sim.command("who my voucher code fails", user="U_ALICE")).json()["text"]
+    ranked = lines.splitlines()
+    assert ranked[1].startswith("1. <@U_ERIN>: matches *voucher*: Zebra"), ranked
+    assert ranked[2].startswith("2. <@U_BOB>: matches *voucher*: Aardvark"), ranked
+    async with db.uow() as uow:
+        assert [t.name for t in await uow.directory.topics("T0001")] == ["Zebra", "Aardvark"]
+    listed = text_of(await open_directory(box, "U_ALICE"))  # /handoff directory: same order
+    assert listed.index("*Zebra*") < listed.index("*Aardvark*")
+
+    # Moving a topic is a change: the live ranker picks the new order up.
+    await replace_directory_at(
+        db,
+        "topics:\n"
+        "  - name: Aardvark\n    owners: [U_BOB]\n    keywords: [voucher]\n"
+        "  - name: Zebra\n    owners: [U_ERIN]\n    keywords: [voucher]\n",
+        2,
+    )
+    lines = (await box.sim.command("who my voucher code fails", user="U_ALICE")).json()["text"]
+    assert lines.splitlines()[1].startswith("1. <@U_BOB>"), lines
