@@ -21,8 +21,12 @@ __all__ = ["WINDOW", "LearnedHop", "Ranker", "Suggestion", "TopicEntry"]
 
 WINDOW = timedelta(days=90)
 SIMILAR = 0.3  # below this a past request is not "similar" (1.0: the same words)
-CONFIRM_MAX, CONFIRM_SCALE = 3.0, 2.0
 REDIRECT_MAX, REDIRECT_SCALE = 3.5, 2.5  # one "not mine" dents; a habit of it sinks
+# What history adds at most, when similar past requests are many: twice a topic's most, so a
+# dozen confirmed requests like this one outweigh a keyword of another topic.
+HISTORY_MAX = 6.0
+SUPPORT_SCALE = 2.0  # similar requests (summed similarity) at which history has 63% of its say
+TEMPERATURE = 8.0  # softens the learner's log-odds into shares that add up to 1
 OLDEST_WEIGHT = 0.5  # a decision 90 days old counts half as much as today's
 AWAY_FACTOR = 0.5
 BACKUP_FACTOR = 0.9  # the backup stands in for the topic, just below an active owner
@@ -50,12 +54,12 @@ class _Evidence:
     redirected: float = 0.0
     confirmed_requests: int = 0
     redirected_requests: int = 0
+    share: float = 0.0  # the learner's say for this owner, already weighed by support
 
     @property
     def score(self) -> float:
-        gain = CONFIRM_MAX * (1 - math.exp(-self.confirmed / CONFIRM_SCALE))
         loss = REDIRECT_MAX * (1 - math.exp(-self.redirected / REDIRECT_SCALE))
-        return gain - loss
+        return self.share - loss
 
 
 @dataclass(frozen=True)
@@ -174,9 +178,31 @@ class Ranker:
             if word != BOUNDARY and word not in STOPWORDS
         ]
         similar = self._history.similar(terms, since=now - WINDOW, minimum=SIMILAR)
-        analysis = _Analysis(matches, self._evidence(similar, now))
+        learned = self._evidence(similar, now)
+        self._weigh(text, similar, learned, now)
+        analysis = _Analysis(matches, learned)
         self._cached = (key, analysis)
         return analysis
+
+    def _weigh(
+        self, text: str, similar: list[Similar], learned: dict[Owner, _Evidence], now: datetime
+    ) -> None:
+        """The learner says whose request this is; how much that counts grows with how many
+        similar requests were confirmed inside the window (none: the learner is silent, so
+        requests older than the window never count, even before they are forgotten)."""
+        since = now - WINDOW
+        mass = sum(
+            request.similarity
+            for request in similar
+            if any(o.confirmed and o.closed_at >= since for o in request.outcomes)
+        )
+        if mass <= 0:
+            return
+        weight = HISTORY_MAX * (1 - math.exp(-mass / SUPPORT_SCALE))
+        shares = self._history.learner.probabilities(text, temperature=TEMPERATURE)
+        for owner, share in shares.items():
+            if share * weight >= MIN_SCORE / 10 or owner in learned:
+                learned.setdefault(owner, _Evidence()).share = share * weight
 
     @staticmethod
     def _evidence(similar: list[Similar], now: datetime) -> dict[Owner, _Evidence]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Protocol
 
+from bot.domain.ranking_learner import Learner, features
 from bot.domain.terms import stems
 
 K1, B = 1.2, 0.75  # the usual BM25 constants
@@ -73,6 +74,8 @@ class History:
         self._total_length = 0
         self._norms: list[float] = []
         self._norms_for = (-1, -1)
+        self._vectors: list[dict[str, float]] = []  # what the learner counted per request
+        self.learner = Learner()
 
     @property
     def hops(self) -> int:
@@ -88,15 +91,28 @@ class History:
         )
         doc = self._doc_of.get(hop.request_id)
         if doc is None:  # a request's later hops share its text: index it once
-            doc = self._append(hop.request_id, Counter(stems(hop.text)), [], hop.closed_at)
+            doc = self._append(
+                hop.request_id, Counter(stems(hop.text)), [], hop.closed_at, features(hop.text)
+            )
         self._outcomes[doc].append(outcome)
+        if outcome.confirmed:
+            self.learner.add(self._vectors[doc], [(outcome.kind, outcome.id)])
         self._latest[doc] = max(self._latest[doc], hop.closed_at)
         return True
 
     def _append(
-        self, request_id: int, counts: Counter[str], outcomes: list[Outcome], latest: datetime
+        self,
+        request_id: int,
+        counts: Counter[str],
+        outcomes: list[Outcome],
+        latest: datetime,
+        vector: dict[str, float],
     ) -> int:
         doc = len(self._terms)
+        self._vectors.append(vector)
+        confirmed = [(o.kind, o.id) for o in outcomes if o.confirmed]
+        for owner in confirmed:
+            self.learner.add(vector, [owner])
         self._doc_of[request_id] = doc
         self._terms.append(counts)
         self._lengths.append(counts.total())
@@ -116,10 +132,10 @@ class History:
         dropped = len(self._terms) - len(keep)
         if dropped:
             request_of = {doc: request for request, doc in self._doc_of.items()}
-            old = (self._terms, self._outcomes, self._latest)
+            old = (self._terms, self._outcomes, self._latest, self._vectors)
             self._reset()
             for doc in keep:
-                self._append(request_of[doc], old[0][doc], old[1][doc], old[2][doc])
+                self._append(request_of[doc], old[0][doc], old[1][doc], old[2][doc], old[3][doc])
                 self._seen.update(outcome.handoff_id for outcome in old[1][doc])
         return dropped
 

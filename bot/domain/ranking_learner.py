@@ -1,0 +1,88 @@
+"""Who confirmed requests like this one, weighed as a trained text classifier would: a
+one-against-the-rest naive Bayes over every word and word pair of the requests each owner
+confirmed (Rennie et al. 2003: length-normalised counts, idf-weighted at query time).
+Learning adds a request's counts to its owner, so it is incremental and the same whatever
+order hops arrive in; forgetting subtracts them."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from itertools import pairwise
+
+from bot.domain.terms import tokens
+
+Owner = tuple[str, str]
+ALPHA = 0.1  # smoothing: an owner's unseen word costs log(ALPHA / ...) rather than -inf
+
+
+def features(text: str) -> dict[str, float]:
+    """Words and adjacent word pairs, each (1 + log count), the vector of length 1."""
+    terms = tokens(text)
+    counts = Counter(terms)
+    counts.update(f"{a} {b}" for a, b in pairwise(terms))
+    weights = {term: 1.0 + math.log(count) for term, count in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {term: w / norm for term, w in weights.items()}
+
+
+class Learner:
+    def __init__(self) -> None:
+        self._by_owner: dict[str, dict[Owner, float]] = {}  # feature -> owner -> weight
+        self._total: dict[str, float] = {}  # feature -> weight over all owners
+        self._df: Counter[str] = Counter()  # feature -> requests that have it
+        self._requests = 0
+        self._owners: Counter[Owner] = Counter()  # owner -> requests confirmed
+
+    def add(self, vector: dict[str, float], owners: Iterable[Owner], *, sign: int = 1) -> None:
+        """Count (sign=1) or uncount (-1) one request confirmed by `owners`."""
+        owners = list(owners)
+        if not owners:
+            return
+        self._requests += sign
+        for owner in owners:
+            self._owners[owner] += sign
+            if self._owners[owner] <= 0:
+                del self._owners[owner]
+        for term, weight in vector.items():
+            self._df[term] += sign
+            if self._df[term] <= 0:
+                del self._df[term]
+            per_owner = self._by_owner.setdefault(term, {})
+            for owner in owners:
+                left = per_owner.get(owner, 0.0) + sign * weight
+                self._set(per_owner, owner, left)
+                total = self._total.get(term, 0.0) + sign * weight
+                self._set(self._total, term, total)
+            if not per_owner:
+                del self._by_owner[term]
+
+    @staticmethod
+    def _set(table: dict, key: object, value: float) -> None:
+        if value > 1e-9:
+            table[key] = value
+        else:
+            table.pop(key, None)
+
+    def probabilities(self, text: str, *, temperature: float) -> dict[Owner, float]:
+        """Each owner with confirmed history: how likely this request is theirs (sums to 1)."""
+        if not self._owners:
+            return {}
+        base = 0.0
+        lift: dict[Owner, float] = {}
+        known = [term for term in features(text) if term in self._total]
+        for term in known:
+            idf = math.log((self._requests + 1) / (self._df[term] + 1)) + 1.0
+            total = self._total[term]
+            base += idf * (math.log(ALPHA) - math.log(total + ALPHA))
+            for owner, weight in self._by_owner[term].items():
+                with_owner = math.log(weight + ALPHA) - math.log(total - weight + ALPHA)
+                lift[owner] = lift.get(owner, 0.0) + idf * (
+                    with_owner - math.log(ALPHA) + math.log(total + ALPHA)
+                )
+        scores = {owner: (base + lift.get(owner, 0.0)) / temperature for owner in self._owners}
+        top = max(scores.values())
+        exp = {owner: math.exp(score - top) for owner, score in scores.items()}
+        whole = sum(exp.values())
+        return {owner: value / whole for owner, value in exp.items()}
