@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint run bench
+.PHONY: help install demo test lint run bench bench-routing
 
 help:
 	@echo "make demo     play a whole warm handoff locally (no Slack workspace needed)"
@@ -15,6 +15,7 @@ help:
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make run      serve the bot over HTTP on port 3000 (needs SLACK_* settings, see .env.example)"
 	@echo "make bench    run the benchmarks, write docs/benchmarks.md (ARGS=--quick, ARGS='--only S1,S5')"
+	@echo "make bench-routing  the router on CLINC150 next to TF-IDF+LR (docs/routing-benchmark.json)"
 	@echo "make install  create $(VENV) and install the package with its dev tools"
 
 install: $(STAMP)
@@ -44,3 +45,9 @@ run: install
 # Every scenario on SQLite and PostgreSQL (about 12 minutes); see docs/benchmarks.md.
 bench: install
 	$(BIN)/python -m benchmarks.run $(ARGS)
+
+# The router on public data (../shared/datasets/clinc150), a few minutes; see
+# benchmarks/routing/README.md. Installs the `bench` extra (scikit-learn) for the anchor.
+bench-routing: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks.routing $(ARGS)

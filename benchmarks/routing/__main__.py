@@ -48,7 +48,10 @@ def run(quick: bool) -> dict[str, Any]:
         row: dict[str, Any] = {"history": label, "k": k, "redirects": redirects}
         on_test, on_oos = score(ranker, test), score(ranker, oos)
         row.update(
-            top1=on_test.top1, top3=on_test.top3, test_nobody=on_test.nobody, oos_nobody=on_oos.nobody
+            top1=on_test.top1,
+            top3=on_test.top3,
+            test_nobody=on_test.nobody,
+            oos_nobody=on_oos.nobody,
         )
         if k and not redirects:
             anchor = tfidf_lr(chosen, test)

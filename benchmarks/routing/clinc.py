@@ -97,6 +97,8 @@ def history(
         right = owner_of(row.domain)
         if rng.random() < redirects:
             wrong = rng.choice([owner for owner in owners if owner != right])
-            made.append(Hop(len(made) + 1, request_id, "user", wrong, "redirected", closed, row.text))
+            made.append(
+                Hop(len(made) + 1, request_id, "user", wrong, "redirected", closed, row.text)
+            )
         made.append(Hop(len(made) + 1, request_id, "user", right, "confirmed", closed, row.text))
     return made
