@@ -95,10 +95,15 @@ class TopicIndex:
                 for term in stems(text):
                     loose[term][index] = max(weight, loose[term].get(index, 0.0))
         for index, topic in enumerate(self.topics):
+            keys: set[tuple[str, ...]] = set()
             for keyword in topic.keywords:
                 key = phrase(keyword)
-                if not key:
-                    continue  # only stopwords or numbers: nothing to match on
+                if not key or key in keys:
+                    # Only stopwords or numbers: nothing to match on. Or the same stems as an
+                    # earlier keyword ("invoices", "who do you work for" after "work"): one
+                    # word in a message is one piece of evidence, not two.
+                    continue
+                keys.add(key)
                 weight = (KEYWORD_WEIGHT + PHRASE_BONUS * (len(key) - 1)) * _specificity(
                     len(keyword_topics[key])
                 )

@@ -143,6 +143,19 @@ def test_the_reason_quotes_the_directorys_keywords_strongest_first() -> None:
     assert best.reasons == ("matches *charge*, *refund*, *invoice*: Billing",)
 
 
+def test_keywords_with_the_same_stems_count_once() -> None:
+    """A directory that lists "invoices" after "invoice" (or "who do you work for" after
+    "work": the small words drop) must not make one word of a message count twice."""
+
+    def score(text: str, *keywords: str) -> float:
+        topic = TopicEntry(1, "Billing", (("user", ANA),), None, keywords, "")
+        return first(Ranker([topic]), text).score
+
+    invoice, work = "Question about my invoice", "Who do you work for?"
+    assert score(invoice, "invoice", "invoices") == score(invoice, "invoice")
+    assert score(work, "work", "who do you work for") == score(work, "work")
+
+
 def test_a_multi_word_keyword_matches_as_a_phrase_not_word_by_word() -> None:
     topics = [
         TopicEntry(1, "Billing", (("user", ANA),), None, ("credit card",), ""),
