@@ -17,6 +17,7 @@ from typing import Any
 from benchmarks.routing.anchor import tfidf_lr
 from benchmarks.routing.clinc import DATASET, DIRECTORY, history, load, sample, topics
 from benchmarks.routing.evaluate import latency, memory, score, trained
+from benchmarks.routing.report import markdown
 
 SEED = 16
 SIZES = (100, 1_000, 15_000)
@@ -54,8 +55,9 @@ def run(quick: bool) -> dict[str, Any]:
             oos_nobody=on_oos.nobody,
         )
         if k and not redirects:
-            anchor = tfidf_lr(chosen, test)
+            anchor, tuned = tfidf_lr(chosen, test), tfidf_lr(chosen, test, tuned=True)
             row.update(anchor_top1=anchor.top1, anchor_top3=anchor.top3)
+            row.update(tuned_top1=tuned.top1, tuned_top3=tuned.top3)
         if k == max(SIZES) and not redirects:
             median, p99 = latency(ranker, test)
             row.update(median_ms=median, p99_ms=p99)
@@ -75,6 +77,7 @@ def main() -> None:
     results = run(args.quick)
     results["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
     (DOCS / "routing-benchmark.json").write_text(json.dumps(results, indent=1) + "\n")
+    (DOCS / "routing-benchmark.md").write_text(markdown(results))
 
 
 if __name__ == "__main__":
