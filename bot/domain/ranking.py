@@ -27,6 +27,12 @@ REDIRECT_MAX, REDIRECT_SCALE = 3.5, 2.5  # one "not mine" dents; a habit of it s
 HISTORY_MAX = 6.0
 SUPPORT_SCALE = 2.0  # similar requests (summed similarity) at which history has 63% of its say
 TEMPERATURE = 8.0  # softens the learner's log-odds into shares that add up to 1
+# History's say also grows with how much of the request the learner has seen (words and
+# pairs in earlier requests), so a short request with no close twin is still weighed; a
+# learner that has seen few requests has seen only the common words, so it says less.
+SEEN_WEIGHT = 0.5
+SEEN_REQUESTS = 2000  # requests learned at which that say is 63% of SEEN_WEIGHT
+LEARNED_FLOOR = 0.5  # the least an owner named by history alone needs (tuned on CLINC's val)
 OLDEST_WEIGHT = 0.5  # a decision 90 days old counts half as much as today's
 AWAY_FACTOR = 0.5
 BACKUP_FACTOR = 0.9  # the backup stands in for the topic, just below an active owner
@@ -55,6 +61,7 @@ class _Evidence:
     confirmed_requests: int = 0
     redirected_requests: int = 0
     share: float = 0.0  # the learner's say for this owner, already weighed by support
+    learned_requests: int = 0  # all the requests they confirmed that the learner counts
 
     @property
     def score(self) -> float:
@@ -186,23 +193,30 @@ class Ranker:
 
     def _weigh(
         self, text: str, similar: list[Similar], learned: dict[Owner, _Evidence], now: datetime
-    ) -> None:
-        """The learner says whose request this is; how much that counts grows with how many
-        similar requests were confirmed inside the window (none: the learner is silent, so
-        requests older than the window never count, even before they are forgotten)."""
+    ) -> float:
+        """The learner says whose request this is. How much that counts grows with how many
+        similar requests were confirmed inside the window, or with how much of the request
+        it has seen. Nothing confirmed inside the window: it is silent. (An older request
+        still counts in it until `forget_before` drops it; the router calls that hourly.)"""
         since = now - WINDOW
+        newest = self._history.newest_confirmed
+        if newest is None or newest < since:
+            return 0.0
         mass = sum(
             request.similarity
             for request in similar
             if any(o.confirmed and o.closed_at >= since for o in request.outcomes)
         )
-        if mass <= 0:
-            return
-        weight = HISTORY_MAX * (1 - math.exp(-mass / SUPPORT_SCALE))
-        shares = self._history.learner.probabilities(text, temperature=TEMPERATURE)
+        shares, seen = self._history.learner.probabilities(text, temperature=TEMPERATURE)
+        grown = 1 - math.exp(-self._history.learner.requests / SEEN_REQUESTS)
+        support = max(1 - math.exp(-mass / SUPPORT_SCALE), SEEN_WEIGHT * grown * seen)
+        weight = HISTORY_MAX * support
         for owner, share in shares.items():
             if share * weight >= MIN_SCORE / 10 or owner in learned:
-                learned.setdefault(owner, _Evidence()).share = share * weight
+                evidence = learned.setdefault(owner, _Evidence())
+                evidence.share = share * weight
+                evidence.learned_requests = self._history.learner.confirmed(owner)
+        return support
 
     @staticmethod
     def _evidence(similar: list[Similar], now: datetime) -> dict[Owner, _Evidence]:
@@ -255,10 +269,17 @@ class Ranker:
         return [
             candidate
             for candidate in ranked
-            if candidate.score >= MIN_SCORE
+            if candidate.score >= self._floor(candidate)
             and candidate.owner[1] not in exclude
             and state(candidate.owner) != "deactivated"
         ]
+
+    @staticmethod
+    def _floor(candidate: _Candidate) -> float:
+        """An owner only history names needs more than one a topic names: the learner always
+        leans some way, and a shrug is better than a confident wrong name."""
+        listed = candidate.topic is not None or candidate.backup_for is not None
+        return MIN_SCORE if listed else LEARNED_FLOOR
 
     @staticmethod
     def _stand_in(
@@ -298,6 +319,9 @@ class Ranker:
         if evidence.confirmed_requests:
             count = _plural(evidence.confirmed_requests, "similar request")
             reasons.append(f"confirmed {count} in the last 90 days")
+        elif evidence.share >= MIN_SCORE and evidence.learned_requests:
+            count = _plural(evidence.learned_requests, "request")
+            reasons.append(f"learned from the {count} they confirmed")
         if evidence.redirected_requests:
             count = _plural(evidence.redirected_requests, "similar request")
             reasons.append(f"passed on {count} in the last 90 days")

@@ -75,6 +75,7 @@ class History:
         self._norms: list[float] = []
         self._norms_for = (-1, -1)
         self._vectors: list[dict[str, float]] = []  # what the learner counted per request
+        self.newest_confirmed: datetime | None = None
         self.learner = Learner()
 
     @property
@@ -97,6 +98,7 @@ class History:
         self._outcomes[doc].append(outcome)
         if outcome.confirmed:
             self.learner.add(self._vectors[doc], [(outcome.kind, outcome.id)])
+            self._confirmed_at(outcome.closed_at)
         self._latest[doc] = max(self._latest[doc], hop.closed_at)
         return True
 
@@ -110,9 +112,10 @@ class History:
     ) -> int:
         doc = len(self._terms)
         self._vectors.append(vector)
-        confirmed = [(o.kind, o.id) for o in outcomes if o.confirmed]
-        for owner in confirmed:
-            self.learner.add(vector, [owner])
+        for outcome in outcomes:
+            if outcome.confirmed:
+                self.learner.add(vector, [(outcome.kind, outcome.id)])
+                self._confirmed_at(outcome.closed_at)
         self._doc_of[request_id] = doc
         self._terms.append(counts)
         self._lengths.append(counts.total())
@@ -124,6 +127,10 @@ class History:
             docs.append(doc)
             tfs.append(count)
         return doc
+
+    def _confirmed_at(self, closed_at: datetime) -> None:
+        if self.newest_confirmed is None or closed_at > self.newest_confirmed:
+            self.newest_confirmed = closed_at
 
     def prune(self, *, since: datetime) -> int:
         """Forget requests whose every hop closed before `since`; returns how many. A ranker

@@ -65,13 +65,26 @@ class Learner:
         else:
             table.pop(key, None)
 
-    def probabilities(self, text: str, *, temperature: float) -> dict[Owner, float]:
-        """Each owner with confirmed history: how likely this request is theirs (sums to 1)."""
+    @property
+    def requests(self) -> int:
+        """How many confirmed requests are counted."""
+        return self._requests
+
+    def confirmed(self, owner: Owner) -> int:
+        """How many requests this owner confirmed that are counted."""
+        return self._owners.get(owner, 0)
+
+    def probabilities(self, text: str, *, temperature: float) -> tuple[dict[Owner, float], float]:
+        """Each owner with confirmed history: how likely this request is theirs (sums to 1);
+        and how much of the request the learner has seen before, 0..1 (the share of its
+        vector in words and pairs at least two learned requests had)."""
         if not self._owners:
-            return {}
+            return {}, 0.0
         base = 0.0
         lift: dict[Owner, float] = {}
-        known = [term for term in features(text) if term in self._total]
+        vector = features(text)
+        known = [term for term in vector if term in self._total]
+        seen = sum(vector[term] ** 2 for term in known if self._df[term] >= 2)
         for term in known:
             idf = math.log((self._requests + 1) / (self._df[term] + 1)) + 1.0
             total = self._total[term]
@@ -85,4 +98,4 @@ class Learner:
         top = max(scores.values())
         exp = {owner: math.exp(score - top) for owner, score in scores.items()}
         whole = sum(exp.values())
-        return {owner: value / whole for owner, value in exp.items()}
+        return {owner: value / whole for owner, value in exp.items()}, seen

@@ -369,6 +369,44 @@ def test_redirects_push_a_listed_owner_below_another_topics_owner() -> None:
     assert ids(ranker.suggest(text, now=NOW))[:1] == [RAJ]
 
 
+def test_many_confirmed_requests_like_this_one_outweigh_another_owners_keyword_and_history() -> (
+    None
+):
+    """Both owners confirmed a dozen refunds; only Xavi's were about event tickets. The
+    learner tells them apart where per-owner sums of similar requests saturated and tied,
+    leaving the directory's keyword to decide."""
+    ranker = Ranker(directory())
+    ranker.learn(
+        hops(
+            XAVI,
+            "confirmed",
+            [f"Refund for conference ticket {n}, event cancelled" for n in range(12)],
+        )
+        + hops(
+            ANA,
+            "confirmed",
+            [f"Refund for ticket {n}, charged twice on the card" for n in range(12)],
+        )
+    )
+    found = ranker.suggest("Can I get a refund for my conference ticket?", now=NOW)
+    assert ids(found)[:2] == [XAVI, ANA]
+    assert found[0].reasons == ("confirmed 12 similar requests in the last 90 days",)
+
+
+def test_a_negation_is_learned_not_dropped() -> None:
+    """ "I did not make this payment" is Zoe's (fraud), "make a payment" is Ana's: once both
+    were confirmed a few times, the small word decides."""
+    ranker = Ranker(directory())
+    ranker.learn(
+        hops(
+            ZOE, "confirmed", [f"I did not make payment {n} on my card, who did?" for n in range(6)]
+        )
+        + hops(ANA, "confirmed", [f"How do I make payment {n} on my card?" for n in range(6)])
+    )
+    assert ids(ranker.suggest("I did not make this card payment", now=NOW))[0] == ZOE
+    assert ids(ranker.suggest("How can I make a card payment?", now=NOW))[0] == ANA
+
+
 def test_redirects_with_someone_else_confirming_move_the_request_to_them() -> None:
     ranker = Ranker(directory())
     assert first(ranker, NEW_REFUND).id == ANA

@@ -41,9 +41,10 @@ def test_cold_routing_from_the_directory_alone_holds(sample: dict[str, list[Row]
 
 
 def test_learning_from_confirmed_history_holds(sample: dict[str, list[Row]]) -> None:
-    """Before the learner (per-owner BM25 sums that tied as history grew): 81.25% top-1."""
+    """Before the learner (per-owner BM25 sums that tied as history grew): 81.25% top-1,
+    93.5% top-3, 2.5% of in-scope requests with nobody, 24% of out-of-scope ones."""
     on_test, on_oos = measured(sample, k=1500)
-    assert on_test.top1 >= 0.8675 - MARGIN
-    assert on_test.top3 >= 0.9475 - MARGIN
-    assert on_test.nobody <= 0.025 + MARGIN
-    assert on_oos.nobody >= 0.24 - MARGIN
+    assert on_test.top1 >= 0.8775 - MARGIN
+    assert on_test.top3 >= 0.9575 - MARGIN
+    assert on_test.nobody <= 0.005 + MARGIN
+    assert on_oos.nobody >= 0.17 - MARGIN
