@@ -5,6 +5,7 @@ inverted index), so a workspace's ranker is fed hop by hop, never rebuilt."""
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,8 +13,8 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Protocol
 
-from bot.domain.ranking_learner import Learner, features
-from bot.domain.terms import stems
+from bot.domain.ranking_learner import Learner, vector
+from bot.domain.terms import stems, tokens
 
 K1, B = 1.2, 0.75  # the usual BM25 constants
 PRIOR_DOCS = 20  # idf smoothing: with three requests learned, every word is "in all of them"
@@ -74,7 +75,9 @@ class History:
         self._total_length = 0
         self._norms: list[float] = []
         self._norms_for = (-1, -1)
-        self._vectors: list[dict[str, float]] = []  # what the learner counted per request
+        # Each request's words for the learner, kept to uncount it when it is forgotten
+        # (interned: a tuple of shared strings is a fraction of its feature vector's size).
+        self._tokens: list[tuple[str, ...]] = []
         self.newest_confirmed: datetime | None = None
         self.learner = Learner()
 
@@ -93,11 +96,15 @@ class History:
         doc = self._doc_of.get(hop.request_id)
         if doc is None:  # a request's later hops share its text: index it once
             doc = self._append(
-                hop.request_id, Counter(stems(hop.text)), [], hop.closed_at, features(hop.text)
+                hop.request_id,
+                Counter(stems(hop.text)),
+                [],
+                hop.closed_at,
+                tuple(sys.intern(token) for token in tokens(hop.text)),
             )
         self._outcomes[doc].append(outcome)
         if outcome.confirmed:
-            self.learner.add(self._vectors[doc], [(outcome.kind, outcome.id)])
+            self.learner.add(vector(self._tokens[doc]), [(outcome.kind, outcome.id)])
             self._confirmed_at(outcome.closed_at)
         self._latest[doc] = max(self._latest[doc], hop.closed_at)
         return True
@@ -108,13 +115,13 @@ class History:
         counts: Counter[str],
         outcomes: list[Outcome],
         latest: datetime,
-        vector: dict[str, float],
+        words: tuple[str, ...],
     ) -> int:
         doc = len(self._terms)
-        self._vectors.append(vector)
+        self._tokens.append(words)
         for outcome in outcomes:
             if outcome.confirmed:
-                self.learner.add(vector, [(outcome.kind, outcome.id)])
+                self.learner.add(vector(words), [(outcome.kind, outcome.id)])
                 self._confirmed_at(outcome.closed_at)
         self._doc_of[request_id] = doc
         self._terms.append(counts)
@@ -139,7 +146,7 @@ class History:
         dropped = len(self._terms) - len(keep)
         if dropped:
             request_of = {doc: request for request, doc in self._doc_of.items()}
-            old = (self._terms, self._outcomes, self._latest, self._vectors)
+            old = (self._terms, self._outcomes, self._latest, self._tokens)
             self._reset()
             for doc in keep:
                 self._append(request_of[doc], old[0][doc], old[1][doc], old[2][doc], old[3][doc])

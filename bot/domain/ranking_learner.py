@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 from bot.domain.terms import tokens
@@ -19,7 +19,11 @@ ALPHA = 0.1  # smoothing: an owner's unseen word costs log(ALPHA / ...) rather t
 
 def features(text: str) -> dict[str, float]:
     """Words and adjacent word pairs, each (1 + log count), the vector of length 1."""
-    terms = tokens(text)
+    return vector(tokens(text))
+
+
+def vector(terms: Sequence[str]) -> dict[str, float]:
+    """`features` of a text whose `tokens` are `terms` (a request keeps only those)."""
     counts = Counter(terms)
     counts.update(f"{a} {b}" for a, b in pairwise(terms))
     weights = {term: 1.0 + math.log(count) for term, count in counts.items()}
