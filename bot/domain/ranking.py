@@ -1,10 +1,11 @@
 """Finding the right person for a request (issue 4): the directory's topics and what past
 handoffs taught, combined into a short, explained list of owners. Pure: no I/O.
 
-An owner's score is their best topic's score (0..3, keywords strongest), plus what they
-confirmed of similar requests in the last 90 days (0..3), minus what they redirected of
-them (0..3.5). Away owners count half and come after their topic's backup; deactivated
-users and `exclude` never appear."""
+An owner's score is their best topic's score (0..3, keywords strongest), plus their share
+of what history says (0..6: the learner's estimate that the request is theirs, weighed by
+how many similar requests were confirmed in the last 90 days and how much of it the learner
+has seen), minus what they redirected of similar requests (0..3.5). Away owners count half
+and come after their topic's backup; deactivated users and `exclude` never appear."""
 
 from __future__ import annotations
 
