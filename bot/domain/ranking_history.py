@@ -104,7 +104,7 @@ class History:
             )
         self._outcomes[doc].append(outcome)
         if outcome.confirmed:
-            self.learner.add(vector(self._tokens[doc]), [(outcome.kind, outcome.id)])
+            self.learner.add(vector(self._tokens[doc]), (outcome.kind, outcome.id))
             self._confirmed_at(outcome.closed_at)
         self._latest[doc] = max(self._latest[doc], hop.closed_at)
         return True
@@ -121,7 +121,7 @@ class History:
         self._tokens.append(words)
         for outcome in outcomes:
             if outcome.confirmed:
-                self.learner.add(vector(words), [(outcome.kind, outcome.id)])
+                self.learner.add(vector(words), (outcome.kind, outcome.id))
                 self._confirmed_at(outcome.closed_at)
         self._doc_of[request_id] = doc
         self._terms.append(counts)

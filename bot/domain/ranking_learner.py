@@ -2,13 +2,13 @@
 one-against-the-rest naive Bayes over every word and word pair of the requests each owner
 confirmed (Rennie et al. 2003: length-normalised counts, idf-weighted at query time).
 Learning adds a request's counts to its owner, so it is incremental and the same whatever
-order hops arrive in; forgetting subtracts them."""
+order hops arrive in (forgetting rebuilds it from the requests kept: rare, and exact)."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from itertools import pairwise
 
 from bot.domain.terms import tokens
@@ -39,35 +39,15 @@ class Learner:
         self._requests = 0
         self._owners: Counter[Owner] = Counter()  # owner -> requests confirmed
 
-    def add(self, vector: dict[str, float], owners: Iterable[Owner], *, sign: int = 1) -> None:
-        """Count (sign=1) or uncount (-1) one request confirmed by `owners`."""
-        owners = list(owners)
-        if not owners:
-            return
-        self._requests += sign
-        for owner in owners:
-            self._owners[owner] += sign
-            if self._owners[owner] <= 0:
-                del self._owners[owner]
+    def add(self, vector: dict[str, float], owner: Owner) -> None:
+        """Count one request that `owner` confirmed."""
+        self._requests += 1
+        self._owners[owner] += 1
         for term, weight in vector.items():
-            self._df[term] += sign
-            if self._df[term] <= 0:
-                del self._df[term]
+            self._df[term] += 1
             per_owner = self._by_owner.setdefault(term, {})
-            for owner in owners:
-                left = per_owner.get(owner, 0.0) + sign * weight
-                self._set(per_owner, owner, left)
-                total = self._total.get(term, 0.0) + sign * weight
-                self._set(self._total, term, total)
-            if not per_owner:
-                del self._by_owner[term]
-
-    @staticmethod
-    def _set(table: dict, key: object, value: float) -> None:
-        if value > 1e-9:
-            table[key] = value
-        else:
-            table.pop(key, None)
+            per_owner[owner] = per_owner.get(owner, 0.0) + weight
+            self._total[term] = self._total.get(term, 0.0) + weight
 
     @property
     def requests(self) -> int:
