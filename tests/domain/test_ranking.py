@@ -41,8 +41,8 @@ ASKER = "U09ASKER"
 GOAL = 0.9
 REACHED = 50
 # The second table (ranking_holdout.py), written to tell a general improvement from a fitted
-# one: 25 of 32 today.
-HOLDOUT_REACHED = 25
+# one: 26 of 32 today.
+HOLDOUT_REACHED = 26
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,15 @@ def test_phrasal_keywords_need_their_small_word() -> None:
     assert ranker.suggest("We signed the contract; the log file is attached", now=NOW) == []
     assert ids(ranker.suggest("Your getting started guide is out of date", now=NOW)) == [ONBOARDING]
     assert ranker.suggest("We started on Monday", now=NOW) == []
+
+
+def test_a_phrase_matches_in_any_order_within_a_sentence() -> None:
+    """People don't write the directory's word order: "the card is lost" is "lost card"."""
+    lost = TopicEntry(1, "Lost cards", (("user", ZOE),), None, ("lost card",), "")
+    cards = TopicEntry(2, "Cards", (("user", ANA),), None, ("card",), "")
+    ranker = Ranker([cards, lost])
+    assert first(ranker, "The card I had is lost, please block it").id == ZOE
+    assert first(ranker, "My card works fine. I lost my phone.").id == ANA
 
 
 def test_a_phrasal_verb_split_by_its_object_still_matches() -> None:
