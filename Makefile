@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint run bench constraints
+.PHONY: help install demo test lint run bench bench-routing constraints
 
 help:
 	@echo "make demo     play a whole warm handoff locally (no Slack workspace needed)"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make run      serve the bot over HTTP on port 3000 (needs SLACK_* settings, see .env.example)"
 	@echo "make bench    run the benchmarks, write docs/benchmarks.md (ARGS=--quick, ARGS='--only S1,S5')"
+	@echo "make bench-routing  the router on CLINC150 next to TF-IDF+LR (docs/routing-benchmark.json)"
 	@echo "make install  create $(VENV) and install the package with its dev tools"
 	@echo "make constraints  re-pin constraints.txt from the working $(VENV) (then make test)"
 
@@ -53,3 +54,9 @@ constraints: install
 	   echo "# CI (.ci/run runs make install) and the Dockerfile use. Refresh after changing"; \
 	   echo "# pyproject.toml: pip install the change into .venv, make constraints, make test."; \
 	   $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt
+
+# The router on public data (../shared/datasets/clinc150), a few minutes; see
+# benchmarks/routing/README.md. Installs the `bench` extra (scikit-learn) for the anchor.
+bench-routing: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks.routing $(ARGS)

@@ -1,10 +1,11 @@
 """Finding the right person for a request (issue 4): the directory's topics and what past
 handoffs taught, combined into a short, explained list of owners. Pure: no I/O.
 
-An owner's score is their best topic's score (0..3, keywords strongest), plus what they
-confirmed of similar requests in the last 90 days (0..3), minus what they redirected of
-them (0..3.5). Away owners count half and come after their topic's backup; deactivated
-users and `exclude` never appear."""
+An owner's score is their best topic's score (0..3, keywords strongest), plus their share
+of what history says (0..6: the learner's estimate that the request is theirs, weighed by
+how many similar requests were confirmed in the last 90 days and how much of it the learner
+has seen), minus what they redirected of similar requests (0..3.5). Away owners count half
+and come after their topic's backup; deactivated users and `exclude` never appear."""
 
 from __future__ import annotations
 
@@ -21,8 +22,18 @@ __all__ = ["WINDOW", "LearnedHop", "Ranker", "Suggestion", "TopicEntry"]
 
 WINDOW = timedelta(days=90)
 SIMILAR = 0.3  # below this a past request is not "similar" (1.0: the same words)
-CONFIRM_MAX, CONFIRM_SCALE = 3.0, 2.0
 REDIRECT_MAX, REDIRECT_SCALE = 3.5, 2.5  # one "not mine" dents; a habit of it sinks
+# What history adds at most, when similar past requests are many: twice a topic's most, so a
+# dozen confirmed requests like this one outweigh a keyword of another topic.
+HISTORY_MAX = 6.0
+SUPPORT_SCALE = 2.0  # similar requests (summed similarity) at which history has 63% of its say
+TEMPERATURE = 8.0  # softens the learner's log-odds into shares that add up to 1
+# History's say also grows with how much of the request the learner has seen (words and
+# pairs in earlier requests), so a short request with no close twin is still weighed; a
+# learner that has seen few requests has seen only the common words, so it says less.
+SEEN_WEIGHT = 0.5
+SEEN_REQUESTS = 2000  # requests learned at which that say is 63% of SEEN_WEIGHT
+LEARNED_FLOOR = 0.5  # the least an owner named by history alone needs (tuned on CLINC's val)
 OLDEST_WEIGHT = 0.5  # a decision 90 days old counts half as much as today's
 AWAY_FACTOR = 0.5
 BACKUP_FACTOR = 0.9  # the backup stands in for the topic, just below an active owner
@@ -50,12 +61,13 @@ class _Evidence:
     redirected: float = 0.0
     confirmed_requests: int = 0
     redirected_requests: int = 0
+    share: float = 0.0  # the learner's say for this owner, already weighed by support
+    learned_requests: int = 0  # all the requests they confirmed that the learner counts
 
     @property
     def score(self) -> float:
-        gain = CONFIRM_MAX * (1 - math.exp(-self.confirmed / CONFIRM_SCALE))
         loss = REDIRECT_MAX * (1 - math.exp(-self.redirected / REDIRECT_SCALE))
-        return gain - loss
+        return self.share - loss
 
 
 @dataclass(frozen=True)
@@ -174,9 +186,38 @@ class Ranker:
             if word != BOUNDARY and word not in STOPWORDS
         ]
         similar = self._history.similar(terms, since=now - WINDOW, minimum=SIMILAR)
-        analysis = _Analysis(matches, self._evidence(similar, now))
+        learned = self._evidence(similar, now)
+        self._weigh(text, similar, learned, now)
+        analysis = _Analysis(matches, learned)
         self._cached = (key, analysis)
         return analysis
+
+    def _weigh(
+        self, text: str, similar: list[Similar], learned: dict[Owner, _Evidence], now: datetime
+    ) -> float:
+        """The learner says whose request this is. How much that counts grows with how many
+        similar requests were confirmed inside the window, or with how much of the request
+        it has seen. Nothing confirmed inside the window: it is silent. (An older request
+        still counts in it until `forget_before` drops it; the router calls that hourly.)"""
+        since = now - WINDOW
+        newest = self._history.newest_confirmed
+        if newest is None or newest < since:
+            return 0.0
+        mass = sum(
+            request.similarity
+            for request in similar
+            if any(o.confirmed and o.closed_at >= since for o in request.outcomes)
+        )
+        shares, seen = self._history.learner.probabilities(text, temperature=TEMPERATURE)
+        grown = 1 - math.exp(-self._history.learner.requests / SEEN_REQUESTS)
+        support = max(1 - math.exp(-mass / SUPPORT_SCALE), SEEN_WEIGHT * grown * seen)
+        weight = HISTORY_MAX * support
+        for owner, share in shares.items():
+            if share * weight >= MIN_SCORE / 10 or owner in learned:
+                evidence = learned.setdefault(owner, _Evidence())
+                evidence.share = share * weight
+                evidence.learned_requests = self._history.learner.confirmed(owner)
+        return support
 
     @staticmethod
     def _evidence(similar: list[Similar], now: datetime) -> dict[Owner, _Evidence]:
@@ -229,10 +270,17 @@ class Ranker:
         return [
             candidate
             for candidate in ranked
-            if candidate.score >= MIN_SCORE
+            if candidate.score >= self._floor(candidate)
             and candidate.owner[1] not in exclude
             and state(candidate.owner) != "deactivated"
         ]
+
+    @staticmethod
+    def _floor(candidate: _Candidate) -> float:
+        """An owner only history names needs more than one a topic names: the learner always
+        leans some way, and a shrug is better than a confident wrong name."""
+        listed = candidate.topic is not None or candidate.backup_for is not None
+        return MIN_SCORE if listed else LEARNED_FLOOR
 
     @staticmethod
     def _stand_in(
@@ -272,6 +320,9 @@ class Ranker:
         if evidence.confirmed_requests:
             count = _plural(evidence.confirmed_requests, "similar request")
             reasons.append(f"confirmed {count} in the last 90 days")
+        elif evidence.share >= MIN_SCORE and evidence.learned_requests:
+            count = _plural(evidence.learned_requests, "request")
+            reasons.append(f"learned from the {count} they confirmed")
         if evidence.redirected_requests:
             count = _plural(evidence.redirected_requests, "similar request")
             reasons.append(f"passed on {count} in the last 90 days")

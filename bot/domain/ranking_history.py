@@ -5,6 +5,7 @@ inverted index), so a workspace's ranker is fed hop by hop, never rebuilt."""
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Protocol
 
-from bot.domain.terms import stems
+from bot.domain.ranking_learner import Learner, vector
+from bot.domain.terms import stems, tokens
 
 K1, B = 1.2, 0.75  # the usual BM25 constants
 PRIOR_DOCS = 20  # idf smoothing: with three requests learned, every word is "in all of them"
@@ -73,6 +75,11 @@ class History:
         self._total_length = 0
         self._norms: list[float] = []
         self._norms_for = (-1, -1)
+        # Each request's words for the learner, kept to uncount it when it is forgotten
+        # (interned: a tuple of shared strings is a fraction of its feature vector's size).
+        self._tokens: list[tuple[str, ...]] = []
+        self.newest_confirmed: datetime | None = None
+        self.learner = Learner()
 
     @property
     def hops(self) -> int:
@@ -88,15 +95,34 @@ class History:
         )
         doc = self._doc_of.get(hop.request_id)
         if doc is None:  # a request's later hops share its text: index it once
-            doc = self._append(hop.request_id, Counter(stems(hop.text)), [], hop.closed_at)
+            doc = self._append(
+                hop.request_id,
+                Counter(stems(hop.text)),
+                [],
+                hop.closed_at,
+                tuple(sys.intern(token) for token in tokens(hop.text)),
+            )
         self._outcomes[doc].append(outcome)
+        if outcome.confirmed:
+            self.learner.add(vector(self._tokens[doc]), (outcome.kind, outcome.id))
+            self._confirmed_at(outcome.closed_at)
         self._latest[doc] = max(self._latest[doc], hop.closed_at)
         return True
 
     def _append(
-        self, request_id: int, counts: Counter[str], outcomes: list[Outcome], latest: datetime
+        self,
+        request_id: int,
+        counts: Counter[str],
+        outcomes: list[Outcome],
+        latest: datetime,
+        words: tuple[str, ...],
     ) -> int:
         doc = len(self._terms)
+        self._tokens.append(words)
+        for outcome in outcomes:
+            if outcome.confirmed:
+                self.learner.add(vector(words), (outcome.kind, outcome.id))
+                self._confirmed_at(outcome.closed_at)
         self._doc_of[request_id] = doc
         self._terms.append(counts)
         self._lengths.append(counts.total())
@@ -109,6 +135,10 @@ class History:
             tfs.append(count)
         return doc
 
+    def _confirmed_at(self, closed_at: datetime) -> None:
+        if self.newest_confirmed is None or closed_at > self.newest_confirmed:
+            self.newest_confirmed = closed_at
+
     def prune(self, *, since: datetime) -> int:
         """Forget requests whose every hop closed before `since`; returns how many. A ranker
         that runs for months calls this now and then: old requests never count, but cost."""
@@ -116,10 +146,10 @@ class History:
         dropped = len(self._terms) - len(keep)
         if dropped:
             request_of = {doc: request for request, doc in self._doc_of.items()}
-            old = (self._terms, self._outcomes, self._latest)
+            old = (self._terms, self._outcomes, self._latest, self._tokens)
             self._reset()
             for doc in keep:
-                self._append(request_of[doc], old[0][doc], old[1][doc], old[2][doc])
+                self._append(request_of[doc], old[0][doc], old[1][doc], old[2][doc], old[3][doc])
                 self._seen.update(outcome.handoff_id for outcome in old[1][doc])
         return dropped
 

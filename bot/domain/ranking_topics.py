@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.terms import BOUNDARY, STOPWORDS, phrase, stems
+from bot.domain.terms import BOUNDARY, PARTICLES, STOPWORDS, phrase, stems
 
 KEYWORD_WEIGHT = 1.0  # each stem counts once per topic, at its strongest
 PHRASE_BONUS = 0.5  # per extra word: "credit card" says more than "card"
@@ -76,6 +76,21 @@ def _phrase_at(terms: Sequence[str], start: int, phrase: tuple[str, ...]) -> boo
     return True
 
 
+def _in_sentence(terms: Sequence[str], start: int, phrase: tuple[str, ...]) -> bool:
+    """Every word of the phrase in the sentence of `start`, in any order: "my card is lost,
+    report it" is "report lost card". Not for phrasal verbs, whose small word is anywhere."""
+    if any(word in PARTICLES for word in phrase):
+        return False
+    begin = start
+    while begin > 0 and terms[begin - 1] != BOUNDARY:
+        begin -= 1
+    end = start
+    while end < len(terms) and terms[end] != BOUNDARY:
+        end += 1
+    sentence = set(terms[begin:end])
+    return all(word in sentence for word in phrase[1:])
+
+
 class TopicIndex:
     def __init__(self, topics: Sequence[TopicEntry]) -> None:
         self.topics = tuple(topics)
@@ -95,10 +110,15 @@ class TopicIndex:
                 for term in stems(text):
                     loose[term][index] = max(weight, loose[term].get(index, 0.0))
         for index, topic in enumerate(self.topics):
+            keys: set[tuple[str, ...]] = set()
             for keyword in topic.keywords:
                 key = phrase(keyword)
-                if not key:
-                    continue  # only stopwords or numbers: nothing to match on
+                if not key or key in keys:
+                    # Only stopwords or numbers: nothing to match on. Or the same stems as an
+                    # earlier keyword ("invoices", "who do you work for" after "work"): one
+                    # word in a message is one piece of evidence, not two.
+                    continue
+                keys.add(key)
                 weight = (KEYWORD_WEIGHT + PHRASE_BONUS * (len(key) - 1)) * _specificity(
                     len(keyword_topics[key])
                 )
@@ -118,7 +138,9 @@ class TopicIndex:
                 found = keywords[entry.topic]
                 if entry.keyword in found:
                     continue  # a keyword said twice is still one keyword
-                if _phrase_at(terms, position, entry.stems):
+                if _phrase_at(terms, position, entry.stems) or _in_sentence(
+                    terms, position, entry.stems
+                ):
                     weight = entry.weight * (1 - POSITION_DECAY * position / len(terms))
                     found[entry.keyword] = weight
                     raw[entry.topic] += weight

@@ -174,3 +174,15 @@ def phrase(keyword: str) -> tuple[str, ...]:
     """A keyword's terms for phrase matching; () when it has nothing to match on."""
     terms = tuple(term for term in stem_words(words(keyword, phrases=True)) if term != BOUNDARY)
     return () if all(term in PARTICLES for term in terms) else terms
+
+
+def tokens(text: str) -> list[str]:
+    """Every word's stem, small words included, in order: what a learned model reads, since
+    "not", "my" or "you" tell requests apart once there is history to weigh them ("I did
+    not make this payment" is fraud, not billing)."""
+    found = []
+    for word in _WORD.findall(clean(text)):
+        if not word[0].isalnum() or not any(c.isalpha() for c in word):
+            continue
+        found.append(stem(word[:-2] if word.endswith("'s") else word))
+    return found

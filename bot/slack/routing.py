@@ -33,6 +33,9 @@ from db.uow import Database
 log = logging.getLogger(__name__)
 
 LEARN_WINDOW = timedelta(days=90)
+# How often a workspace's ranker drops requests older than its window (ranking.WINDOW, 90
+# days): they no longer count, but without this a bot running for years keeps them all.
+FORGET_EVERY = timedelta(hours=1)
 OVERLAP = timedelta(minutes=10)  # re-read recent hops: a slow transaction commits late
 GROUPS_TTL = 600.0  # seconds usergroups.list is trusted
 STATUS_TTL = 300.0  # seconds a person's away/active is trusted
@@ -70,6 +73,7 @@ class _Workspace:
     ranker: Ranker
     stamp: tuple[int, Any]  # (topics, newest update): the directory this ranker reflects
     learnt_until: datetime | None = None
+    forgot_at: datetime | None = None
     handles: dict[str, str] = field(default_factory=dict)  # "@billing" -> S…
     imported: str = ""  # the imported history's stamp this ranker has learned
 
@@ -183,6 +187,9 @@ class Router:
             workspace.ranker.learn(hops)
             workspace.learnt_until = now
             workspace.imported = imported
+            if workspace.forgot_at is None or now - workspace.forgot_at >= FORGET_EVERY:
+                workspace.ranker.forget_before(now=now)
+                workspace.forgot_at = now
             return workspace.ranker
 
     def forget(self, team_id: str) -> None:

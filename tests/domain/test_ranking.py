@@ -41,8 +41,8 @@ ASKER = "U09ASKER"
 GOAL = 0.9
 REACHED = 50
 # The second table (ranking_holdout.py), written to tell a general improvement from a fitted
-# one: 25 of 32 today.
-HOLDOUT_REACHED = 25
+# one: 26 of 32 today.
+HOLDOUT_REACHED = 26
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,19 @@ def test_the_reason_quotes_the_directorys_keywords_strongest_first() -> None:
     assert best.reasons == ("matches *charge*, *refund*, *invoice*: Billing",)
 
 
+def test_keywords_with_the_same_stems_count_once() -> None:
+    """A directory that lists "invoices" after "invoice" (or "who do you work for" after
+    "work": the small words drop) must not make one word of a message count twice."""
+
+    def score(text: str, *keywords: str) -> float:
+        topic = TopicEntry(1, "Billing", (("user", ANA),), None, keywords, "")
+        return first(Ranker([topic]), text).score
+
+    invoice, work = "Question about my invoice", "Who do you work for?"
+    assert score(invoice, "invoice", "invoices") == score(invoice, "invoice")
+    assert score(work, "work", "who do you work for") == score(work, "work")
+
+
 def test_a_multi_word_keyword_matches_as_a_phrase_not_word_by_word() -> None:
     topics = [
         TopicEntry(1, "Billing", (("user", ANA),), None, ("credit card",), ""),
@@ -176,6 +189,15 @@ def test_phrasal_keywords_need_their_small_word() -> None:
     assert ranker.suggest("We signed the contract; the log file is attached", now=NOW) == []
     assert ids(ranker.suggest("Your getting started guide is out of date", now=NOW)) == [ONBOARDING]
     assert ranker.suggest("We started on Monday", now=NOW) == []
+
+
+def test_a_phrase_matches_in_any_order_within_a_sentence() -> None:
+    """People don't write the directory's word order: "the card is lost" is "lost card"."""
+    lost = TopicEntry(1, "Lost cards", (("user", ZOE),), None, ("lost card",), "")
+    cards = TopicEntry(2, "Cards", (("user", ANA),), None, ("card",), "")
+    ranker = Ranker([cards, lost])
+    assert first(ranker, "The card I had is lost, please block it").id == ZOE
+    assert first(ranker, "My card works fine. I lost my phone.").id == ANA
 
 
 def test_a_phrasal_verb_split_by_its_object_still_matches() -> None:
@@ -354,6 +376,44 @@ def test_redirects_push_a_listed_owner_below_another_topics_owner() -> None:
         )
     )
     assert ids(ranker.suggest(text, now=NOW))[:1] == [RAJ]
+
+
+def test_many_confirmed_requests_like_this_one_outweigh_another_owners_keyword_and_history() -> (
+    None
+):
+    """Both owners confirmed a dozen refunds; only Xavi's were about event tickets. The
+    learner tells them apart where per-owner sums of similar requests saturated and tied,
+    leaving the directory's keyword to decide."""
+    ranker = Ranker(directory())
+    ranker.learn(
+        hops(
+            XAVI,
+            "confirmed",
+            [f"Refund for conference ticket {n}, event cancelled" for n in range(12)],
+        )
+        + hops(
+            ANA,
+            "confirmed",
+            [f"Refund for ticket {n}, charged twice on the card" for n in range(12)],
+        )
+    )
+    found = ranker.suggest("Can I get a refund for my conference ticket?", now=NOW)
+    assert ids(found)[:2] == [XAVI, ANA]
+    assert found[0].reasons == ("confirmed 12 similar requests in the last 90 days",)
+
+
+def test_a_negation_is_learned_not_dropped() -> None:
+    """ "I did not make this payment" is Zoe's (fraud), "make a payment" is Ana's: once both
+    were confirmed a few times, the small word decides."""
+    ranker = Ranker(directory())
+    ranker.learn(
+        hops(
+            ZOE, "confirmed", [f"I did not make payment {n} on my card, who did?" for n in range(6)]
+        )
+        + hops(ANA, "confirmed", [f"How do I make payment {n} on my card?" for n in range(6)])
+    )
+    assert ids(ranker.suggest("I did not make this card payment", now=NOW))[0] == ZOE
+    assert ids(ranker.suggest("How can I make a card payment?", now=NOW))[0] == ANA
 
 
 def test_redirects_with_someone_else_confirming_move_the_request_to_them() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -310,3 +311,23 @@ async def test_a_tie_goes_to_the_topic_listed_first_in_the_directory(
     )
     lines = (await box.sim.command("who my voucher code fails", user="U_ALICE")).json()["text"]
     assert lines.splitlines()[1].startswith("1. <@U_BOB>"), lines
+
+
+async def test_a_long_running_router_forgets_requests_older_than_the_window(
+    db: Database, database_url: str
+) -> None:
+    """Memory stays bounded: past the 90-day window, a learned request leaves the ranker
+    (before, it only stopped counting and stayed in memory for the life of the process)."""
+    now = [datetime(2026, 11, 2, 10, 0, tzinfo=UTC)]
+    async with Sandbox(database_url, clock=lambda: now[0]) as box:
+        await customer_request(box, ts="1700000010.000100", text="Our VPN access stopped working")
+        link = "<https://acme.slack.com/archives/C_SUPPORT/p1700000010000100>"
+        await box.sim.command(f"<@U_ERIN|erin> {link}", user="U_ALICE")
+        await box.settle()
+        await confirm(box, db, "U_ERIN")
+        router = box.runtime.deps.router
+        assert router is not None
+        team = box.slack.workspace.team_id
+        assert (await router.ranker(team)).learned == 1
+        now[0] += timedelta(days=100)
+        assert (await router.ranker(team)).learned == 0

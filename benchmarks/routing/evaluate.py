@@ -1,0 +1,81 @@
+"""Scoring a router on CLINC150 rows: top-1, top-3 and how often it names nobody; time per
+suggestion; memory of a ranker with many past handoffs. Shared by `make bench-routing` and
+the regression guard in tests/domain/test_routing_benchmark.py."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+import tracemalloc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from benchmarks.routing.clinc import NOW, Hop, Row, owner_of
+from bot.domain.ranking import Ranker, TopicEntry
+
+
+@dataclass(frozen=True)
+class Score:
+    rows: int
+    top1: float
+    top3: float
+    nobody: float  # share of rows that got no suggestion at all
+
+
+def score(ranker: Ranker, rows: Sequence[Row]) -> Score:
+    top1 = top3 = nobody = 0
+    for row in rows:
+        named = [s.id for s in ranker.suggest(row.text, now=NOW, limit=3)]
+        nobody += not named
+        if row.domain:
+            right = owner_of(row.domain)
+            top1 += named[:1] == [right]
+            top3 += right in named
+    n = max(len(rows), 1)
+    return Score(len(rows), top1 / n, top3 / n, nobody / n)
+
+
+def trained(topics: Sequence[TopicEntry], hops: Sequence[Hop]) -> Ranker:
+    ranker = Ranker(topics)
+    ranker.learn(hops)
+    return ranker
+
+
+def latency(ranker: Ranker, rows: Sequence[Row]) -> tuple[float, float]:
+    """Median and p99 milliseconds of one `candidates` + `suggest`, as the app calls them."""
+    times = []
+    for row in rows:
+        began = time.perf_counter()
+        ranker.candidates(row.text, now=NOW)
+        ranker.suggest(row.text, now=NOW, status={})
+        times.append((time.perf_counter() - began) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
+
+
+def memory(topics: Sequence[TopicEntry], rows: Sequence[Row], *, handoffs: int) -> float:
+    """MB held by a ranker that learned `handoffs` hops (row texts reused, each its own
+    request, spread over 89 days), measured with tracemalloc."""
+    hops = [
+        Hop(
+            number,
+            number,
+            "user",
+            owner_of(rows[number % len(rows)].domain),
+            "confirmed",
+            NOW - timedelta(days=89 * number / handoffs),
+            f"{rows[number % len(rows)].text} #{number // len(rows)}",
+        )
+        for number in range(1, handoffs + 1)
+    ]
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    ranker = trained(topics, hops)
+    ranker.suggest(rows[0].text, now=NOW)  # any lazily built structure counts too
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    del ranker
+    return held / 1e6
