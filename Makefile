@@ -45,8 +45,10 @@ run: install
 	$(BIN)/handoff serve
 
 # Every scenario on SQLite and PostgreSQL (about 12 minutes); see docs/benchmarks.md.
+# A full run (no ARGS) ends with the routing evaluation, so `make bench` prints every table.
 bench: install
 	$(BIN)/python -m benchmarks.run $(ARGS)
+	@if [ -z "$(ARGS)" ]; then $(MAKE) --no-print-directory bench-routing ARGS=; fi
 
 # Exact versions from a venv that passes the tests; see README, Reproducible installs.
 constraints: install
