@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +25,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.jobs.clock import utcnow
+from bot.jobs.outbox_errors import (
+    DONE_ALREADY,
+    PERMANENT,
+    POST,
+    backoff,
+    rate_limit_key,
+    retry_after,
+)
 from bot.jobs.outbox_lookup import Lookup, tag
 from bot.slack.api_errors import error_code
 from db.models import OutboxMessage
@@ -33,32 +40,7 @@ from db.uow import Database
 
 log = logging.getLogger(__name__)
 
-PERMANENT = {
-    "channel_not_found",
-    "not_in_channel",
-    "account_inactive",
-    "user_not_found",
-    "invalid_auth",
-    "is_archived",
-    "not_authed",
-    "token_revoked",
-    "no_permission",
-    "missing_scope",
-    "message_not_found",
-    "cant_update_message",
-    "invalid_blocks",
-    "msg_too_long",
-    "invalid_arguments",
-    "user_not_in_channel",
-    "channel_is_archived",
-    "restricted_action",
-    "cannot_dm_bot",
-    "too_many_attachments",
-    "no_text",
-}
-DONE_ALREADY = {"already_reacted"}
 MAX_ATTEMPTS = 12
-POST = "chat.postMessage"
 # Just above one send (the delivery client's 10 s timeout, and the pacing before it); renewed
 # every third of it while the send is in flight.
 DEFAULT_LEASE = timedelta(seconds=12)
@@ -81,17 +63,6 @@ class DeliveryReport:
         self.unknown_outcome += other.unknown_outcome
         self.found += other.found
         self.errors.extend(other.errors)
-
-
-def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
-    """Exponential (1 s, 2 s, 4 s ... capped at 5 min), with full jitter between 50% and 100%."""
-    base = min(300.0, 2.0 ** max(0, attempts - 1))
-    return timedelta(seconds=base * (0.5 + 0.5 * (rng or random).random()))
-
-
-def rate_limit_key(row: OutboxMessage) -> str:
-    """Slack limits each method per workspace, and chat.postMessage also per channel."""
-    return f"{row.method}:{row.channel}" if row.method == POST and row.channel else row.method
 
 
 class Dispatcher:
@@ -335,13 +306,3 @@ class Dispatcher:
                 ts=ts,
             )
             await uow.commit()
-
-
-def retry_after(error: SlackApiError) -> float | None:
-    """Slack's Retry-After (seconds) on a 429, if it gave one."""
-    if error.response.status_code != 429 and error_code(error) != "ratelimited":
-        return None
-    try:
-        return float(error.response.headers.get("Retry-After", 1) or 1)
-    except (TypeError, ValueError):
-        return 1.0
