@@ -16,11 +16,11 @@ import platform
 import random
 import statistics
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.domain.ranking import Ranker, TopicEntry
+from bot.domain.ranking_history import DecidedHop as Hop
 
 TOPICS, HOPS, MESSAGES = 200, 10_000, 200
 
@@ -69,17 +69,6 @@ SIGNATURE = (
 )
 NAMES = ["Jane Doe", "Pedro Alvarez", "Karen Holt", "Mia Chen", "Tom Berg", "Aisha Khan"]
 COMPANIES = ["acme", "northwind", "lumen", "brightline", "contoso", "globex"]
-
-
-@dataclass(frozen=True)
-class Hop:
-    handoff_id: int
-    request_id: int
-    owner_kind: str
-    owner_id: str
-    status: str
-    closed_at: datetime
-    text: str
 
 
 def build_topics(rng: random.Random) -> tuple[list[TopicEntry], list[list[str]]]:

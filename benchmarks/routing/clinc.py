@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from bot.domain.ranking import TopicEntry
+from bot.domain.ranking_history import DecidedHop as Hop
 
 HERE = Path(__file__).resolve().parent
 DATASET = HERE.parent.parent.parent / "shared" / "datasets" / "clinc150"
@@ -26,19 +27,6 @@ SPREAD_DAYS = 80  # history closes inside the ranker's 90-day window
 class Row:
     text: str
     domain: str  # '' for out of scope
-
-
-@dataclass(frozen=True)
-class Hop:
-    """The shape of db.repositories.directory.DecidedHop."""
-
-    handoff_id: int
-    request_id: int
-    owner_kind: str
-    owner_id: str
-    status: str
-    closed_at: datetime
-    text: str
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ MAX_QUERY_TERMS = 64
 
 
 class LearnedHop(Protocol):
-    """A decided hop (`db.repositories.directory.DecidedHop` has this shape)."""
+    """A decided hop, as the ranking reads it (`DecidedHop` below is the concrete one)."""
 
     @property
     def handoff_id(self) -> int: ...
@@ -39,6 +39,20 @@ class LearnedHop(Protocol):
     def closed_at(self) -> datetime: ...
     @property
     def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class DecidedHop:
+    """A past hop the ranking learns from: who was asked, what they did, about what. The one
+    concrete `LearnedHop`, for the repositories, the benchmarks and the tests alike."""
+
+    handoff_id: int
+    request_id: int
+    owner_kind: str
+    owner_id: str
+    status: str
+    closed_at: datetime
+    text: str
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, delete, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.directory import TopicSpec, topic_key
+from bot.domain.ranking_history import DecidedHop
 from db.models import Handoff, Lesson, Request, Topic, TopicSignal, WorkspaceState
 from db.repositories.upsert import insert_for
 
@@ -28,19 +29,6 @@ class StaleTopic:
     redirects: int
     confirmations: int
     owners: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DecidedHop:
-    """A past hop the ranking learns from: who was asked, what they did, about what."""
-
-    handoff_id: int
-    request_id: int
-    owner_kind: str
-    owner_id: str
-    status: str
-    closed_at: datetime
-    text: str
 
 
 def spec_of(topic: Topic) -> TopicSpec:

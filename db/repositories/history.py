@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.ranking_history import DecidedHop
 from db.models import RoutingHistory, WorkspaceState
-from db.repositories.directory import DecidedHop
 from db.repositories.upsert import insert_for
 
 CHUNK = 100  # rows per INSERT: well under SQLite's bound-parameter limit

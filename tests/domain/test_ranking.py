@@ -4,7 +4,6 @@ exclusions, ties, and text as Slack delivers it."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.ranking import Ranker, Suggestion, TopicEntry
+from bot.domain.ranking_history import DecidedHop as Hop
 from tests.domain.ranking_cases import (
     ANA,
     API_TEAM,
@@ -43,19 +43,6 @@ REACHED = 50
 # The second table (ranking_holdout.py), written to tell a general improvement from a fitted
 # one: 26 of 32 today.
 HOLDOUT_REACHED = 26
-
-
-@dataclass(frozen=True)
-class Hop:
-    """The shape of db.repositories.directory.DecidedHop, without the database."""
-
-    handoff_id: int
-    request_id: int
-    owner_kind: str
-    owner_id: str
-    status: str
-    closed_at: datetime
-    text: str
 
 
 _ids = iter(range(1, 1_000_000))
