@@ -154,7 +154,16 @@ def _refuse(message: str, error: BaseException, *, debug: bool) -> int:
 
 
 def _command(settings: Settings, args: argparse.Namespace) -> int:
+    from db.engine import missing_sqlite_file
     from db.migrate import upgrade
+
+    missing = missing_sqlite_file(settings.database_url)
+    if missing and not Path(missing).parent.is_dir():
+        # Said here: aiosqlite's failure to open it also prints a thread's traceback.
+        raise OperatorError(
+            f"the folder of the database {missing} (DATABASE_URL) does not exist.\n"
+            "Create it, or point DATABASE_URL at a folder that does."
+        )
 
     if args.command == "migrate":
         asyncio.run(upgrade(settings.database_url))

@@ -9,9 +9,17 @@ from collections.abc import Iterator
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError
 
-DEBUG_HINT = "(run with --debug, or HANDOFF_LOG_LEVEL=debug, for the details)"
+# asyncpg's errors for "can't connect" (by name: asyncpg is imported only for PostgreSQL).
+ASYNCPG_CONNECT_ERRORS = {
+    "InvalidCatalogNameError",  # no such database
+    "InvalidAuthorizationSpecificationError",
+    "InvalidPasswordError",
+    "CannotConnectNowError",
+    "TooManyConnectionsError",
+    "ConnectionDoesNotExistError",
+}
 
 
 class OperatorError(Exception):
@@ -36,22 +44,29 @@ def settings_problem(error: ValidationError) -> str:
 
 
 def database_problem(error: BaseException, url: str) -> str | None:
-    """What went wrong reaching the database, or None when `error` is not about that."""
+    """What went wrong reaching the database, or None when `error` is not about that (a
+    bug, say a constraint violated, stays a traceback: it is not the operator's to fix)."""
     for cause in _chain(error):
-        if isinstance(cause, ConnectionRefusedError):
-            reason = "nothing answers at that address"
-        elif isinstance(cause, ConnectionError | socket.gaierror | TimeoutError):
-            reason = str(cause).split("] ", 1)[-1] or type(cause).__name__
-        elif isinstance(cause, DBAPIError | sqlite3.OperationalError):
-            reason = str(getattr(cause, "orig", cause)).splitlines()[0]
-        elif type(cause).__module__.startswith("asyncpg"):
-            reason = str(cause).splitlines()[0]
-        else:
-            continue
-        return (
-            f"can't use the database {shown_url(url)}: {reason}.\n"
-            "Check DATABASE_URL, and that the database server runs and is reachable."
-        )
+        reason = _unreachable(cause)
+        if reason is not None:
+            return (
+                f"can't use the database {shown_url(url)}: {reason}.\n"
+                "Check DATABASE_URL, and that the database server runs and is reachable."
+            )
+    return None
+
+
+def _unreachable(cause: BaseException) -> str | None:
+    if isinstance(cause, ConnectionRefusedError):
+        return "nothing answers at that address"
+    if isinstance(cause, ConnectionError | socket.gaierror | TimeoutError):
+        return str(cause).split("] ", 1)[-1] or type(cause).__name__
+    if isinstance(cause, sqlite3.OperationalError) and "unable to open" in str(cause):
+        return str(cause)
+    if type(cause).__name__ in ASYNCPG_CONNECT_ERRORS and type(cause).__module__.startswith(
+        "asyncpg"
+    ):
+        return str(cause).splitlines()[0]
     return None
 
 

@@ -190,3 +190,10 @@ async def test_serve_with_a_refused_token_is_not_ready_and_logs_it_as_an_error_i
     assert {"uvicorn.error", "uvicorn.access"} <= loggers, loggers
     assert any(e["level"] == "ERROR" and "invalid_auth" in e["message"] for e in entries)
     assert not any("will be unused" in e["message"] for e in entries)
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=NAMES)
+def test_a_sqlite_file_in_a_folder_that_does_not_exist(args: list[str], tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/no/such/folder/handoff.db"
+    result = run(args, tmp_path, DATABASE_URL=url, **SLACK)
+    assert_refused(result, "does not exist", "DATABASE_URL")

@@ -123,12 +123,13 @@ class RetentionRepository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def _delete_keys(self, table: Any, keys: Any) -> int:
-        """Delete rows by their composite primary key, read first (at most `limit` of them)."""
-        found = [tuple(row) for row in (await self.session.execute(keys)).all()]
-        if not found:
-            return 0
-        columns = [column for column in table.__table__.primary_key.columns]
-        result = await self.session.execute(delete(table).where(tuple_(*columns).in_(found)))
+        """Delete rows by their composite primary key, chosen by `keys` (at most `limit`).
+
+        A subquery, not a list of the keys read first: PostgreSQL compared a list of 1,000
+        row values with every row of the table (7 s a batch over 100,000 event keys), where
+        it joins a subquery on the primary key."""
+        columns = list(table.__table__.primary_key.columns)
+        result = await self.session.execute(delete(table).where(tuple_(*columns).in_(keys)))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

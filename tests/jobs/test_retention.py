@@ -249,3 +249,26 @@ async def test_two_replicas_redacting_at_once_redact_each_request_once(
         request, hops = await _request(db, request_id)
         assert request.customer_email is None and request.text == REDACTED
         assert all(hop.note == REDACTED for hop in hops)
+
+
+async def test_the_digest_goes_out_as_before_next_to_redacted_requests(db: Database) -> None:
+    from tests.jobs.test_digest import CONFIG, TUE_9, add_request, posts, run, seed_waiting, text_of
+
+    await seed_waiting(db)
+    async with db.uow() as uow:
+        gone = await add_request(
+            uow, 8, created=TUE_9 - 40 * D, status="resolved", customer="Jane Doe"
+        )
+        gone_id = gone.id
+        await uow.commit()
+
+    report = await apply_retention(db, Retention(closed=30 * D), now=TUE_9)
+    digest = await run(db, TUE_9)
+
+    assert report.redacted == 1 and digest.team == 1
+    (posted,) = await posts(db, CONFIG.channel)
+    body = text_of(posted)
+    assert "Customer 1" in body and "Customer 5" in body  # the open ones, untouched
+    assert "Jane Doe" not in body
+    request, _ = await _request(db, gone_id)
+    assert request.customer_name is None and request.text == REDACTED
