@@ -30,6 +30,7 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
 from bot.slack.routing import Router
 from bot.slack.token_check import TokenCheck
+from bot.slack.transport import SharedSession, SlackTransport
 from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,10 @@ class Runtime:
             base_url=settings.slack_api_url,
             timeout=LISTENER_TIMEOUT,
         )
-        # The dispatcher retries on its own schedule, so its client retries nothing itself.
-        delivery_client = AsyncWebClient(
+        # The dispatcher retries on its own schedule, so its clients retry nothing
+        # themselves; every installation's client shares one aiohttp session.
+        self.delivery_session = SharedSession()
+        self.delivery_client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
             timeout=settings.handoff_delivery_timeout,
@@ -70,9 +73,12 @@ class Runtime:
         )
         self.dispatcher = Dispatcher(
             self.db,
-            delivery_client,
+            {
+                "slack": SlackTransport(
+                    self.client_for, post_interval=settings.handoff_post_interval
+                )
+            },
             clock=clock,
-            post_interval=settings.handoff_post_interval,
             lease=timedelta(seconds=settings.handoff_delivery_timeout) + LEASE_MARGIN,
         )
         people = SlackPeople(self.client, self.db, clock)
@@ -99,6 +105,13 @@ class Runtime:
             if settings.handoff_directory_file
             else None
         )
+
+    async def client_for(self, team_id: str) -> AsyncWebClient:
+        """The delivery client of `team_id`'s installation: with SLACK_BOT_TOKEN, the one
+        workspace's. (Per-installation clients, OAuth, replace this one function.)"""
+        if self.delivery_client.session is None or self.delivery_client.session.closed:
+            self.delivery_client.session = self.delivery_session.get()
+        return self.delivery_client
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("listener failed on %s: %r", body.get("type"), error, exc_info=error)
@@ -227,4 +240,5 @@ class Runtime:
         for task in list(self.deps.background):  # late form updates, /handoff who follow-ups
             task.cancel()
         await asyncio.gather(*self.deps.background, return_exceptions=True)
+        await self.delivery_session.close()
         await self.db.dispose()
