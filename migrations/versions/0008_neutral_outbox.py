@@ -15,6 +15,7 @@ down_revision: str | None = "0006_routing_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+
 def upgrade() -> None:
     # Rows already written are pre-rendered Web API calls: the server defaults make them
     # `slack_call` rows of the Slack platform, delivered as they are.
