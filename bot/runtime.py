@@ -100,6 +100,9 @@ class Runtime:
         self.bolt.middleware(clean_payload)  # before every listener, over HTTP and Socket Mode
         register_all(self.bolt, self.deps)
         self._loop: asyncio.Task[None] | None = None
+        # Set once the background loop's first whole tick has run (tests wait for it before
+        # changing what that tick would read).
+        self.first_tick_done = asyncio.Event()
         self.directory_file = (
             DirectoryFile(settings.handoff_directory_file)
             if settings.handoff_directory_file
@@ -217,7 +220,10 @@ class Runtime:
                 if loop.time() >= next_tick or self.dispatcher.tick_wanted:
                     self.dispatcher.tick_wanted = False
                     next_tick = loop.time() + interval
-                    await self.tick()
+                    try:
+                        await self.tick()
+                    finally:
+                        self.first_tick_done.set()
                 else:
                     await self.dispatcher.deliver()
             except Exception:  # the loop outlives a database hiccup

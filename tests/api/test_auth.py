@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -83,6 +84,8 @@ async def test_unset_team_and_slack_down_is_503_not_someone_elses_data(
     db: Database, database_url: str
 ) -> None:
     async with Sandbox(database_url, handoff_api_token=TOKEN) as box:
+        # The start-up tick asks auth.test too: let it finish, or it takes the fault below.
+        await asyncio.wait_for(box.runtime.first_tick_done.wait(), timeout=10)
         box.runtime.deps.workspace_urls.clear()  # as if the start-up auth.test had failed too
         box.slack.fail_next("auth.test", Fault(status=500))
         response = await box.http.get("/api/handoffs", headers={"Authorization": f"Bearer {TOKEN}"})
