@@ -30,6 +30,7 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
 from bot.slack.routing import Router
 from bot.slack.token_check import TokenCheck
+from bot.slack.transport import SharedSession, SlackTransport
 from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,10 @@ class Runtime:
             base_url=settings.slack_api_url,
             timeout=LISTENER_TIMEOUT,
         )
-        # The dispatcher retries on its own schedule, so its client retries nothing itself.
-        delivery_client = AsyncWebClient(
+        # The dispatcher retries on its own schedule, so its clients retry nothing
+        # themselves; every installation's client shares one aiohttp session.
+        self.delivery_session = SharedSession()
+        self.delivery_client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
             timeout=settings.handoff_delivery_timeout,
@@ -70,9 +73,12 @@ class Runtime:
         )
         self.dispatcher = Dispatcher(
             self.db,
-            delivery_client,
+            {
+                "slack": SlackTransport(
+                    self.client_for, post_interval=settings.handoff_post_interval
+                )
+            },
             clock=clock,
-            post_interval=settings.handoff_post_interval,
             lease=timedelta(seconds=settings.handoff_delivery_timeout) + LEASE_MARGIN,
         )
         people = SlackPeople(self.client, self.db, clock)
@@ -94,11 +100,21 @@ class Runtime:
         self.bolt.middleware(clean_payload)  # before every listener, over HTTP and Socket Mode
         register_all(self.bolt, self.deps)
         self._loop: asyncio.Task[None] | None = None
+        # Set once the background loop's first whole tick has run (tests wait for it before
+        # changing what that tick would read).
+        self.first_tick_done = asyncio.Event()
         self.directory_file = (
             DirectoryFile(settings.handoff_directory_file)
             if settings.handoff_directory_file
             else None
         )
+
+    async def client_for(self, team_id: str) -> AsyncWebClient:
+        """The delivery client of `team_id`'s installation: with SLACK_BOT_TOKEN, the one
+        workspace's. (Per-installation clients, OAuth, replace this one function.)"""
+        if self.delivery_client.session is None or self.delivery_client.session.closed:
+            self.delivery_client.session = self.delivery_session.get()
+        return self.delivery_client
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("listener failed on %s: %r", body.get("type"), error, exc_info=error)
@@ -204,7 +220,10 @@ class Runtime:
                 if loop.time() >= next_tick or self.dispatcher.tick_wanted:
                     self.dispatcher.tick_wanted = False
                     next_tick = loop.time() + interval
-                    await self.tick()
+                    try:
+                        await self.tick()
+                    finally:
+                        self.first_tick_done.set()
                 else:
                     await self.dispatcher.deliver()
             except Exception:  # the loop outlives a database hiccup
@@ -227,4 +246,5 @@ class Runtime:
         for task in list(self.deps.background):  # late form updates, /handoff who follow-ups
             task.cancel()
         await asyncio.gather(*self.deps.background, return_exceptions=True)
+        await self.delivery_session.close()
         await self.db.dispose()

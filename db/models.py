@@ -172,7 +172,7 @@ class HandoffEvent(Base):
 
 
 class OutboxMessage(Base):
-    """A Web API call to make, written in the transaction that decided it (see architecture)."""
+    """A message to deliver, written in the transaction that decided it (see architecture)."""
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -181,6 +181,14 @@ class OutboxMessage(Base):
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32))
+    # Which platform's transport delivers it, and what it says: a neutral message `kind`
+    # whose `facts` (a snapshot taken when it was decided) that platform renders at delivery.
+    # `slack_call` rows carry a pre-rendered Web API call in `payload` instead.
+    platform: Mapped[str] = mapped_column(String(16), default="slack", server_default="slack")
+    kind: Mapped[str] = mapped_column(String(48), default="slack_call", server_default="slack_call")
+    audience: Mapped[str | None] = mapped_column(String(16))
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The operation: a Web API method for `slack_call` rows; post/update/react for neutral ones.
     method: Mapped[str] = mapped_column(String(64))
     # The conversation it goes to (a channel, or a user id for a DM): messages to one
     # conversation are delivered in the order they were written.

@@ -120,9 +120,12 @@ def test_version_and_help_for_every_option(tmp_path: Path) -> None:
     def walk(parser: object) -> list[object]:
         found = [parser]
         for action in parser._actions:  # type: ignore[attr-defined]
-            for child in getattr(action, "choices", None) or {}:
-                if hasattr(action.choices[child], "_actions"):
-                    found += walk(action.choices[child])
+            choices = getattr(action, "choices", None)
+            if not isinstance(choices, dict):  # an option's allowed values, not sub-commands
+                continue
+            for child in choices.values():
+                if hasattr(child, "_actions"):
+                    found += walk(child)
         return found
 
     parsers = walk(_parser())

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from datetime import time as TimeOfDay  # the field `time` shadows the type in annotations
 from typing import TYPE_CHECKING, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -40,11 +41,11 @@ class DigestConfig:
     """Everything that decides where and when digests go; one per workspace."""
 
     channel: str | None
-    time: time
+    time: TimeOfDay
     timezone: str
     when_empty: WhenEmpty
     grace: timedelta
-    personal_time: time
+    personal_time: TimeOfDay
     working_hours: WorkingHours
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.nudges import Backup
@@ -52,7 +52,7 @@ class Notifier(Protocol):
         handoff: Handoff,
         chain: list[Handoff],
         *,
-        waited: str,
+        waited: timedelta,
         handler_at: datetime,
     ) -> None: ...
 
@@ -62,7 +62,9 @@ class Notifier(Protocol):
         handoff: Handoff,
         chain: list[Handoff],
         *,
-        waited: str,
+        waited: timedelta,
         handler_at: datetime,
         backup: Backup | None = None,
     ) -> None: ...
+
+    async def lesson(self, hop: Handoff, *, topic: str) -> None: ...

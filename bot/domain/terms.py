@@ -141,7 +141,7 @@ def words(text: str, *, phrases: bool = False) -> list[str]:
     matching `phrases`: BOUNDARY where a sentence or line ends, PARTICLES and filler words
     kept, so "log in" is not any "log", "signed" is not "sign in" and "getting started" is
     not any "start"."""
-    found = []
+    found: list[str] = []
     for word in _WORD.findall(clean(text)):
         if not word[0].isalnum():
             if phrases and found and found[-1] != BOUNDARY:

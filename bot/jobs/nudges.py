@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import metrics
-from bot.domain.nudges import Backup, NudgePolicy, decide, may_escalate, waited
+from bot.domain.nudges import Backup, NudgePolicy, decide, may_escalate
 from bot.domain.ports import Notifier, People
 from bot.domain.schedule import zone
 from db.models import Handoff, Request
@@ -184,7 +184,7 @@ async def _one(
         report.skipped += 1
         return
     handler_at = policy.hours.next_open(now, handler_tz)
-    how_long = waited(hop.created_at, now)
+    how_long = now - hop.created_at
     if decision.action == "nudge":
         await notifier.nudge(request, hop, chain, waited=how_long, handler_at=handler_at)
         uow.after_commit(metrics.NUDGES_SENT.inc)

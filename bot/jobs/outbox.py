@@ -1,12 +1,13 @@
-"""The outbox dispatcher: delivers committed outbox rows to Slack's Web API.
+"""The outbox dispatcher: delivers committed outbox rows through their platform's Transport.
 
 A row is claimed with a short lease (one conditional UPDATE), sent with no database transaction
 open, then marked; the lease is renewed while the send is in flight, so a sender that dies
 frees its conversation within seconds. Every claim, lease and retry time reads the clock at
 that moment. 429s hold the method (and channel) in the database for Retry-After, for every
 replica; 5xx and timeouts back off with jitter; permanent errors go to the dead-letter state
-with the error kept for admins. A post whose earlier attempt may have reached Slack is looked
-up by its tag before it is sent again (outbox_lookup), so each message is posted once.
+with the error kept for admins. Each row is rendered at delivery, and sent, by its platform's
+Transport (bot/jobs/transport.py; Slack's is bot/slack/transport.py), which also looks up a
+post whose earlier attempt may have landed, so each message is posted once.
 """
 
 from __future__ import annotations
@@ -14,37 +15,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import metrics
 from bot.jobs.clock import utcnow
-from bot.jobs.outbox_errors import (
-    DONE_ALREADY,
-    PERMANENT,
-    POST,
-    backoff,
-    rate_limit_key,
-    retry_after,
-)
-from bot.jobs.outbox_lookup import Lookup, tag
-from bot.slack.api_errors import error_code
+from bot.jobs.transport import Outcome, Transport
 from db.models import OutboxMessage
 from db.uow import Database
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+POSTS = ("chat.postMessage", "post")  # a carried-over Slack call, a neutral post
 # Just above one send (the delivery client's 10 s timeout, and the pacing before it); renewed
 # every third of it while the send is in flight.
 DEFAULT_LEASE = timedelta(seconds=12)
-UNKNOWN_OUTCOME = (aiohttp.ClientError, TimeoutError)
 
 
 @dataclass
@@ -65,11 +54,22 @@ class DeliveryReport:
         self.errors.extend(other.errors)
 
 
+def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
+    """Exponential (1 s, 2 s, 4 s ... capped at 5 min), with full jitter between 50% and 100%."""
+    base = min(300.0, 2.0 ** max(0, attempts - 1))
+    return timedelta(seconds=base * (0.5 + 0.5 * (rng or random).random()))
+
+
+def rate_limit_key(row: OutboxMessage) -> str:
+    """Platforms limit each method per workspace, and posts also per channel."""
+    return f"{row.method}:{row.channel}" if row.method in POSTS and row.channel else row.method
+
+
 class Dispatcher:
     def __init__(
         self,
         db: Database,
-        client: AsyncWebClient,
+        transports: Mapping[str, Transport] | AsyncWebClient,
         *,
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = DEFAULT_LEASE,
@@ -77,13 +77,14 @@ class Dispatcher:
         post_interval: float = 1.0,
     ) -> None:
         self.db = db
-        self.client = client
+        if isinstance(transports, AsyncWebClient):  # one Slack client for every row
+            from bot.slack.transport import SlackTransport, fixed
+
+            transports = {"slack": SlackTransport(fixed(transports), post_interval=post_interval)}
+        self.transports = dict(transports)
         self.clock = clock
         self.lease = lease
         self.batch = batch
-        self.post_interval = post_interval
-        self.lookup = Lookup(client)
-        self._last_post: dict[str, float] = {}
         self._wake = asyncio.Event()
         self.tick_wanted = False  # set by wake(tick=True); the serve loop runs a tick
         self._lock = asyncio.Lock()
@@ -162,97 +163,43 @@ class Dispatcher:
                 log.warning("outbox leases not renewed", exc_info=True)
 
     async def _deliver_one(self, row: OutboxMessage) -> DeliveryReport:
-        payload = dict(row.payload)
+        parent = None
         if row.depends_on is not None:
             async with self.db.uow() as uow:
                 parent = await uow.outbox.get(row.depends_on)
             if parent is None or parent.status != "sent" or not parent.result_ts:
                 await self._finish(row, "dead", error="the message it updates was not sent")
                 return DeliveryReport(dead=1)
-            payload.update(channel=parent.result_channel, ts=parent.result_ts)
-        if row.method == POST:
-            payload["metadata"] = tag(row.id)
-            if row.maybe_sent:
-                found = await self._look_up(row, payload)
-                if found is not None:
-                    return found
-        return await self._send(row, payload)
+        transport = self.transports.get(row.platform)
+        if transport is None:
+            await self._finish(row, "dead", error=f"no transport for {row.platform}")
+            return DeliveryReport(dead=1, errors=[f"no transport for {row.platform}"])
+        return await self._settle(row, await transport.deliver(row, parent=parent))
 
-    async def _look_up(self, row: OutboxMessage, payload: dict[str, Any]) -> DeliveryReport | None:
-        """Did an earlier attempt post it? A report if that settles the row, else None (post)."""
-        try:
-            where = await self.lookup.find(row, payload)
-        except SlackApiError as error:
-            code = error_code(error)
-            metrics.SLACK_API_ERRORS.labels(method="lookup", error=code).inc()
-            if code in PERMANENT:  # can't read it: posting may double, not posting loses it
-                log.warning("outbox row %s not looked up (%s); posting again", row.id, code)
-                return None
-            return await self._retry(row, f"look-up failed: {code}", retry_after(error))
-        except UNKNOWN_OUTCOME as error:
-            metrics.SLACK_API_ERRORS.labels(method="lookup", error=type(error).__name__).inc()
-            return await self._retry(row, f"look-up failed: {type(error).__name__}")
-        if where is None:
-            return None
-        log.info("outbox row %s had been posted (%s %s): recorded", row.id, *where)
-        await self._finish(row, "sent", channel=where[0], ts=where[1])
-        return DeliveryReport(sent=1, found=1)
-
-    async def _send(self, row: OutboxMessage, payload: dict[str, Any]) -> DeliveryReport:
-        await self._pace(row)
-        try:
-            response = await self.client.api_call(row.method, json=payload)
-        except SlackApiError as error:
-            self._posted(row)
-            return await self._failed(row, error)
-        except UNKNOWN_OUTCOME as error:
-            metrics.SLACK_API_ERRORS.labels(method=row.method, error=type(error).__name__).inc()
-            self._posted(row)
-            report = await self._retry(
-                row, f"{type(error).__name__}: {error}", unknown=row.method == POST
+    async def _settle(self, row: OutboxMessage, outcome: Outcome) -> DeliveryReport:
+        """Record how the send went: the row is the dispatcher's, whatever the platform."""
+        if outcome.status == "sent":
+            if outcome.found:
+                log.info(
+                    "outbox row %s had been sent (%s %s): recorded",
+                    row.id,
+                    outcome.channel,
+                    outcome.ts,
+                )
+            await self._finish(row, "sent", channel=outcome.channel, ts=outcome.ts)
+            return DeliveryReport(sent=1, found=int(outcome.found))
+        error = outcome.error or "unknown"
+        if outcome.status == "ratelimited":
+            return await self._rate_limited(row, outcome.wait or 1.0)
+        if outcome.status == "dead":
+            log.error(
+                "outbox row %s (%s %s) dead-lettered: %s", row.id, row.kind, row.method, error
             )
-            report.unknown_outcome += 1
-            return report
-        self._posted(row)
-        data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
-        await self._finish(
-            row,
-            "sent",
-            channel=data.get("channel") or payload.get("channel"),
-            ts=data.get("ts") or payload.get("ts"),
-        )
-        return DeliveryReport(sent=1)
-
-    async def _pace(self, row: OutboxMessage) -> None:
-        """About one chat.postMessage per second per channel (Slack's limit), from here."""
-        if row.method != POST or not row.channel or self.post_interval <= 0:
-            return
-        loop = asyncio.get_running_loop()
-        wait = self._last_post.get(row.channel, -1e9) + self.post_interval - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-
-    def _posted(self, row: OutboxMessage) -> None:
-        """Counted from the answer, not the send: Slack saw the post at some point in
-        between, so the next one leaves a full interval after it whatever the network's
-        jitter (counted from the send, posts sent side by side drew 429s in S7)."""
-        if row.method == POST and row.channel:
-            self._last_post[row.channel] = asyncio.get_running_loop().time()
-
-    async def _failed(self, row: OutboxMessage, error: SlackApiError) -> DeliveryReport:
-        status = error.response.status_code
-        code = error_code(error)
-        metrics.SLACK_API_ERRORS.labels(method=row.method, error=code).inc()
-        if code in DONE_ALREADY:
-            await self._finish(row, "sent")
-            return DeliveryReport(sent=1)
-        if status == 429 or code == "ratelimited":
-            return await self._rate_limited(row, retry_after(error) or 1.0)
-        if code in PERMANENT or (400 <= status < 500 and status != 408):
-            log.error("outbox row %s (%s) dead-lettered: %s", row.id, row.method, code)
-            await self._finish(row, "dead", error=code)
-            return DeliveryReport(dead=1, errors=[code])
-        return await self._retry(row, code)
+            await self._finish(row, "dead", error=error)
+            return DeliveryReport(dead=1, errors=[error])
+        report = await self._retry(row, error, outcome.wait, unknown=outcome.unknown)
+        report.unknown_outcome += int(outcome.lost)
+        return report
 
     async def _rate_limited(self, row: OutboxMessage, wait: float) -> DeliveryReport:
         """Told when the answer came: nothing to this method (and channel) from any replica

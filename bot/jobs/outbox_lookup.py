@@ -30,27 +30,29 @@ def is_tagged(message: dict[str, Any], row_id: int) -> bool:
 
 class Lookup:
     """Finds a posted message by its tag. Per process: the DM channel of each user is cached
-    (conversations.open answers the same D… id for a user every time)."""
+    (conversations.open answers the same D… id for a user every time), per workspace."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
-        self._dm: dict[str, str] = {}
+    def __init__(self) -> None:
+        self._dm: dict[tuple[str, str], str] = {}
 
-    async def conversation(self, channel: str) -> str:
+    async def conversation(self, client: AsyncWebClient, team_id: str, channel: str) -> str:
         """A DM addressed to a user id (U…/W…) lives in a D… channel, which history needs."""
         if not channel.startswith(("U", "W")):
             return channel
-        if channel not in self._dm:
-            response = await self.client.api_call(
+        if (team_id, channel) not in self._dm:
+            response = await client.api_call(
                 "conversations.open", json={"users": channel, "return_im": True}
             )
-            self._dm[channel] = str(response["channel"]["id"])
-        return self._dm[channel]
+            self._dm[team_id, channel] = str(response["channel"]["id"])
+        return self._dm[team_id, channel]
 
-    async def find(self, row: OutboxMessage, payload: dict[str, Any]) -> tuple[str, str] | None:
+    async def find(
+        self, client: AsyncWebClient, row: OutboxMessage, payload: dict[str, Any]
+    ) -> tuple[str, str] | None:
         """(channel, ts) of the message `row` posted, or None if Slack has none. Raises the
         client's errors: a look-up that failed says nothing either way."""
-        channel = await self.conversation(str(payload.get("channel") or row.channel or ""))
+        address = str(payload.get("channel") or row.channel or "")
+        channel = await self.conversation(client, row.team_id, address)
         args: dict[str, Any] = {
             "channel": channel,
             "include_all_metadata": True,
@@ -61,7 +63,7 @@ class Lookup:
         if payload.get("thread_ts"):
             method, args["ts"] = "conversations.replies", payload["thread_ts"]
         for _ in range(MAX_PAGES):
-            response = await self.client.api_call(method, params=args)
+            response = await client.api_call(method, params=args)
             for message in response.get("messages") or []:
                 if is_tagged(message, row.id):
                     return channel, str(message["ts"])

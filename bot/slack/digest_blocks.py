@@ -33,8 +33,8 @@ from bot.domain.digest import (
 )
 from bot.domain.nudges import waited
 from bot.slack.ids import Action
+from bot.slack.links import permalink
 from bot.slack.mrkdwn import clip, escape, mention, readable, unescape
-from bot.slack.notifier import permalink
 
 Message = dict[str, Any]
 SECTION_LIMIT = 3000

@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.domain.ports import Notifier
 from bot.domain.ranking import TopicEntry
-from bot.slack import blocks
-from bot.slack.mrkdwn import escape, mention
-from bot.slack.notifier import SlackNotifier
 from db.models import Handoff
 from db.uow import UnitOfWork
 
@@ -44,7 +42,7 @@ async def record_decision(
 
 async def teach(
     uow: UnitOfWork,
-    notifier: SlackNotifier,
+    notifier: Notifier,
     hop: Handoff,
     topics: Sequence[TopicEntry],
     *,
@@ -61,14 +59,5 @@ async def teach(
     )
     if not claimed:
         return False
-    owner = mention(hop.owner_kind, hop.owner_id)
-    notifier.dm(
-        hop.team_id,
-        hop.handler_id,
-        blocks.text_message(
-            f":bulb: Next time, *{escape(topic.name)}* requests can go straight to {owner}. "
-            "`/handoff who &lt;words&gt;` tells you whom to ask about anything else."
-        ),
-        ref=f"lesson:{hop.id}",
-    )
+    await notifier.lesson(hop, topic=topic.name)
     return True

@@ -95,7 +95,7 @@ class DirectoryRepository:
         result = await self.session.execute(
             delete(Topic).where(Topic.team_id == team_id, Topic.id == topic_id)
         )
-        return bool(result.rowcount)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def replace(
         self, team_id: str, specs: Sequence[TopicSpec], *, now: datetime, by: str | None
@@ -169,6 +169,7 @@ class DirectoryRepository:
                 text=row[6] or "",
             )
             for row in rows
+            if row[5] is not None  # compared above, so never NULL: this tells the type
         ]
 
     # -- a directory that stays true ---------------------------------------------------------
@@ -232,7 +233,7 @@ class DirectoryRepository:
             .values(team_id=team_id, user_id=user_id, topic_key=key, taught_at=now)
             .on_conflict_do_nothing(index_elements=["team_id", "user_id", "topic_key"])
         )
-        if inserted.rowcount:
+        if inserted.rowcount:  # type: ignore[attr-defined]
             return True
         result = await self.session.execute(
             update(Lesson)
@@ -244,7 +245,7 @@ class DirectoryRepository:
             )
             .values(taught_at=now)
         )
-        return bool(result.rowcount)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # -- per-workspace state -----------------------------------------------------------------
 

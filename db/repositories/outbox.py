@@ -1,4 +1,4 @@
-"""The outbox: messages to Slack, written with the state change that causes them."""
+"""The outbox: messages to chat platforms, written with the state change that causes them."""
 
 from __future__ import annotations
 
@@ -24,18 +24,28 @@ class OutboxRepository:
         *,
         team_id: str,
         method: str,
-        payload: dict[str, Any],
+        payload: dict[str, Any] | None = None,
         now: datetime,
         channel: str | None = None,
         ref: str | None = None,
         depends_on: int | None = None,
         not_before: datetime | None = None,
+        platform: str = "slack",
+        kind: str = "slack_call",
+        audience: str | None = None,
+        facts: dict[str, Any] | None = None,
     ) -> OutboxMessage:
-        """A call to make; `not_before` holds it (a DM waits for its reader's working hours)."""
+        """A message to deliver: a pre-rendered call (`payload`), or a neutral `kind` with
+        its `facts`, rendered at delivery. `not_before` holds it (a DM waits for its
+        reader's working hours)."""
         row = OutboxMessage(
             team_id=team_id,
+            platform=platform,
+            kind=kind,
+            audience=audience,
+            facts=facts,
             method=method,
-            payload=payload,
+            payload=payload or {},
             channel=channel,
             ref=ref,
             depends_on=depends_on,

@@ -84,12 +84,8 @@ async def test_unset_team_and_slack_down_is_503_not_someone_elses_data(
     db: Database, database_url: str
 ) -> None:
     async with Sandbox(database_url, handoff_api_token=TOKEN) as box:
-        # The start-up warm-up asks auth.test in the background: let it finish first, or under
-        # load it lands after the clear below and takes the fault (or refills the cache).
-        for _ in range(500):
-            if box.runtime.deps.workspace_urls:
-                break
-            await asyncio.sleep(0.01)
+        # The start-up tick asks auth.test too: let it finish, or it takes the fault below.
+        await asyncio.wait_for(box.runtime.first_tick_done.wait(), timeout=10)
         box.runtime.deps.workspace_urls.clear()  # as if the start-up auth.test had failed too
         box.slack.fail_next("auth.test", Fault(status=500))
         response = await box.http.get("/api/handoffs", headers={"Authorization": f"Bearer {TOKEN}"})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from db import migrate
 from db.engine import make_engine
@@ -80,3 +81,55 @@ def test_head_revision_is_the_one_revision_no_other_revises() -> None:
     assert len(heads) == 1, f"migrations must form one line, heads: {sorted(heads)}"
     assert [r for r, down in revisions.items() if down is None] != []
     assert migrate.head_revision() == heads.pop()
+
+
+def _outbox_rows(sync_conn: Any) -> list[dict[str, Any]]:
+    rows = sync_conn.execute(text("SELECT * FROM outbox ORDER BY id")).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def _insert_row(kind: str | None) -> Callable[[Any], None]:
+    """A pending row as the code of that schema writes it (`kind`: None before 0008)."""
+
+    def insert(sync_conn: Any) -> None:
+        columns = "team_id, method, channel, payload, status, attempts, next_attempt_at, created_at"
+        values = "'T1', :method, 'C1', :payload, 'pending', 0, :at, :at"
+        if kind is not None:
+            columns, values = columns + ", kind, facts", values + ", :kind, :facts"
+        sync_conn.execute(
+            text(f"INSERT INTO outbox ({columns}) VALUES ({values})"),
+            {
+                "method": "chat.postMessage" if kind is None else "post",
+                "payload": '{"channel": "C1", "text": "queued before the upgrade"}',
+                "at": datetime(2026, 11, 24, 16, 0),
+                "kind": kind,
+                "facts": "{}",
+            },
+        )
+        sync_conn.commit()
+
+    return insert
+
+
+async def test_neutral_outbox_carries_pending_calls_over_and_withdraws_neutral_rows_on_the_way_down(
+    fresh_database_url: str,
+) -> None:
+    url = fresh_database_url
+    await migrate.upgrade(url, "0006_routing_history")
+    await on_database(url, _insert_row(None))
+    await migrate.upgrade(url, "0008_neutral_outbox")
+    (carried,) = await on_database(url, _outbox_rows)
+    assert (carried["platform"], carried["kind"], carried["status"]) == (
+        "slack",
+        "slack_call",
+        "pending",
+    )
+    assert carried["method"] == "chat.postMessage"  # delivered as the call it was
+
+    await on_database(url, _insert_row("card"))
+    await migrate.downgrade(url, "0006_routing_history")
+    old, neutral = await on_database(url, _outbox_rows)
+    assert "kind" not in old
+    assert old["status"] == "pending"  # the older code still sends it
+    assert neutral["status"] == "skipped"  # it could only send it as an empty call
+    assert "downgrade" in neutral["last_error"]

@@ -186,7 +186,7 @@ async def assert_whole(db: Database, *, requests: int) -> None:
     assert len(recorded) == requests
     received = [e for e in await rows(db, HandoffEvent) if e.kind == "received"]
     assert sorted(e.request_id for e in received) == sorted(r.id for r in recorded)
-    reactions = [m for m in await rows(db, OutboxMessage) if m.method == "reactions.add"]
+    reactions = [m for m in await rows(db, OutboxMessage) if m.kind == "request_tracked"]
     assert len(reactions) == requests
     assert await rows(db, Handoff) == []
 

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from bot.devtools.fake_slack import FakeSlack, Fault
 from bot.devtools.sandbox import Sandbox, demo_workspace
 from bot.jobs.outbox import Dispatcher
-from bot.jobs.outbox_lookup import Lookup
 from bot.slack.manifest import BOT_SCOPES
+from bot.slack.transport import SlackTransport, fixed
 from db.models import OutboxMessage
 from db.uow import Database
 
@@ -110,8 +110,7 @@ async def test_a_drain_that_outlasts_a_lease_leases_each_claim_from_the_clock_th
         slow = SlowPosts(
             token=box.slack.workspace.token, base_url=box.slack.api_url, clock=clock, step=40
         )
-        box.runtime.dispatcher.client = slow
-        box.runtime.dispatcher.lookup = Lookup(slow)
+        box.runtime.dispatcher.transports["slack"] = SlackTransport(fixed(slow), post_interval=0)
         other_replica = Dispatcher(db, client_for(box.slack), clock=clock, post_interval=0)
 
         async def replica_delivers(payload: dict[str, Any]) -> None:

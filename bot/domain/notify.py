@@ -1,0 +1,300 @@
+"""The outbox notifier: the Notifier port, platform-neutral.
+
+It decides what is said to whom (bot/domain/messages.py) and writes each message to the
+outbox in the caller's transaction, with its platform, kind, audience and a snapshot of its
+facts. Nothing is rendered here: the dispatcher has the row's platform render it at delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain import rules
+from bot.domain.messages import (
+    Audience,
+    Facts,
+    Kind,
+    Op,
+    backup_facts,
+    hop_facts,
+    seconds,
+    snapshot,
+)
+from bot.domain.nudges import Backup
+from db.models import Handoff, OutboxMessage, Request
+from db.uow import UnitOfWork
+
+POSTED = (Op.POST.value, "chat.postMessage")  # neutral posts, and carried-over Slack ones
+FINISHED = ("skipped", "dead")
+
+
+class OutboxNotifier:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        *,
+        now: datetime,
+        platform: str,
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.uow = uow
+        self.now = now
+        self.platform = platform
+        # What the platform's renderer needs besides the facts (Slack: the workspace URL for
+        # links, the intake reaction); opaque here, stored with each message.
+        self.context = dict(context or {})
+
+    # -- writing messages ------------------------------------------------------------------
+
+    def say(
+        self,
+        team_id: str,
+        kind: Kind,
+        facts: Facts,
+        *,
+        audience: Audience,
+        to: str,
+        op: Op = Op.POST,
+        ref: str | None = None,
+        not_before: datetime | None = None,
+        depends_on: int | None = None,
+    ) -> OutboxMessage:
+        """One message to one conversation (`to`: a channel, or a person for DIRECT)."""
+        return self.uow.outbox.add(
+            team_id=team_id,
+            platform=self.platform,
+            kind=kind.value,
+            audience=audience.value,
+            facts={**facts, "context": self.context},
+            method=op.value,
+            now=self.now,
+            channel=to,
+            ref=ref,
+            depends_on=depends_on,
+            not_before=not_before,
+        )
+
+    def _thread(
+        self, request: Request, kind: Kind, facts: Facts, *, ref: str | None = None
+    ) -> None:
+        self.say(
+            request.team_id, kind, facts, audience=Audience.THREAD, to=request.channel_id, ref=ref
+        )
+
+    def _direct(
+        self,
+        team_id: str,
+        user_id: str,
+        kind: Kind,
+        facts: Facts,
+        *,
+        ref: str | None = None,
+        not_before: datetime | None = None,
+    ) -> None:
+        self.say(
+            team_id,
+            kind,
+            facts,
+            audience=Audience.DIRECT,
+            to=user_id,
+            ref=ref,
+            not_before=not_before,
+        )
+
+    async def refresh_views(self, team_id: str, people: set[str | None]) -> None:
+        """A platform with per-person views (Slack's App Home) refreshes them here."""
+
+    async def _refresh(
+        self, request: Request, chain: list[Handoff], reach: Iterable[str] = ()
+    ) -> None:
+        """Everyone the request's chain concerns: handlers, owners, who decided, and the
+        members of a user group the card reached."""
+        people: set[str | None] = set(reach)
+        for hop in chain:
+            people |= {hop.handler_id, hop.from_id, hop.closed_by}
+            if hop.owner_kind == "user":
+                people.add(hop.owner_id)
+            else:
+                rows = await self.uow.outbox.by_ref(request.team_id, f"dm:{hop.id}")
+                people |= {row.channel for row in rows}
+        await self.refresh_views(request.team_id, people)
+
+    # -- cards -----------------------------------------------------------------------------
+
+    def _cards(
+        self, request: Request, handoff: Handoff, chain: list[Handoff], reach: tuple[str, ...]
+    ) -> None:
+        thread = snapshot(request, handoff, chain, direct=False)
+        self._thread(request, Kind.CARD, thread, ref=f"card:{handoff.id}")
+        direct = snapshot(request, handoff, chain, direct=True)
+        for user_id in reach or ((handoff.owner_id,) if handoff.owner_kind == "user" else ()):
+            self._direct(request.team_id, user_id, Kind.CARD, direct, ref=f"dm:{handoff.id}")
+
+    async def _update_cards(self, request: Request, handoff: Handoff, chain: list[Handoff]) -> None:
+        """Every copy of this hop's card (the thread's, the DMs', the reminders') shows the
+        hop as it is now: the state is stored with the update, not read at delivery."""
+        await self.uow.outbox.skip_pending(
+            request.team_id,
+            [f"nudge:{handoff.id}", f"status:{handoff.id}"],
+            reason=f"hop {handoff.status} before this was sent",
+        )
+        for ref, direct in (("card", False), ("dm", True), ("nudge", True)):
+            for row in await self.uow.outbox.by_ref(request.team_id, f"{ref}:{handoff.id}"):
+                if row.method not in POSTED or row.status in FINISHED:
+                    continue
+                self.say(
+                    request.team_id,
+                    Kind.CARD,
+                    snapshot(request, handoff, chain, direct=direct),
+                    audience=Audience(row.audience or Audience.THREAD),
+                    to=row.channel or request.channel_id,
+                    op=Op.UPDATE,
+                    ref=f"update:{handoff.id}",
+                    depends_on=row.id,
+                )
+
+    # -- the Notifier port -----------------------------------------------------------------
+
+    async def request_tracked(self, request: Request) -> None:
+        self.say(
+            request.team_id,
+            Kind.REQUEST_TRACKED,
+            snapshot(request),
+            audience=Audience.CHANNEL,
+            to=request.channel_id,
+            op=Op.REACT,
+        )
+
+    async def handoff_opened(
+        self, request: Request, handoff: Handoff, chain: list[Handoff], *, reach: tuple[str, ...]
+    ) -> None:
+        self._cards(request, handoff, chain, reach)
+        await self._refresh(request, chain, reach)
+
+    async def handoff_confirmed(
+        self, request: Request, handoff: Handoff, chain: list[Handoff]
+    ) -> None:
+        await self._update_cards(request, handoff, chain)
+        facts = snapshot(request, handoff)
+        self._thread(request, Kind.CONFIRMED_NOTE, facts)
+        self._direct(request.team_id, handoff.handler_id, Kind.HANDLER_PROMPT, facts)
+        await self._refresh(request, chain)
+
+    async def handoff_redirected(
+        self,
+        request: Request,
+        previous: Handoff,
+        handoff: Handoff,
+        chain: list[Handoff],
+        *,
+        reach: tuple[str, ...],
+    ) -> None:
+        await self._update_cards(request, previous, chain)
+        facts = snapshot(request, handoff, previous=hop_facts(previous))
+        self._thread(request, Kind.REDIRECTED_NOTE, facts)
+        self._cards(request, handoff, chain, reach)
+        previous_owner = (previous.owner_id,) if previous.owner_kind == "user" else ()
+        already_know = {handoff.from_id, handoff.owner_id}
+        for user_id in dict.fromkeys((*previous_owner, handoff.handler_id)):
+            if user_id not in already_know:
+                self._direct(request.team_id, user_id, Kind.REDIRECTED_DM, facts)
+        await self._refresh(request, chain, reach)
+
+    async def handoff_closed(
+        self, request: Request, handoff: Handoff | None, chain: list[Handoff], *, actor_id: str
+    ) -> None:
+        if handoff is not None:
+            await self._update_cards(request, handoff, chain)
+        for hop in chain:
+            if hop.status == rules.CONFIRMED and hop is not handoff:
+                await self._update_cards(request, hop, chain)  # drop its "Resolved" button
+        facts = snapshot(request, handoff, actor_id=actor_id)
+        self._thread(request, Kind.CLOSED_NOTE, facts)
+        if handoff is not None and handoff.owner_kind == "user" and handoff.owner_id != actor_id:
+            self._direct(request.team_id, handoff.owner_id, Kind.CLOSED_NOTE, facts)
+        await self._refresh(request, chain)
+
+    async def nudge(
+        self,
+        request: Request,
+        handoff: Handoff,
+        chain: list[Handoff],
+        *,
+        waited: timedelta,
+        handler_at: datetime,
+    ) -> None:
+        """Remind the owner now (they are at work), and tell the handler in their hours; the
+        handler's note is withdrawn (with the owner's reminders) if the hop is decided first."""
+        facts = snapshot(request, handoff, chain, direct=True, waited_seconds=seconds(waited))
+        status_ref = f"status:{handoff.id}"
+        if handoff.owner_kind == "user":
+            self._direct(
+                request.team_id, handoff.owner_id, Kind.NUDGE, facts, ref=f"nudge:{handoff.id}"
+            )
+        else:
+            self._thread(request, Kind.GROUP_REMINDER, facts, ref=status_ref)
+        self._direct(
+            request.team_id,
+            handoff.handler_id,
+            Kind.HANDLER_STATUS,
+            facts,
+            ref=status_ref,
+            not_before=handler_at,
+        )
+        await self._refresh(request, chain)
+
+    async def escalate(
+        self,
+        request: Request,
+        handoff: Handoff,
+        chain: list[Handoff],
+        *,
+        waited: timedelta,
+        handler_at: datetime,
+        backup: Backup | None = None,
+    ) -> None:
+        """Nudges did not work: the handler is asked to pick a new owner, and the topic's
+        backup (when the request matches a topic that has one) to step in, each in their
+        own hours. A queued one is withdrawn if the hop is decided first."""
+        facts = snapshot(
+            request,
+            handoff,
+            waited_seconds=seconds(waited),
+            backup=backup_facts(backup) if backup is not None else None,
+        )
+        status_ref = f"status:{handoff.id}"
+        self._direct(
+            request.team_id,
+            handoff.handler_id,
+            Kind.ESCALATION,
+            facts,
+            ref=status_ref,
+            not_before=handler_at,
+        )
+        if backup is not None and backup.kind == "user":
+            self._direct(
+                request.team_id,
+                backup.id,
+                Kind.BACKUP_ESCALATION,
+                facts,
+                ref=status_ref,
+                not_before=backup.at,
+            )
+        elif backup is not None:  # a group has no DM: its members see it in the thread
+            self._thread(request, Kind.BACKUP_ESCALATION, facts, ref=status_ref)
+        self._thread(request, Kind.ESCALATION_NOTE, facts, ref=status_ref)
+        await self._refresh(request, chain)
+
+    async def lesson(self, hop: Handoff, *, topic: str) -> None:
+        """After a confirmation: next time, this topic's requests can go straight to the
+        owner who took this one."""
+        self.say(
+            hop.team_id,
+            Kind.LESSON,
+            {"hop": hop_facts(hop), "topic": topic},
+            audience=Audience.DIRECT,
+            to=hop.handler_id,
+            ref=f"lesson:{hop.id}",
+        )

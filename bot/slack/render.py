@@ -1,0 +1,195 @@
+"""Slack's renderer of neutral messages: an outbox row's kind and facts -> a Web API call.
+
+Called by the dispatcher at delivery. The facts are the snapshot taken when the message was
+decided; the Block Kit builders (bot/slack/blocks.py) read them through `Snapshot` objects
+with the same attribute names as the rows, so a card says what it said at that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from bot.domain.messages import Audience, Facts, Kind, Op
+from bot.domain.nudges import waited as in_words
+from bot.slack import blocks
+from bot.slack.links import permalink
+from bot.slack.mrkdwn import escape, mention, shown
+from db.models import OutboxMessage
+
+EPOCH = datetime(2000, 1, 1)
+METHODS = {Op.POST: "chat.postMessage", Op.UPDATE: "chat.update", Op.REACT: "reactions.add"}
+
+
+class RenderError(ValueError):
+    """A row this renderer cannot turn into a call: a bug or an unknown kind, never retried."""
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    payload: dict[str, Any]
+
+
+class Snapshot(SimpleNamespace):
+    """A row as the facts recorded it (`closed_at` back to a datetime)."""
+
+    @classmethod
+    def of(cls, facts: Facts | None) -> Any:
+        if facts is None:
+            return None
+        values = dict(facts)
+        if values.get("closed_at"):
+            values["closed_at"] = datetime.fromisoformat(values["closed_at"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One row's facts, read the way the builders want them."""
+
+    facts: Facts
+
+    @property
+    def request(self) -> Any:
+        return Snapshot.of(self.facts.get("request"))
+
+    @property
+    def hop(self) -> Any:
+        return Snapshot.of(self.facts.get("hop"))
+
+    @property
+    def chain(self) -> list[Any]:
+        return [Snapshot.of(hop) for hop in self.facts.get("chain") or []]
+
+    @property
+    def link(self) -> str | None:
+        return permalink((self.facts.get("context") or {}).get("workspace_url"), self.request)
+
+    @property
+    def waited(self) -> str:
+        return duration(timedelta(seconds=self.facts.get("waited_seconds") or 0))
+
+    @property
+    def backup(self) -> Any:
+        return Snapshot.of(self.facts.get("backup"))
+
+
+def duration(span: timedelta) -> str:
+    """`3 h 20 min`, `2 days 4 h`."""
+    return in_words(EPOCH, EPOCH + span)
+
+
+def render(row: OutboxMessage) -> Call:
+    """The Web API call that delivers `row` (a chat.update's channel and ts come later, from
+    the message it updates)."""
+    if row.kind == Kind.SLACK_CALL:
+        return Call(row.method, dict(row.payload))
+    try:
+        kind, op = Kind(row.kind), Op(row.method)
+    except ValueError as error:
+        raise RenderError(f"unknown message {row.kind}/{row.method}") from error
+    builder = BUILDERS.get(kind)
+    if builder is None:
+        raise RenderError(f"no Slack rendering for {kind}")
+    message = Message(row.facts or {})
+    if kind == Kind.REQUEST_TRACKED:
+        return Call(METHODS[op], _reaction(message))
+    body = builder(message)
+    if op == Op.UPDATE:
+        return Call(METHODS[op], body)
+    payload = dict(body, channel=row.channel, unfurl_links=False, unfurl_media=False)
+    if row.audience == Audience.THREAD:
+        payload["thread_ts"] = message.request.thread_ts
+    return Call(METHODS[op], payload)
+
+
+def _reaction(m: Message) -> dict[str, Any]:
+    request = m.request
+    name = (m.facts.get("context") or {}).get("reaction") or "inbox_tray"
+    return {"channel": request.channel_id, "timestamp": request.message_ts, "name": name}
+
+
+def _card(m: Message) -> blocks.Message:
+    direct = bool(m.facts.get("direct"))
+    return blocks.handoff_card(m.request, m.hop, m.chain, permalink=m.link, direct=direct)
+
+
+def _redirected(m: Message, *, direct: bool) -> blocks.Message:
+    hop, previous = m.hop, Snapshot.of(m.facts["previous"])
+    actor, old, new = (
+        mention("user", hop.from_id),
+        mention(previous.owner_kind, previous.owner_id),
+        mention(hop.owner_kind, hop.owner_id),
+    )
+    reason = shown(hop.reason)
+    if not direct:
+        moved = f"to {new}" if actor == old else f"from {old} to {new}"
+        return blocks.text_message(
+            f":arrow_right_hook: {actor} redirected this {moved}: _{reason}_"
+        )
+    where = f"<{m.link}|a request>" if m.link else "a request"
+    passed = f"passed {where} to {new}" if actor == old else f"passed {where} from {old} to {new}"
+    return blocks.text_message(
+        f":arrow_right_hook: {actor} {passed}: _{reason}_. "
+        "I'll keep following up until they confirm."
+    )
+
+
+def _closed(m: Message) -> blocks.Message:
+    actor = mention("user", m.facts["actor_id"])
+    if m.request.status == "resolved":
+        text = f":heavy_check_mark: {actor} marked this request resolved. No more follow-ups."
+    else:
+        text = f":no_entry_sign: {actor} cancelled the handoff. No more follow-ups on it."
+    return blocks.text_message(text)
+
+
+def _escalation_note(m: Message) -> blocks.Message:
+    hop, backup = m.hop, m.backup
+    asked = "the handler to pick a new owner"
+    if backup is not None:
+        who = f"{mention(backup.kind, backup.id)} ({escape(backup.topic)}'s backup)"
+        asked = f"{who} to step in and {asked}"
+    return blocks.text_message(
+        f":rotating_light: No confirmation from {mention(hop.owner_kind, hop.owner_id)} "
+        f"after {m.waited}; I've asked {asked}."
+    )
+
+
+def _lesson(m: Message) -> blocks.Message:
+    hop = m.hop
+    owner = mention(hop.owner_kind, hop.owner_id)
+    return blocks.text_message(
+        f":bulb: Next time, *{escape(m.facts['topic'])}* requests can go straight to {owner}. "
+        "`/handoff who &lt;words&gt;` tells you whom to ask about anything else."
+    )
+
+
+BUILDERS: dict[Kind, Callable[[Message], blocks.Message]] = {
+    Kind.REQUEST_TRACKED: _reaction,
+    Kind.CARD: _card,
+    Kind.CONFIRMED_NOTE: lambda m: blocks.confirmed_thread_note(m.hop),
+    Kind.HANDLER_PROMPT: lambda m: blocks.handler_prompt(m.request, m.hop, permalink=m.link),
+    Kind.REDIRECTED_NOTE: lambda m: _redirected(m, direct=False),
+    Kind.REDIRECTED_DM: lambda m: _redirected(m, direct=True),
+    Kind.CLOSED_NOTE: _closed,
+    Kind.NUDGE: lambda m: blocks.nudge_card(
+        m.request, m.hop, m.chain, permalink=m.link, waited=m.waited
+    ),
+    Kind.GROUP_REMINDER: lambda m: blocks.group_reminder(m.hop, waited=m.waited),
+    Kind.HANDLER_STATUS: lambda m: blocks.handler_status(
+        m.request, m.hop, permalink=m.link, waited=m.waited
+    ),
+    Kind.ESCALATION: lambda m: blocks.escalation(
+        m.request, m.hop, permalink=m.link, waited=m.waited, backup=m.backup
+    ),
+    Kind.BACKUP_ESCALATION: lambda m: blocks.backup_escalation(
+        m.request, m.hop, permalink=m.link, waited=m.waited, backup=m.backup
+    ),
+    Kind.ESCALATION_NOTE: _escalation_note,
+    Kind.LESSON: _lesson,
+}
