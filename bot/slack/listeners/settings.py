@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.clicks import read_click
 from bot.slack.context import Deps
 from bot.slack.ids import Action
 from bot.slack.ids import View as V
-from bot.slack.listeners.home import where
 from bot.slack.lookups import is_admin
 from bot.slack.payloads import team_and_user
 from bot.slack.settings_modal import not_admin_modal, read_settings, settings_modal
@@ -26,7 +26,8 @@ SAVED = ":white_check_mark: Workspace settings saved. They apply right away."
 
 def register(app: AsyncApp, deps: Deps) -> None:
     async def on_edit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        team, actor, _channel, _thread = where(body)
+        click = read_click(body)
+        team, actor = click.team, click.actor
         if await is_admin(deps, team, actor):
             async with deps.db.uow() as uow:
                 current = await load(uow, team, deps.settings)  # fresh, not the cached copy
