@@ -16,14 +16,25 @@ MAX_SHOWN = 50  # bad rows listed; the count says how many more
 
 
 def add_parser(sub: Any) -> None:
-    history = sub.add_parser("history", help="teach the router from past tickets")
-    verbs = history.add_subparsers(dest="verb", required=True)
+    history = sub.add_parser(
+        "history",
+        help="teach the router from past tickets",
+        description="Teach the router from past tickets.",
+    )
+    verbs = history.add_subparsers(dest="verb", required=True, help="what to do")
     load = verbs.add_parser(
-        "import", help="import past tickets (CSV or JSON lines) as confirmed handoffs"
+        "import",
+        help="import past tickets (CSV or JSON lines) as confirmed handoffs",
+        description="Import past tickets (CSV or JSON lines) as confirmed handoffs.",
     )
     load.add_argument("file", help="the export: text, owner, optional topic and date")
     load.add_argument("--team", default=None, help="workspace id (default: the bot's own)")
-    load.add_argument("--format", choices=("auto", "csv", "jsonl"), default="auto")
+    load.add_argument(
+        "--format",
+        choices=("auto", "csv", "jsonl"),
+        default="auto",
+        help="the file's format (auto: told from its content)",
+    )
     load.add_argument(
         "--mapping",
         choices=("auto", "handoff", "zendesk", "jira", "freshdesk", "hubspot"),

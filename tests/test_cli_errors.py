@@ -120,9 +120,12 @@ def test_version_and_help_for_every_option(tmp_path: Path) -> None:
     def walk(parser: object) -> list[object]:
         found = [parser]
         for action in parser._actions:  # type: ignore[attr-defined]
-            for child in getattr(action, "choices", None) or {}:
-                if hasattr(action.choices[child], "_actions"):
-                    found += walk(action.choices[child])
+            choices = getattr(action, "choices", None)
+            # Sub-commands are a dict of parsers; an option's `choices` may be a plain tuple.
+            children = choices.values() if isinstance(choices, dict) else ()
+            for child in children:
+                if hasattr(child, "_actions"):
+                    found += walk(child)
         return found
 
     parsers = walk(_parser())
