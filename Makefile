@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make demo     play a whole warm handoff locally (no Slack workspace needed)"
 	@echo "make test     run the test suite (SQLite, and PostgreSQL at 127.0.0.1:5432 if running)"
-	@echo "make lint     ruff, the import contracts (lint-imports) and mypy on bot/domain and db"
+	@echo "make lint     ruff, the import contracts (lint-imports) and mypy on bot/domain, bot/flows and db"
 	@echo "make run      serve the bot over HTTP on port 3000 (needs SLACK_* settings, see .env.example)"
 	@echo "make bench    run the benchmarks, write docs/benchmarks.md (ARGS=--quick, ARGS='--only S1,S5')"
 	@echo "make bench-routing  the router on CLINC150 next to TF-IDF+LR (docs/routing-benchmark.json)"

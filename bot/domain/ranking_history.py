@@ -211,10 +211,10 @@ class History:
         for doc, score in best:
             doc_weight = 0.0
             for term in self._terms[doc]:
-                idf = idf_of.get(term)
-                if idf is None:
-                    idf = idf_of[term] = self._idf(len(self._postings[term][0]))
-                doc_weight += idf
+                known = idf_of.get(term)
+                if known is None:
+                    known = idf_of[term] = self._idf(len(self._postings[term][0]))
+                doc_weight += known
             similarity = min(1.0, score / math.sqrt(query_weight * doc_weight))
             if similarity >= minimum:
                 found.append((similarity, doc))

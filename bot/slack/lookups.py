@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain import rules
 from bot.domain.errors import HandoffError, Problem
 from bot.domain.ports import People
-from bot.domain.types import IncomingMessage, Owner
+from bot.domain.types import IncomingMessage, Owner, PersonInfo
 from bot.slack.api_errors import error_code
 from bot.slack.parsing import MessageLink
 from bot.slack.people import SlackUnavailable
@@ -135,3 +135,15 @@ async def fetch_message(client: AsyncWebClient, team_id: str, link: MessageLink)
         username=message.get("username") or None,
         is_shared=bool(channel.get("is_ext_shared") or channel.get("is_shared")),
     )
+
+
+async def author_of(deps: Deps, message: IncomingMessage) -> PersonInfo | None:
+    """The poster's profile (their name and email beat the text's); None for an integration,
+    or when Slack doesn't answer (the customer is then read from the text)."""
+    if not message.user_id:
+        return None
+    try:
+        return await deps.people.person(message.team_id, message.user_id)
+    except SlackUnavailable:
+        log.warning("no profile for %s; reading the customer from the text", message.user_id)
+        return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.errors import HandoffError, Problem
 from bot.domain.ranking import Suggestion
+from bot.flows.outcome import Refusal
 from bot.slack.mrkdwn import clip, mention, shown
 
 USAGE = (
@@ -84,9 +85,9 @@ def who_answer(words: str, suggestions: list[Suggestion]) -> str:
     return "\n".join(lines)
 
 
-def problem_text(error: HandoffError) -> str:
-    """The answer to something the rules refused."""
-    d = error.details
+def problem_text(error: HandoffError | Refusal) -> str:
+    """The answer to something the rules refused (raised by the domain, or a flow's result)."""
+    d = dict(error.details)
     who = mention(d.get("owner_kind", "user"), d.get("owner_id", "")) if "owner_id" in d else ""
     texts: dict[Problem, str] = {
         Problem.NO_OWNER: f"Who should take it? Name the owner, for example: {EXAMPLE}",

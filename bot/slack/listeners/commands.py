@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -11,8 +12,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import HandoffError
-from bot.domain.handoffs import hand_off, record_request
 from bot.domain.types import Owner
+from bot.flows import hand_off as flow
 from bot.slack import messages, modals
 from bot.slack.context import Deps
 from bot.slack.ids import COMMAND
@@ -75,26 +76,25 @@ async def _hand_off(
     policy = await deps.policy_for(team)
     now = deps.clock()
     async with deps.db.uow() as uow:
-        notifier = deps.notifier(uow, now=now, team_id=team)
-        if message is not None:
-            request, _ = await record_request(
-                uow, notifier, message=message, author=author, source="link", now=now
-            )
-        assert request is not None
-        await hand_off(
+        result = await flow.hand_off(
             uow,
-            notifier,
+            deps.notifier(uow, now=now, team_id=team),
             team_id=team,
-            request_id=request.id,
             actor_id=actor,
             owner=owner,
             note=parsed.note,
-            now=now,
             policy=policy,
+            now=now,
+            request_id=request.id if request is not None else None,
+            message=message,
+            author=author,
         )
+        if result.refusal is not None:
+            return messages.problem_text(result.refusal)
         await uow.commit()
     deps.dispatcher.wake()
-    return _handed_text(request, owner)
+    assert result.request is not None  # not refused: the request exists
+    return _handed_text(result.request, owner)
 
 
 async def _author(deps: Deps, team: str, user_id: str | None) -> Any:
@@ -136,37 +136,40 @@ async def _who(deps: Deps, command: dict[str, Any], parsed: Who, respond: AsyncR
     return ":mag: Looking in the directory and past handoffs…"
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_handoff(
-        ack: AsyncAck,
-        command: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-    ) -> None:
-        parsed = parse_command(command.get("text") or "")
-        try:
-            if isinstance(parsed, Help):
-                text = messages.USAGE
-            elif isinstance(parsed, Who):
-                text = await _who(deps, command, parsed, respond)
-            elif isinstance(parsed, Directory):
-                text = await open_directory(deps, client, command)
-            elif isinstance(parsed, CommandError):
-                text = messages.command_error(parsed.code, parsed.detail)
-            elif isinstance(parsed, OpenModal):
-                text = await _open_picker(deps, client, command, parsed) or ""
-            else:
-                text = await _hand_off(deps, client, context, command, parsed)
-        except HandoffError as error:
-            text = messages.problem_text(error)
-        except LinkProblem as problem:
-            text = messages.command_error(problem.code)
-        except (SlackUnavailable, SlackApiError, OSError, TimeoutError):
-            text = messages.command_error("slack_unavailable")
-        if text:
-            await ack(text=text, response_type="ephemeral")
+async def on_handoff(
+    ack: AsyncAck,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    deps: Deps,
+) -> None:
+    """Parse the text, do what it asks, and answer privately in the ack itself."""
+    parsed = parse_command(command.get("text") or "")
+    try:
+        if isinstance(parsed, Help):
+            text = messages.USAGE
+        elif isinstance(parsed, Who):
+            text = await _who(deps, command, parsed, respond)
+        elif isinstance(parsed, Directory):
+            text = await open_directory(deps, client, command)
+        elif isinstance(parsed, CommandError):
+            text = messages.command_error(parsed.code, parsed.detail)
+        elif isinstance(parsed, OpenModal):
+            text = await _open_picker(deps, client, command, parsed) or ""
         else:
-            await ack()
+            text = await _hand_off(deps, client, context, command, parsed)
+    except HandoffError as error:
+        text = messages.problem_text(error)
+    except LinkProblem as problem:
+        text = messages.command_error(problem.code)
+    except (SlackUnavailable, SlackApiError, OSError, TimeoutError):
+        text = messages.command_error("slack_unavailable")
+    if text:
+        await ack(text=text, response_type="ephemeral")
+    else:
+        await ack()
 
-    app.command(COMMAND)(on_handoff)
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    app.command(COMMAND)(partial(on_handoff, deps=deps))

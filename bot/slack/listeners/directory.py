@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -70,139 +71,144 @@ def _block_for(error: DirectoryError, data: dict[str, Any]) -> str:
     return field if field in views.TOPIC_BLOCKS else "name"
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    async def refresh_root(
-        client: AsyncWebClient, root: Any, team: str, user: str, notice: str
-    ) -> None:
-        if not isinstance(root, str) or not root:
-            return
-        try:
-            await client.views_update(
-                view_id=root, view=await directory_view(deps, team, user, notice)
-            )
-        except (SlackApiError, OSError, TimeoutError) as error:
-            log.info("directory list not refreshed: %s", error)
+async def refresh_root(
+    deps: Deps, client: AsyncWebClient, root: Any, team: str, user: str, notice: str
+) -> None:
+    if not isinstance(root, str) or not root:
+        return
+    try:
+        await client.views_update(view_id=root, view=await directory_view(deps, team, user, notice))
+    except (SlackApiError, OSError, TimeoutError) as error:
+        log.info("directory list not refreshed: %s", error)
 
-    async def on_add(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        team, user = team_and_user(body)
-        root = str((body.get("view") or {}).get("id") or "")
-        if not await may_edit(deps, team, user):
-            await refresh_root(client, root, team, user, NOT_ALLOWED)
-            return
-        await client.views_push(
-            trigger_id=body.get("trigger_id") or "", view=views.topic_form(None, root_view_id=root)
-        )
 
-    async def on_topic_menu(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        team, user = team_and_user(body)
-        root = str((body.get("view") or {}).get("id") or "")
-        action = (body.get("actions") or [{}])[0] or {}
-        choice = str((action.get("selected_option") or {}).get("value") or "")
-        verb, _, raw_id = choice.partition(":")
-        if not await may_edit(deps, team, user):
-            await refresh_root(client, root, team, user, NOT_ALLOWED)
-            return
-        async with deps.db.uow() as uow:
-            topic_id = row_id(raw_id)
-            topic = await uow.directory.get(team, topic_id) if topic_id else None
-        if topic is None:
-            await refresh_root(
-                client, root, team, user, "That topic is no longer in the directory."
-            )
-            return
-        form = (
-            views.remove_form(topic, root_view_id=root)
-            if verb == "remove"
-            else views.topic_form(topic, root_view_id=root)
-        )
-        await client.views_push(trigger_id=body.get("trigger_id") or "", view=form)
+async def on_add(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:
+    await ack()
+    team, user = team_and_user(body)
+    root = str((body.get("view") or {}).get("id") or "")
+    if not await may_edit(deps, team, user):
+        await refresh_root(deps, client, root, team, user, NOT_ALLOWED)
+        return
+    await client.views_push(
+        trigger_id=body.get("trigger_id") or "", view=views.topic_form(None, root_view_id=root)
+    )
 
-    async def on_topic_form(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        team, user = team_and_user(body)
-        data, metadata = views.read_topic_form(view)
-        if not await may_edit(deps, team, user):
-            await ack(response_action="errors", errors={"name": NOT_ALLOWED})
-            return
-        try:
-            spec = topic_from_data(data, "topic")
-        except DirectoryError as error:
-            await ack(response_action="errors", errors={_block_for(error, data): error.message})
-            return
-        handles = [o for o in spec.owners if owner_kind(o) == "handle"]
-        if handles and deps.router is not None:
-            known = await deps.router.group_handles(team)
-            unknown = [h for h in handles if h.lower() not in known]
-            if unknown:
-                await ack(
-                    response_action="errors",
-                    errors={"groups": f"There is no user group {unknown[0]} in this workspace."},
-                )
-                return
-        topic_id = row_id(metadata.get("topic_id"))
-        now = deps.clock()
-        async with deps.db.uow() as uow:
-            same_name = await uow.directory.by_name(team, spec.name)
-            if same_name is not None and same_name.id != topic_id:
-                await ack(
-                    response_action="errors",
-                    errors={"name": f"There is already a topic called {same_name.name}."},
-                )
-                return
-            if isinstance(topic_id, int):
-                topic = await uow.directory.get(team, topic_id)
-                if topic is None:
-                    await ack(
-                        response_action="errors",
-                        errors={
-                            "name": "That topic was removed meanwhile; close and add it again."
-                        },
-                    )
-                    return
-                await uow.directory.update(topic, spec, now=now, by=user)
-            else:
-                await uow.directory.add(team, spec, now=now, by=user)
-            await uow.commit()
-        if deps.router is not None:
-            deps.router.forget(team)
-        await ack()
+
+async def on_topic_menu(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
+) -> None:
+    await ack()
+    team, user = team_and_user(body)
+    root = str((body.get("view") or {}).get("id") or "")
+    action = (body.get("actions") or [{}])[0] or {}
+    choice = str((action.get("selected_option") or {}).get("value") or "")
+    verb, _, raw_id = choice.partition(":")
+    if not await may_edit(deps, team, user):
+        await refresh_root(deps, client, root, team, user, NOT_ALLOWED)
+        return
+    async with deps.db.uow() as uow:
+        topic_id = row_id(raw_id)
+        topic = await uow.directory.get(team, topic_id) if topic_id else None
+    if topic is None:
         await refresh_root(
-            client,
-            metadata.get("root"),
-            team,
-            user,
-            f":white_check_mark: Saved *{escape(spec.name)}*.",
+            deps, client, root, team, user, "That topic is no longer in the directory."
         )
+        return
+    form = (
+        views.remove_form(topic, root_view_id=root)
+        if verb == "remove"
+        else views.topic_form(topic, root_view_id=root)
+    )
+    await client.views_push(trigger_id=body.get("trigger_id") or "", view=form)
 
-    async def on_remove_form(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        team, user = team_and_user(body)
-        _, metadata = views.read_topic_form(view)
-        if not await may_edit(deps, team, user):
-            await ack()
-            await refresh_root(client, metadata.get("root"), team, user, NOT_ALLOWED)
+
+async def on_topic_form(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
+) -> None:
+    team, user = team_and_user(body)
+    data, metadata = views.read_topic_form(view)
+    if not await may_edit(deps, team, user):
+        await ack(response_action="errors", errors={"name": NOT_ALLOWED})
+        return
+    try:
+        spec = topic_from_data(data, "topic")
+    except DirectoryError as error:
+        await ack(response_action="errors", errors={_block_for(error, data): error.message})
+        return
+    handles = [o for o in spec.owners if owner_kind(o) == "handle"]
+    if handles and deps.router is not None:
+        known = await deps.router.group_handles(team)
+        unknown = [h for h in handles if h.lower() not in known]
+        if unknown:
+            await ack(
+                response_action="errors",
+                errors={"groups": f"There is no user group {unknown[0]} in this workspace."},
+            )
             return
-        topic_id = row_id(metadata.get("topic_id"))
-        async with deps.db.uow() as uow:
-            topic = await uow.directory.get(team, topic_id) if topic_id else None
-            name = topic.name if topic else "That topic"
-            if topic is not None:
-                await uow.directory.remove(team, topic.id)
-                await uow.commit()
-        if deps.router is not None:
-            deps.router.forget(team)
+    topic_id = row_id(metadata.get("topic_id"))
+    now = deps.clock()
+    async with deps.db.uow() as uow:
+        same_name = await uow.directory.by_name(team, spec.name)
+        if same_name is not None and same_name.id != topic_id:
+            await ack(
+                response_action="errors",
+                errors={"name": f"There is already a topic called {same_name.name}."},
+            )
+            return
+        if isinstance(topic_id, int):
+            topic = await uow.directory.get(team, topic_id)
+            if topic is None:
+                await ack(
+                    response_action="errors",
+                    errors={"name": "That topic was removed meanwhile; close and add it again."},
+                )
+                return
+            await uow.directory.update(topic, spec, now=now, by=user)
+        else:
+            await uow.directory.add(team, spec, now=now, by=user)
+        await uow.commit()
+    if deps.router is not None:
+        deps.router.forget(team)
+    await ack()
+    await refresh_root(
+        deps,
+        client,
+        metadata.get("root"),
+        team,
+        user,
+        f":white_check_mark: Saved *{escape(spec.name)}*.",
+    )
+
+
+async def on_remove_form(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
+) -> None:
+    team, user = team_and_user(body)
+    _, metadata = views.read_topic_form(view)
+    if not await may_edit(deps, team, user):
         await ack()
-        await refresh_root(client, metadata.get("root"), team, user, f"Removed *{escape(name)}*.")
+        await refresh_root(deps, client, metadata.get("root"), team, user, NOT_ALLOWED)
+        return
+    topic_id = row_id(metadata.get("topic_id"))
+    async with deps.db.uow() as uow:
+        topic = await uow.directory.get(team, topic_id) if topic_id else None
+        name = topic.name if topic else "That topic"
+        if topic is not None:
+            await uow.directory.remove(team, topic.id)
+            await uow.commit()
+    if deps.router is not None:
+        deps.router.forget(team)
+    await ack()
+    await refresh_root(deps, client, metadata.get("root"), team, user, f"Removed *{escape(name)}*.")
 
-    async def on_list_submitted(ack: AsyncAck) -> None:
-        await ack()  # the list has no submit button; a stray submission just closes it
 
+async def on_list_submitted(ack: AsyncAck) -> None:
+    await ack()  # the list has no submit button; a stray submission just closes it
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
     app.view(V.DIRECTORY)(on_list_submitted)
-    app.action(Action.DIRECTORY_ADD)(on_add)
-    app.action(Action.DIRECTORY_TOPIC)(on_topic_menu)
-    app.view(V.DIRECTORY_TOPIC)(on_topic_form)
-    app.view(V.DIRECTORY_REMOVE)(on_remove_form)
+    app.action(Action.DIRECTORY_ADD)(partial(on_add, deps=deps))
+    app.action(Action.DIRECTORY_TOPIC)(partial(on_topic_menu, deps=deps))
+    app.view(V.DIRECTORY_TOPIC)(partial(on_topic_form, deps=deps))
+    app.view(V.DIRECTORY_REMOVE)(partial(on_remove_form, deps=deps))

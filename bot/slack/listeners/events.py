@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from bot.domain.handoffs import record_request
 from bot.domain.types import IncomingMessage
+from bot.flows import intake
 from bot.slack.context import Deps
-from bot.slack.lookups import message_text
-from bot.slack.people import SlackUnavailable
+from bot.slack.lookups import author_of, message_text
 
 log = logging.getLogger(__name__)
 # Content a person or an integration posted; every other subtype is an edit, a join, ...
@@ -49,38 +49,41 @@ def intake_message(
     )
 
 
+async def on_message(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    event: dict[str, Any],
+    context: AsyncBoltContext,
+    deps: Deps,
+) -> None:
+    """A new top-level message in an intake channel becomes a request, once per delivery."""
+    message = intake_message(body, event, context)
+    if message is None or not await deps.is_intake(message.team_id, message.channel_id):
+        await ack()
+        return
+    author = await author_of(deps, message)
+    if context.client is not None:
+        await deps.workspace_url(context.client, message.team_id)
+    now = deps.clock()
+    async with deps.db.uow() as uow:
+        await intake.intake(
+            uow,
+            deps.notifier(uow, now=now, team_id=message.team_id),
+            message=message,
+            author=author,
+            source="intake",
+            now=now,
+            delivery_id=str(body.get("event_id") or f"msg:{message.channel_id}:{message.ts}"),
+        )
+        await uow.commit()
+    deps.dispatcher.wake()
+    await ack()
+
+
+async def acknowledge(ack: AsyncAck) -> None:
+    await ack()
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_message(
-        ack: AsyncAck, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
-        message = intake_message(body, event, context)
-        if message is None or not await deps.is_intake(message.team_id, message.channel_id):
-            await ack()
-            return
-        author = None
-        if message.user_id:
-            try:
-                author = await deps.people.person(message.team_id, message.user_id)
-            except SlackUnavailable:
-                log.warning(
-                    "no profile for %s; reading the customer from the text", message.user_id
-                )
-        if context.client is not None:
-            await deps.workspace_url(context.client, message.team_id)
-        key = body.get("event_id") or f"msg:{message.channel_id}:{message.ts}"
-        now = deps.clock()
-        async with deps.db.uow() as uow:
-            if await uow.seen.first_seen(message.team_id, str(key), now=now):
-                notifier = deps.notifier(uow, now=now, team_id=message.team_id)
-                await record_request(
-                    uow, notifier, message=message, author=author, source="intake", now=now
-                )
-                await uow.commit()
-        deps.dispatcher.wake()
-        await ack()
-
-    async def acknowledge(ack: AsyncAck) -> None:
-        await ack()
-
-    app.event("message")(on_message)
+    app.event("message")(partial(on_message, deps=deps))
     app.event(re.compile(".*"))(acknowledge)

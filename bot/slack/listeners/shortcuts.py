@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.handoffs import record_request
 from bot.domain.ranking import Suggestion
 from bot.domain.types import IncomingMessage
+from bot.flows import intake
 from bot.slack import modals
 from bot.slack.context import Deps
 from bot.slack.ids import SHORTCUT_CALLBACK
-from bot.slack.lookups import message_text
-from bot.slack.people import SlackUnavailable
+from bot.slack.lookups import author_of, message_text
 
 log = logging.getLogger(__name__)
 
@@ -57,65 +57,75 @@ async def suggestions_for(
         return []
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    async def update_later(
-        client: AsyncWebClient,
-        view: dict[str, Any],
-        ranking: asyncio.Future[list[Suggestion]],
-        text: str,
-        metadata: dict[str, Any],
-    ) -> None:
-        """The form opened before the ranking finished: show the suggestions when they come.
-        `hash` makes Slack refuse the update if the form changed meanwhile."""
-        suggestions = await ranking
-        try:
-            await client.views_update(
-                view_id=view.get("id") or "",
-                hash=view.get("hash"),
-                view=modals.shortcut_modal(text, metadata, suggestions),
-            )
-        except (SlackApiError, OSError, TimeoutError) as error:
-            log.info("suggestions not shown (the form moved on): %s", error)
+async def update_later(
+    client: AsyncWebClient,
+    view: dict[str, Any],
+    ranking: asyncio.Future[list[Suggestion]],
+    text: str,
+    metadata: dict[str, Any],
+) -> None:
+    """The form opened before the ranking finished: show the suggestions when they come.
+    `hash` makes Slack refuse the update if the form changed meanwhile."""
+    suggestions = await ranking
+    try:
+        await client.views_update(
+            view_id=view.get("id") or "",
+            hash=view.get("hash"),
+            view=modals.shortcut_modal(text, metadata, suggestions),
+        )
+    except (SlackApiError, OSError, TimeoutError) as error:
+        log.info("suggestions not shown (the form moved on): %s", error)
 
-    async def on_shortcut(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        message = shortcut_message(body)
-        if message is None:
-            await ack()
-            return
-        metadata = {"channel_id": message.channel_id, "ts": message.ts}
-        actor = str((body.get("user") or {}).get("id") or "")
-        exclude = tuple(x for x in (actor, context.bot_user_id, message.user_id) if x)
-        # Rank while the trigger id is alive (3 s), but open the form in time regardless.
-        ranking = asyncio.ensure_future(
-            suggestions_for(deps, message.team_id, message.text, exclude=exclude)
-        )
-        done, _ = await asyncio.wait({ranking}, timeout=RANKING_WAIT)
-        ready = ranking.result() if done else None
-        opened = await client.views_open(
-            trigger_id=body.get("trigger_id") or "",
-            view=modals.shortcut_modal(message.text, metadata, ready),
-        )
-        if ready is None:
-            deps.later(
-                update_later(client, opened.get("view") or {}, ranking, message.text, metadata)
-            )
-        author = None
-        if message.user_id:
-            try:
-                author = await deps.people.person(message.team_id, message.user_id)
-            except SlackUnavailable:
-                log.warning("no profile for %s", message.user_id)
-        await deps.workspace_url(client, message.team_id)
-        now = deps.clock()
-        async with deps.db.uow() as uow:
-            notifier = deps.notifier(uow, now=now, team_id=message.team_id)
-            await record_request(
-                uow, notifier, message=message, author=author, source="shortcut", now=now
-            )
-            await uow.commit()
-        deps.dispatcher.wake()
+
+async def open_form(
+    deps: Deps, client: AsyncWebClient, body: dict[str, Any], message: IncomingMessage, bot: str
+) -> None:
+    """Rank while the trigger id is alive (3 s), but open the form in time regardless."""
+    metadata = {"channel_id": message.channel_id, "ts": message.ts}
+    actor = str((body.get("user") or {}).get("id") or "")
+    exclude = tuple(x for x in (actor, bot, message.user_id) if x)
+    ranking = asyncio.ensure_future(
+        suggestions_for(deps, message.team_id, message.text, exclude=exclude)
+    )
+    done, _ = await asyncio.wait({ranking}, timeout=RANKING_WAIT)
+    ready = ranking.result() if done else None
+    opened = await client.views_open(
+        trigger_id=body.get("trigger_id") or "",
+        view=modals.shortcut_modal(message.text, metadata, ready),
+    )
+    if ready is None:
+        deps.later(update_later(client, opened.get("view") or {}, ranking, message.text, metadata))
+
+
+async def on_shortcut(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    deps: Deps,
+) -> None:
+    """Open the form, then track the message as a request (the form hands it off)."""
+    message = shortcut_message(body)
+    if message is None:
         await ack()
+        return
+    await open_form(deps, client, body, message, context.bot_user_id or "")
+    author = await author_of(deps, message)
+    await deps.workspace_url(client, message.team_id)
+    now = deps.clock()
+    async with deps.db.uow() as uow:
+        await intake.intake(
+            uow,
+            deps.notifier(uow, now=now, team_id=message.team_id),
+            message=message,
+            author=author,
+            source="shortcut",
+            now=now,
+        )
+        await uow.commit()
+    deps.dispatcher.wake()
+    await ack()
 
-    app.shortcut(SHORTCUT_CALLBACK)(on_shortcut)
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    app.shortcut(SHORTCUT_CALLBACK)(partial(on_shortcut, deps=deps))

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain import handoffs as lifecycle
 from bot.domain.errors import HandoffError, Problem
 from bot.domain.types import Owner
-from bot.slack import messages, teaching
+from bot.flows import hand_off, redirect
+from bot.flows.outcome import Refusal
+from bot.slack import messages
+from bot.slack.clicks import hop_owner
 from bot.slack.context import Deps
 from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
@@ -37,7 +40,10 @@ def plain(text: str) -> str:
     return re.sub(r"[*_`]", "", text).split("\nFor example")[0][:150]
 
 
-def _errors(error: HandoffError, *, text_block: str = B.NOTE) -> dict[str, Any]:
+SLACK_DOWN = "Slack didn't answer; please try again."
+
+
+def _errors(error: HandoffError | Refusal, *, text_block: str = B.NOTE) -> dict[str, Any]:
     """`response_action: errors`, on the field the refusal is about (the owner by default)."""
     block = (
         text_block
@@ -57,149 +63,147 @@ def picked(form: Submitted) -> Owner | None:
     return None
 
 
+async def _checked(
+    deps: Deps, team: str, actor: str, owner: Owner | None, bot_user_id: str | None
+) -> Owner | dict[str, Any]:
+    """The named owner, checked with Slack; or the form's errors saying what is wrong."""
+    try:
+        return await checked_owner(
+            deps.people, team, owner, actor_id=actor, bot_user_id=bot_user_id
+        )
+    except HandoffError as error:
+        return _errors(error)
+    except SlackUnavailable:
+        return {"response_action": "errors", "errors": {B.OWNER: SLACK_DOWN}}
+
+
+async def _member(deps: Deps, team: str, handoff_id: int, actor: str) -> bool | None:
+    """Whether the actor is in the group the hop names; None when Slack didn't answer."""
+    owner = await hop_owner(deps, team, handoff_id)
+    try:
+        return await in_group(deps.people, team, *owner, actor) if owner else False
+    except SlackUnavailable:
+        return None
+
+
+async def _hand_off(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    deps: Deps,
+    form: Submitted,
+    **which: Any,
+) -> None:
+    """Both hand-off forms: `which` names the request (`request_id=` or `message_at=`)."""
+    team, actor = team_and_user(body)
+    owner = await _checked(deps, team, actor, picked(form), context.bot_user_id)
+    if not isinstance(owner, Owner):
+        await ack(**owner)
+        return
+    await deps.workspace_url(client, team)
+    policy = await deps.policy_for(team)
+    now = deps.clock()
+    async with deps.db.uow() as uow:
+        result = await hand_off.hand_off(
+            uow,
+            deps.notifier(uow, now=now, team_id=team),
+            team_id=team,
+            actor_id=actor,
+            owner=owner,
+            note=form.note,
+            policy=policy,
+            now=now,
+            **which,
+        )
+        if result.refusal is not None:
+            await ack(**_errors(result.refusal))
+            return
+        await uow.commit()
+    deps.dispatcher.wake()
+    await ack()
+
+
+async def on_handoff_modal(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    deps: Deps,
+) -> None:
+    """The form /handoff opened: the request was picked from the channel's list."""
+    form = read_submission(view)
+    # An id that is not one names no request: the flow refuses it as unknown.
+    await _hand_off(ack, body, client, context, deps, form, request_id=form.request_id or 0)
+
+
+async def on_shortcut_modal(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    deps: Deps,
+) -> None:
+    """The "Find the right person" form: the request is the message it was opened on."""
+    form = read_submission(view)
+    at = (str(form.metadata.get("channel_id") or ""), str(form.metadata.get("ts") or ""))
+    await _hand_off(ack, body, client, context, deps, form, message_at=at)
+
+
+async def on_redirect_modal(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    deps: Deps,
+) -> None:
+    """ "Not me: suggest someone": the better owner and why."""
+    form = read_submission(view)
+    team, actor = team_and_user(body)
+    handoff_id = row_id(form.metadata.get("handoff_id"))
+    if handoff_id is None:
+        await ack(**_errors(HandoffError(Problem.UNKNOWN_HANDOFF)))
+        return
+    named = Owner("user", form.owner_id) if form.owner_id else None
+    owner = await _checked(deps, team, actor, named, context.bot_user_id)
+    if not isinstance(owner, Owner):
+        await ack(**owner)
+        return
+    member = await _member(deps, team, handoff_id, actor)
+    if member is None:
+        await ack(response_action="errors", errors={B.OWNER: SLACK_DOWN})
+        return
+    await deps.workspace_url(client, team)
+    topics = await topics_of_hop(deps, team, handoff_id)
+    policy = await deps.policy_for(team)
+    now = deps.clock()
+    async with deps.db.uow() as uow:
+        result = await redirect.redirect(
+            uow,
+            deps.notifier(uow, now=now, team_id=team),
+            team_id=team,
+            handoff_id=handoff_id,
+            actor_id=actor,
+            in_group=member,
+            new_owner=owner,
+            reason=form.reason,
+            back_ok=form.back_ok,
+            topics=topics,
+            policy=policy,
+            now=now,
+        )
+        if result.refusal is not None:
+            await ack(**_errors(result.refusal, text_block=B.REASON))
+            return
+        await uow.commit()
+    deps.dispatcher.wake()
+    await ack()
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def hand_off(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-        form: Submitted,
-        find_request: Any,
-    ) -> None:
-        team, actor = team_and_user(body)
-        try:
-            owner = await checked_owner(
-                deps.people, team, picked(form), actor_id=actor, bot_user_id=context.bot_user_id
-            )
-        except HandoffError as error:
-            await ack(**_errors(error))
-            return
-        except SlackUnavailable:
-            await ack(
-                response_action="errors", errors={B.OWNER: "Slack didn't answer; please try again."}
-            )
-            return
-        await deps.workspace_url(client, team)
-        policy = await deps.policy_for(team)
-        now = deps.clock()
-        async with deps.db.uow() as uow:
-            request = await find_request(uow, team)
-            if request is None:
-                await ack(
-                    response_action="errors",
-                    errors={B.OWNER: "I can't find that request any more."},
-                )
-                return
-            try:
-                await lifecycle.hand_off(
-                    uow,
-                    deps.notifier(uow, now=now, team_id=team),
-                    team_id=team,
-                    request_id=request.id,
-                    actor_id=actor,
-                    owner=owner,
-                    note=form.note,
-                    now=now,
-                    policy=policy,
-                )
-            except HandoffError as error:
-                await ack(**_errors(error))
-                return
-            await uow.commit()
-        deps.dispatcher.wake()
-        await ack()
-
-    async def on_handoff_modal(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        form = read_submission(view)
-
-        async def find(uow: Any, team: str) -> Any:
-            return await uow.requests.get(team, form.request_id) if form.request_id else None
-
-        await hand_off(ack, body, client, context, form, find)
-
-    async def on_shortcut_modal(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        form = read_submission(view)
-        channel, ts = form.metadata.get("channel_id"), form.metadata.get("ts")
-
-        async def find(uow: Any, team: str) -> Any:
-            if not channel or not ts:
-                return None
-            return await uow.requests.by_message(team, str(channel), str(ts))
-
-        await hand_off(ack, body, client, context, form, find)
-
-    async def on_redirect_modal(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        form = read_submission(view)
-        team, actor = team_and_user(body)
-        handoff_id = row_id(form.metadata.get("handoff_id"))
-        try:
-            if handoff_id is None:
-                raise HandoffError(Problem.UNKNOWN_HANDOFF)
-            owner = await checked_owner(
-                deps.people,
-                team,
-                Owner("user", form.owner_id) if form.owner_id else None,
-                actor_id=actor,
-                bot_user_id=context.bot_user_id,
-            )
-            async with deps.db.uow() as uow:
-                hop = await uow.handoffs.get(team, handoff_id)
-            if hop is None:
-                raise HandoffError(Problem.UNKNOWN_HANDOFF)
-            member = await in_group(deps.people, team, hop.owner_kind, hop.owner_id, actor)
-            topics = await topics_of_hop(deps, team, handoff_id)
-            await deps.workspace_url(client, team)
-            policy = await deps.policy_for(team)
-            now = deps.clock()
-            async with deps.db.uow() as uow:
-                await lifecycle.redirect(
-                    uow,
-                    deps.notifier(uow, now=now, team_id=team),
-                    team_id=team,
-                    handoff_id=handoff_id,
-                    actor_id=actor,
-                    in_group=member,
-                    new_owner=owner,
-                    reason=form.reason,
-                    back_ok=form.back_ok,
-                    now=now,
-                    policy=policy,
-                )
-                previous = await uow.handoffs.get(team, handoff_id)
-                if previous is not None:
-                    await teaching.record_decision(
-                        uow, previous, topics, kind="redirected", now=now
-                    )
-                await uow.commit()
-        except HandoffError as error:
-            await ack(**_errors(error, text_block=B.REASON))
-            return
-        except SlackUnavailable:
-            await ack(
-                response_action="errors", errors={B.OWNER: "Slack didn't answer; please try again."}
-            )
-            return
-        deps.dispatcher.wake()
-        await ack()
-
-    app.view(V.HANDOFF)(on_handoff_modal)
-    app.view(V.SHORTCUT)(on_shortcut_modal)
-    app.view(V.REDIRECT)(on_redirect_modal)
+    app.view(V.HANDOFF)(partial(on_handoff_modal, deps=deps))
+    app.view(V.SHORTCUT)(partial(on_shortcut_modal, deps=deps))
+    app.view(V.REDIRECT)(partial(on_redirect_modal, deps=deps))

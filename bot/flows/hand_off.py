@@ -1,0 +1,86 @@
+"""Hand off: a request goes from the person holding it to a named owner, who must confirm.
+
+The request is named by its id (the form), by its message (the shortcut's form), or given as
+the message itself, recorded first when it is not tracked yet (`/handoff` with a link)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain import handoffs as lifecycle
+from bot.domain.errors import HandoffError, Problem
+from bot.domain.nudges import NudgePolicy
+from bot.domain.ports import Notifier
+from bot.domain.types import IncomingMessage, Owner, PersonInfo
+from bot.flows.outcome import Refusal, refused
+from db.models import Handoff, Request
+from db.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class HandedOff:
+    request: Request | None = None
+    handoff: Handoff | None = None
+    refusal: Refusal | None = None
+
+
+async def hand_off(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    *,
+    team_id: str,
+    actor_id: str,
+    owner: Owner,
+    note: str,
+    policy: NudgePolicy,
+    now: datetime,
+    request_id: int | None = None,
+    message_at: tuple[str, str] | None = None,
+    message: IncomingMessage | None = None,
+    author: PersonInfo | None = None,
+) -> HandedOff:
+    """`owner` was checked by the adapter (exists, not a bot, not the actor). Exactly one of
+    `request_id`, `message_at` (channel, ts) or `message` says which request."""
+    try:
+        request = await _request(
+            uow, notifier, team_id, request_id, message_at, message, author, now
+        )
+        hop = await lifecycle.hand_off(
+            uow,
+            notifier,
+            team_id=team_id,
+            request_id=request.id,
+            actor_id=actor_id,
+            owner=owner,
+            note=note,
+            now=now,
+            policy=policy,
+        )
+    except HandoffError as error:
+        return HandedOff(refusal=await refused(uow, error))
+    return HandedOff(request, hop)
+
+
+async def _request(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    team_id: str,
+    request_id: int | None,
+    message_at: tuple[str, str] | None,
+    message: IncomingMessage | None,
+    author: PersonInfo | None,
+    now: datetime,
+) -> Request:
+    request = None
+    if request_id is not None:
+        request = await uow.requests.get(team_id, request_id)
+    elif message_at is not None:
+        request = await uow.requests.by_message(team_id, *message_at)
+    elif message is not None and message.team_id == team_id:
+        request, _ = await lifecycle.record_request(
+            uow, notifier, message=message, author=author, source="link", now=now
+        )
+    if request is None:
+        raise HandoffError(Problem.UNKNOWN_REQUEST)
+    return request
