@@ -12,6 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.digest import DigestConfig, digest_config, parse_time_of_day
@@ -22,14 +25,17 @@ from bot.jobs.outbox import Dispatcher
 from bot.jobs.retention import Retention
 from bot.jobs.tick import TickReport, tick
 from bot.settings import Settings
+from bot.slack.clients import SlackClients
 from bot.slack.context import Deps
 from bot.slack.digests import SlackDigests
 from bot.slack.inbound import clean_payload
+from bot.slack.install import HandoffOAuthFlow, oauth_flow
 from bot.slack.listeners import register_all
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
 from bot.slack.routing import Router
 from bot.slack.token_check import TokenCheck
+from db.slack_oauth import BOTS, INSTALLATIONS
 from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -56,39 +62,37 @@ class Runtime:
         self.clock = clock
         self.digests = digests  # off in the sandbox: its clock is the wall clock's
         self.db = Database.from_url(settings.database_url)
-        self.client = AsyncWebClient(
-            token=settings.slack_bot_token,
-            base_url=settings.slack_api_url,
-            timeout=LISTENER_TIMEOUT,
-        )
-        # The dispatcher retries on its own schedule, so its client retries nothing itself.
-        delivery_client = AsyncWebClient(
-            token=settings.slack_bot_token,
-            base_url=settings.slack_api_url,
-            timeout=settings.handoff_delivery_timeout,
-            retry_handlers=[],
-        )
+        self.installations: AsyncSQLAlchemyInstallationStore | None = None
+        self.oauth: HandoffOAuthFlow | None = None
+        if settings.slack_oauth:
+            self._many_workspaces(settings)
+        else:
+            self._one_workspace(settings)
         self.dispatcher = Dispatcher(
             self.db,
-            delivery_client,
+            self.delivery_client if not settings.slack_oauth else None,
+            client_for=self.clients.for_delivery if settings.slack_oauth else None,
             clock=clock,
             post_interval=settings.handoff_post_interval,
             lease=timedelta(seconds=settings.handoff_delivery_timeout) + LEASE_MARGIN,
         )
-        people = SlackPeople(self.client, self.db, clock)
+        people = SlackPeople(self.clients.for_team, self.db, clock)
         self.deps = Deps(
             db=self.db,
             settings=settings,
             people=people,
             dispatcher=self.dispatcher,
             clock=clock,
-            router=Router(self.db, self.client, clock),
+            router=Router(self.db, self.clients.for_team, clock),
+            clients=self.clients,
+            installations=self.installations,
         )
         self.token_check = TokenCheck(self.client)
         self.bolt = AsyncApp(
             client=self.client,
             signing_secret=settings.slack_signing_secret,
             process_before_response=True,  # record, then acknowledge (architecture.md)
+            oauth_flow=self.oauth,
         )
         self.bolt.error(self._on_error)
         self.bolt.middleware(clean_payload)  # before every listener, over HTTP and Socket Mode
@@ -100,6 +104,77 @@ class Runtime:
             else None
         )
 
+    def _one_workspace(self, settings: Settings) -> None:
+        """SLACK_BOT_TOKEN: one workspace, one token, as before issue 13."""
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            timeout=LISTENER_TIMEOUT,
+        )
+        # The dispatcher retries on its own schedule, so its client retries nothing itself.
+        self.delivery_client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            timeout=settings.handoff_delivery_timeout,
+            retry_handlers=[],
+        )
+        self.clients = SlackClients(
+            base_url=settings.slack_api_url,
+            timeout=LISTENER_TIMEOUT,
+            delivery_timeout=settings.handoff_delivery_timeout,
+            client=self.client,
+            delivery_client=self.delivery_client,
+        )
+
+    def _many_workspaces(self, settings: Settings) -> None:
+        """SLACK_CLIENT_ID/SECRET: installed from a link, a token per workspace."""
+        assert settings.slack_client_id and settings.slack_client_secret
+        assert settings.slack_state_secret
+        secret = settings.slack_client_secret.get_secret_value()
+        self.client = AsyncWebClient(base_url=settings.slack_api_url, timeout=LISTENER_TIMEOUT)
+        self.installations = AsyncSQLAlchemyInstallationStore(
+            client_id=settings.slack_client_id,
+            engine=self.db.engine,
+            bots_table_name=BOTS,
+            installations_table_name=INSTALLATIONS,
+        )
+        self.clients = SlackClients(
+            base_url=settings.slack_api_url,
+            timeout=LISTENER_TIMEOUT,
+            delivery_timeout=settings.handoff_delivery_timeout,
+            store=self.installations,
+            rotator=AsyncTokenRotator(
+                client_id=settings.slack_client_id, client_secret=secret, client=self.client
+            ),
+            enterprise_of=self._enterprise_of,
+        )
+        self.oauth = oauth_flow(
+            client=self.client,
+            client_id=settings.slack_client_id,
+            client_secret=secret,
+            state_secret=settings.slack_state_secret.get_secret_value(),
+            engine=self.db.engine,
+            installation_store=self.installations,
+            authorize_url=settings.slack_authorize_url,
+            on_installed=self._installed,
+        )
+
+    async def _enterprise_of(self, team_id: str) -> str | None:
+        async with self.db.uow() as uow:
+            return await uow.workspaces.enterprise_of(team_id)
+
+    async def _installed(self, installation: Installation) -> None:
+        """A workspace (or a whole org) installed: a purge it was waiting for is called off."""
+        team = installation.team_id or installation.enterprise_id
+        if not team:
+            return
+        async with self.db.uow() as uow:
+            await uow.workspaces.installed(
+                team, enterprise_id=installation.enterprise_id, now=self.clock()
+            )
+            await uow.commit()
+        self.clients.forget(team)
+
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("listener failed on %s: %r", body.get("type"), error, exc_info=error)
 
@@ -110,7 +185,7 @@ class Runtime:
             return self.deps.notifier(uow, now=at, team_id=team_id)
 
         if self.directory_file is not None:
-            await self.deps.learn_workspace(self.client)  # which workspace the file is for
+            await self.deps.learn_workspaces(self.client)  # which workspace the file is for
             await self.sync_directory_file(at)
 
         def digests_for(uow: UnitOfWork, team_id: str) -> SlackDigests:
@@ -128,7 +203,7 @@ class Runtime:
             notifier_for=notifier_for,
             policy_for=self.deps.policy_for,
             now=at,
-            before_nudges=lambda: self.deps.learn_workspace(self.client),
+            before_nudges=lambda: self.deps.learn_workspaces(self.client),
             batch=self.settings.handoff_tick_batch,
             digest_config_for=self.digest_config_for if self.digests else None,
             digest_sender_for=digests_for,
@@ -170,7 +245,7 @@ class Runtime:
         if self.deps.router is None:
             return
         try:
-            await self.deps.learn_workspace(self.client)
+            await self.deps.learn_workspaces(self.client)
             for team_id in list(self.deps.workspace_urls):
                 await self.deps.router.ranker(team_id)
         except Exception:  # suggestions then come a little later, on first use
@@ -227,4 +302,5 @@ class Runtime:
         for task in list(self.deps.background):  # late form updates, /handoff who follow-ups
             task.cancel()
         await asyncio.gather(*self.deps.background, return_exceptions=True)
+        await self.clients.close()
         await self.db.dispose()

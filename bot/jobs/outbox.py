@@ -28,6 +28,7 @@ from bot import metrics
 from bot.jobs.clock import utcnow
 from bot.jobs.outbox_lookup import Lookup, tag
 from bot.slack.api_errors import error_code
+from bot.slack.clients import ClientFor, NotInstalled
 from db.models import OutboxMessage
 from db.uow import Database
 
@@ -98,20 +99,24 @@ class Dispatcher:
     def __init__(
         self,
         db: Database,
-        client: AsyncWebClient,
+        client: AsyncWebClient | None = None,
         *,
+        client_for: ClientFor | None = None,
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = DEFAULT_LEASE,
         batch: int = 50,
         post_interval: float = 1.0,
     ) -> None:
+        if (client is None) == (client_for is None):
+            raise ValueError("give the Dispatcher one client, or client_for (per installation)")
         self.db = db
         self.client = client
+        self.client_for = client_for  # many workspaces: the row's installation's client
         self.clock = clock
         self.lease = lease
         self.batch = batch
         self.post_interval = post_interval
-        self.lookup = Lookup(client)
+        self.lookup = Lookup(client) if client is not None else None
         self._last_post: dict[str, float] = {}
         self._wake = asyncio.Event()
         self.tick_wanted = False  # set by wake(tick=True); the serve loop runs a tick
@@ -190,7 +195,19 @@ class Dispatcher:
             except Exception:  # the send goes on; at worst another replica looks it up
                 log.warning("outbox leases not renewed", exc_info=True)
 
+    async def _client(self, row: OutboxMessage) -> tuple[AsyncWebClient, Lookup]:
+        if self.client_for is None:
+            assert self.client is not None and self.lookup is not None
+            return self.client, self.lookup
+        client = await self.client_for(row.team_id)
+        return client, Lookup(client)
+
     async def _deliver_one(self, row: OutboxMessage) -> DeliveryReport:
+        try:
+            client, lookup = await self._client(row)
+        except NotInstalled:  # uninstalled: never retried, and a re-install starts afresh
+            await self._finish(row, "skipped", error="the app is not installed in the workspace")
+            return DeliveryReport()
         payload = dict(row.payload)
         if row.depends_on is not None:
             async with self.db.uow() as uow:
@@ -202,15 +219,17 @@ class Dispatcher:
         if row.method == POST:
             payload["metadata"] = tag(row.id)
             if row.maybe_sent:
-                found = await self._look_up(row, payload)
+                found = await self._look_up(row, payload, lookup)
                 if found is not None:
                     return found
-        return await self._send(row, payload)
+        return await self._send(row, payload, client)
 
-    async def _look_up(self, row: OutboxMessage, payload: dict[str, Any]) -> DeliveryReport | None:
+    async def _look_up(
+        self, row: OutboxMessage, payload: dict[str, Any], lookup: Lookup
+    ) -> DeliveryReport | None:
         """Did an earlier attempt post it? A report if that settles the row, else None (post)."""
         try:
-            where = await self.lookup.find(row, payload)
+            where = await lookup.find(row, payload)
         except SlackApiError as error:
             code = error_code(error)
             metrics.SLACK_API_ERRORS.labels(method="lookup", error=code).inc()
@@ -227,10 +246,12 @@ class Dispatcher:
         await self._finish(row, "sent", channel=where[0], ts=where[1])
         return DeliveryReport(sent=1, found=1)
 
-    async def _send(self, row: OutboxMessage, payload: dict[str, Any]) -> DeliveryReport:
+    async def _send(
+        self, row: OutboxMessage, payload: dict[str, Any], client: AsyncWebClient
+    ) -> DeliveryReport:
         await self._pace(row)
         try:
-            response = await self.client.api_call(row.method, json=payload)
+            response = await client.api_call(row.method, json=payload)
         except SlackApiError as error:
             self._posted(row)
             return await self._failed(row, error)

@@ -11,6 +11,7 @@ from bot.slack.listeners import (
     directory,
     events,
     home,
+    installs,
     settings,
     shortcuts,
     views,
@@ -25,4 +26,5 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     directory.register(app, deps)
     home.register(app, deps)  # before events: app_home_opened is matched ahead of the catch-all
     settings.register(app, deps)
+    installs.register(app, deps)  # before events' catch-all
     events.register(app, deps)  # last: it ends with a catch-all that acknowledges the rest
