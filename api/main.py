@@ -74,6 +74,18 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             return unreadable(error)
         return await slack.handle(request)  # Starlette keeps the body: it is not read twice
 
+    if runtime.oauth is not None:
+
+        @app.get("/slack/install", include_in_schema=False)
+        async def slack_install(request: Request) -> Response:
+            """The install page: Add to Slack, with a signed state in a cookie."""
+            return await slack.handle(request)
+
+        @app.get("/slack/oauth_redirect", include_in_schema=False)
+        async def slack_oauth_redirect(request: Request) -> Response:
+            """Slack's consent comes back here: the installation is stored, or refused."""
+            return await slack.handle(request)
+
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
         """The process is alive."""

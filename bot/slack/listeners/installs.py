@@ -59,6 +59,13 @@ async def tokens_revoked(
     await ack()
 
 
+def workspace_of(body: dict[str, Any]) -> str | None:
+    """The workspace a request came from. Bolt leaves `context.team_id` empty under an
+    org-wide install (the token is the org's); the payload still names the workspace."""
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    return team if isinstance(team, str) and team else None
+
+
 def remember_workspace(
     deps: Deps,
 ) -> Callable[[AsyncBoltRequest, Callable[[], Awaitable[BoltResponse]]], Awaitable[BoltResponse]]:
@@ -69,7 +76,7 @@ def remember_workspace(
     async def middleware(
         req: AsyncBoltRequest, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
-        team, enterprise = req.context.team_id, req.context.enterprise_id
+        team, enterprise = workspace_of(req.body) or req.context.team_id, req.context.enterprise_id
         if team and team not in seen:
             async with deps.db.uow() as uow:
                 await uow.workspaces.seen(team, enterprise_id=enterprise, now=deps.clock())
