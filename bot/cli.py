@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot import cli_history
+from bot import cli_history, cli_workspace
 from bot.cli_errors import OperatorError, database_problem, settings_problem, shown_url
 from bot.logs import setup_logging
 from bot.settings import Settings
@@ -108,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         "--team", default=None, help="workspace id (default: the bot token's, or the only one)"
     )
     cli_history.add_parser(sub)
+    cli_workspace.add_parsers(sub)
     manifest = _sub(sub, "manifest", "print the Slack app manifest (JSON)")
     manifest.add_argument(
         "--url", default=None, help="public URL of POST /slack/events (HTTP mode)"
@@ -164,6 +165,9 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_directory(settings, args))
     if args.command == "history":
         return asyncio.run(_history(settings, args))
+    if args.command in ("workspace", "api-token"):
+        asyncio.run(_require_schema(settings.database_url))
+        return asyncio.run(cli_workspace.run(settings, args))
     if args.command == "socket" and not settings.slack_app_token:
         raise OperatorError(
             "SLACK_APP_TOKEN (xapp-…, with connections:write) is needed for Socket Mode.\n"

@@ -22,6 +22,7 @@ from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
 from bot.jobs.directory_file import DirectoryFile
 from bot.jobs.outbox import Dispatcher
+from bot.jobs.purge import purge_uninstalled
 from bot.jobs.retention import Retention
 from bot.jobs.tick import TickReport, tick
 from bot.settings import Settings
@@ -196,7 +197,7 @@ class Runtime:
                 app_id=self.deps.app_ids.get(team_id),
             )
 
-        return await tick(
+        report = await tick(
             self.db,
             self.dispatcher,
             people=self.deps.people,
@@ -214,6 +215,10 @@ class Runtime:
             ),
             backups_for=self.backups_for if self.deps.router is not None else None,
         )
+        purged = await purge_uninstalled(self.db, now=at, after=self.settings.purge_after)
+        for team_id in purged.workspaces:
+            self.deps.forget_workspace(team_id)
+        return report
 
     async def backups_for(self, team_id: str, text: str) -> list[tuple[str, str, str]]:
         """The backups of the directory topics a request matches, best topic first: whom an
