@@ -111,7 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     cli_workspace.add_parsers(sub)
     manifest = _sub(sub, "manifest", "print the Slack app manifest (JSON)")
     manifest.add_argument(
-        "--url", default=None, help="public URL of POST /slack/events (HTTP mode)"
+        "--url",
+        default=None,
+        help="the app's public URL, https://your.host (events go to /slack/events, installs "
+        "come back to /slack/oauth_redirect)",
     )
     manifest.add_argument(
         "--socket-mode", action="store_true", help="a manifest for Socket Mode instead"
@@ -124,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "manifest":
         from bot.slack.manifest import manifest
 
+        if args.url is None:
+            print(
+                "handoff: warning: no --url given; the manifest says https://handoff.example.com "
+                "for the Request URL and the OAuth redirect URL. Give --url https://your.host.",
+                file=sys.stderr,
+            )
         print(json.dumps(manifest(args.url, socket_mode=args.socket_mode), indent=2))
         return 0
     if args.command == "demo":
