@@ -90,3 +90,20 @@ async def test_purge_after_zero_purges_at_the_next_tick(db: Database, database_u
         await box.runtime.tick()
         assert sum((await per_table(db, GONE)).values()) == 0
         assert (await per_table(db, KEPT))["requests"] == 1
+
+
+async def test_one_token_mode_a_workspace_back_at_work_calls_off_its_purge(
+    db: Database, database_url: str
+) -> None:
+    """With SLACK_BOT_TOKEN there is no install callback: the first request after the app
+    was added back (and the process restarted with the new token) keeps the data."""
+    async with Sandbox(database_url, handoff_purge_after="30d") as box:
+        assert (await box.sim.event({"type": "app_uninstalled"})).status_code == 200
+    async with Sandbox(database_url, handoff_purge_after="30d") as box:
+        box.slack.workspace.add_message("C_SUPPORT", TS, EMAIL, bot_id="B_MAIL")
+        assert (await box.sim.message("C_SUPPORT", TS, EMAIL, bot_id="B_MAIL")).status_code == 200
+        await box.runtime.tick(utcnow() + timedelta(days=31))
+        async with db.uow() as uow:
+            workspace = await uow.workspaces.get(GONE)
+        assert workspace is not None and workspace.uninstalled_at is None
+        assert (await per_table(db, GONE))["requests"] == 1

@@ -19,6 +19,7 @@ from bot.slack.context import Deps
 
 log = logging.getLogger(__name__)
 UNINSTALLED = "the app was uninstalled from the workspace"
+REMOVALS = {"app_uninstalled", "tokens_revoked"}
 
 
 async def stop_workspace(deps: Deps, *, team_id: str | None, enterprise_id: str | None) -> None:
@@ -70,16 +71,24 @@ def remember_workspace(
     deps: Deps,
 ) -> Callable[[AsyncBoltRequest, Callable[[], Awaitable[BoltResponse]]], Awaitable[BoltResponse]]:
     """A middleware: the first request from a workspace records it and its org (once per
-    process), so the tick and the dispatcher find the org-wide token for it."""
+    process), so the tick and the dispatcher find the org-wide token for it.
+
+    With one bot token there is no install callback: a workspace that sends requests again
+    (re-installed, the new token set, the process restarted) calls off its pending purge."""
     seen: set[str] = set()
+    one_token = deps.installations is None
 
     async def middleware(
         req: AsyncBoltRequest, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
         team, enterprise = workspace_of(req.body) or req.context.team_id, req.context.enterprise_id
-        if team and team not in seen:
+        event = (req.body.get("event") or {}).get("type")
+        if team and team not in seen and event not in REMOVALS:
             async with deps.db.uow() as uow:
-                await uow.workspaces.seen(team, enterprise_id=enterprise, now=deps.clock())
+                if one_token:
+                    await uow.workspaces.installed(team, enterprise_id=enterprise, now=deps.clock())
+                else:
+                    await uow.workspaces.seen(team, enterprise_id=enterprise, now=deps.clock())
                 await uow.commit()
             seen.add(team)
         return await next()
@@ -88,8 +97,7 @@ def remember_workspace(
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    if deps.installations is not None:
-        app.middleware(remember_workspace(deps))
+    app.middleware(remember_workspace(deps))
 
     async def on_uninstalled(ack: AsyncAck, context: AsyncBoltContext) -> None:
         await app_uninstalled(ack, context, deps)
