@@ -49,6 +49,8 @@ async def team_for_token(presented: str, runtime: Runtime) -> str | None:
         return None
     if runtime.settings.handoff_api_team:
         return runtime.settings.handoff_api_team
+    if runtime.client.token is None:  # no bot token to ask auth.test with
+        raise WorkspaceUnknown
     await runtime.deps.learn_workspace(runtime.client)
     teams = list(runtime.deps.workspace_urls)
     if len(teams) != 1:

@@ -182,7 +182,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
             "SLACK_APP_TOKEN (xapp-…, with connections:write) is needed for Socket Mode.\n"
             "Create one under Basic Information → App-Level Tokens, or run `handoff serve`."
         )
-    if not settings.slack_configured:
+    rest_only = args.command == "serve" and settings.handoff_api_token is not None
+    if not settings.slack_configured and not rest_only:
         raise OperatorError(
             "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set. See README.md, or run "
             "`handoff demo` to watch the bot work without a workspace."

@@ -14,24 +14,31 @@ from bot.tokens import new_token
 from db.uow import Database
 
 
+def _parser(sub: Any, name: str, text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=text, description=text[0].upper() + text[1:] + "."
+    )
+    return parser
+
+
 def add_parsers(sub: Any) -> None:
-    workspace = sub.add_parser("workspace", help="manage installed workspaces")
-    verbs = workspace.add_subparsers(dest="verb", required=True)
-    purge = verbs.add_parser(
-        "purge", help="delete every row of a workspace now (requests, handoffs, directory, ...)"
+    workspace = _parser(sub, "workspace", "manage installed workspaces")
+    verbs = workspace.add_subparsers(dest="verb", required=True, help="what to do")
+    purge = _parser(
+        verbs, "purge", "delete every row of a workspace now (requests, handoffs, directory, ...)"
     )
     purge.add_argument("team", help="the workspace id, T…")
 
-    tokens = sub.add_parser("api-token", help="REST API tokens of a workspace")
-    verbs = tokens.add_subparsers(dest="verb", required=True)
-    create = verbs.add_parser("create", help="create a token (shown once, stored hashed)")
+    tokens = _parser(sub, "api-token", "REST API tokens of a workspace")
+    verbs = tokens.add_subparsers(dest="verb", required=True, help="what to do")
+    create = _parser(verbs, "create", "create a token (shown once, stored hashed)")
     create.add_argument("--team", required=True, help="the workspace it reads, T…")
     create.add_argument("--name", required=True, help="what it is for, e.g. ci")
-    listing = verbs.add_parser("list", help="a workspace's tokens (names, never the tokens)")
-    listing.add_argument("--team", required=True)
-    revoke = verbs.add_parser("revoke", help="revoke a token by its number (from list)")
-    revoke.add_argument("--team", required=True)
-    revoke.add_argument("id", type=int)
+    listing = _parser(verbs, "list", "list a workspace's tokens (names, never the tokens)")
+    listing.add_argument("--team", required=True, help="the workspace, T…")
+    revoke = _parser(verbs, "revoke", "revoke a token by its number (from list)")
+    revoke.add_argument("--team", required=True, help="the workspace, T…")
+    revoke.add_argument("id", type=int, help="the token's number, from list")
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -54,25 +54,31 @@ class Runtime:
         clock: Callable[[], datetime] = utcnow,
         digests: bool = True,
     ) -> None:
-        if not settings.slack_configured:
-            raise RuntimeError(
-                "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to talk to Slack "
-                "(try `handoff demo` to see the bot without a workspace)"
-            )
         self.settings = settings
+        # Without Slack settings only the REST API is served: no Bolt app, no Slack call,
+        # no scheduler (nothing could be sent).
+        self.slack = settings.slack_configured
         self.clock = clock
         self.digests = digests  # off in the sandbox: its clock is the wall clock's
         self.db = Database.from_url(settings.database_url)
         self.installations: AsyncSQLAlchemyInstallationStore | None = None
         self.oauth: HandoffOAuthFlow | None = None
+        self.delivery_client: AsyncWebClient | None = None
         if settings.slack_oauth:
             self._many_workspaces(settings)
-        else:
+        elif settings.slack_bot_token:
             self._one_workspace(settings)
+        else:
+            self.client = AsyncWebClient(base_url=settings.slack_api_url)  # no token: never used
+            self.clients = SlackClients(
+                base_url=settings.slack_api_url,
+                timeout=LISTENER_TIMEOUT,
+                delivery_timeout=settings.handoff_delivery_timeout,
+            )
         self.dispatcher = Dispatcher(
             self.db,
-            self.delivery_client if not settings.slack_oauth else None,
-            client_for=self.clients.for_delivery if settings.slack_oauth else None,
+            self.delivery_client,
+            client_for=None if self.delivery_client else self.clients.for_delivery,
             clock=clock,
             post_interval=settings.handoff_post_interval,
             lease=timedelta(seconds=settings.handoff_delivery_timeout) + LEASE_MARGIN,
@@ -89,21 +95,25 @@ class Runtime:
             installations=self.installations,
         )
         self.token_check = TokenCheck(self.client)
-        self.bolt = AsyncApp(
-            client=self.client,
-            signing_secret=settings.slack_signing_secret,
-            process_before_response=True,  # record, then acknowledge (architecture.md)
-            oauth_flow=self.oauth,
-        )
-        self.bolt.error(self._on_error)
-        self.bolt.middleware(clean_payload)  # before every listener, over HTTP and Socket Mode
-        register_all(self.bolt, self.deps)
+        self.bolt = self._bolt() if self.slack else None
         self._loop: asyncio.Task[None] | None = None
         self.directory_file = (
             DirectoryFile(settings.handoff_directory_file)
             if settings.handoff_directory_file
             else None
         )
+
+    def _bolt(self) -> AsyncApp:
+        bolt = AsyncApp(
+            client=self.client,
+            signing_secret=self.settings.slack_signing_secret,
+            process_before_response=True,  # record, then acknowledge (architecture.md)
+            oauth_flow=self.oauth,
+        )
+        bolt.error(self._on_error)
+        bolt.middleware(clean_payload)  # before every listener, over HTTP and Socket Mode
+        register_all(bolt, self.deps)
+        return bolt
 
     def _one_workspace(self, settings: Settings) -> None:
         """SLACK_BOT_TOKEN: one workspace, one token, as before issue 13."""
@@ -292,7 +302,7 @@ class Runtime:
             await self.dispatcher.wait(max(0.0, next_tick - loop.time()))
 
     async def start(self) -> None:
-        if self._loop is None:
+        if self._loop is None and self.slack:
             # Before serving: a refused token is logged as an error at once, and /readyz
             # has its answer ready.
             await self.token_check.problem()

@@ -62,8 +62,10 @@ class SlackClients:
         rotate_minutes_before: int = 120,
         enterprise_of: Callable[[str], Awaitable[str | None]] | None = None,
     ) -> None:
-        if (client is None) == (store is None):
+        if client is not None and store is not None:
             raise ValueError("give either the one bot token's clients or an installation store")
+        # Neither: no Slack at all (only the REST API is served); every workspace is
+        # NotInstalled.
         self.base_url = base_url
         self.timeout = timeout
         self.delivery_timeout = delivery_timeout
@@ -90,6 +92,8 @@ class SlackClients:
         if self.client is not None:
             assert self.delivery_client is not None
             return self.delivery_client if delivery else self.client
+        if self.store is None:
+            raise NotInstalled(team_id)
         cached = await self._cached(team_id, enterprise_id)
         if delivery not in cached.clients:
             cached.clients[delivery] = self._build(cached, team_id, delivery=delivery)
