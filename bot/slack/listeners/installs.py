@@ -14,6 +14,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from sqlalchemy.exc import IntegrityError
 
 from bot.slack.context import Deps
 
@@ -84,12 +85,16 @@ def remember_workspace(
         team, enterprise = workspace_of(req.body) or req.context.team_id, req.context.enterprise_id
         event = (req.body.get("event") or {}).get("type")
         if team and team not in seen and event not in REMOVALS:
-            async with deps.db.uow() as uow:
-                if one_token:
-                    await uow.workspaces.installed(team, enterprise_id=enterprise, now=deps.clock())
-                else:
-                    await uow.workspaces.seen(team, enterprise_id=enterprise, now=deps.clock())
-                await uow.commit()
+            try:
+                async with deps.db.uow() as uow:
+                    now = deps.clock()
+                    if one_token:
+                        await uow.workspaces.installed(team, enterprise_id=enterprise, now=now)
+                    else:
+                        await uow.workspaces.seen(team, enterprise_id=enterprise, now=now)
+                    await uow.commit()
+            except IntegrityError:  # a request at the same moment recorded it first
+                pass
             seen.add(team)
         return await next()
 
