@@ -1,8 +1,8 @@
 """Who may read /api, and which workspace they see.
 
-A bearer token maps to one workspace (`team_for_token`): today the one pair
-HANDOFF_API_TOKEN -> HANDOFF_API_TEAM (or the bot token's own workspace, from auth.test);
-several pairs can be added there without touching a route. Every route reads the workspace
+A bearer token maps to one workspace (`team_for_token`): a workspace's own tokens (`handoff
+api-token create`, stored hashed), and the pair HANDOFF_API_TOKEN -> HANDOFF_API_TEAM (or the
+bot token's own workspace, from auth.test) of single-workspace mode. Every route reads the workspace
 from the request and scopes every query by it. The check runs as ASGI middleware, before the
 body is read or validated, so a caller without the token learns nothing, not even whether
 its body was well formed.
@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.responses import problem
 from bot.runtime import Runtime
+from bot.tokens import token_hash
 
 API_PREFIX = "/api"
 bearer = HTTPBearer(
@@ -32,15 +33,24 @@ class WorkspaceUnknown(Exception):
 
 
 async def team_for_token(presented: str, runtime: Runtime) -> str | None:
-    """The workspace this token reads, or None when it is not a valid token. Raises
-    WorkspaceUnknown when HANDOFF_API_TEAM is unset and auth.test has not answered."""
+    """The workspace this token reads, or None when it is not a valid token: a workspace's
+    own token (`handoff api-token create`, looked up by its hash), or HANDOFF_API_TOKEN.
+    Raises WorkspaceUnknown when HANDOFF_API_TEAM is unset and auth.test has not answered."""
+    if not presented:
+        return None
+    async with runtime.db.uow() as uow:
+        team = await uow.api_tokens.team_of(token_hash(presented))
+    if team is not None:
+        return team
     expected = runtime.settings.handoff_api_token
-    if expected is None or not presented:
+    if expected is None:
         return None
     if not hmac.compare_digest(presented.encode(), expected.get_secret_value().encode()):
         return None
     if runtime.settings.handoff_api_team:
         return runtime.settings.handoff_api_team
+    if runtime.client.token is None:  # no bot token to ask auth.test with
+        raise WorkspaceUnknown
     await runtime.deps.learn_workspace(runtime.client)
     teams = list(runtime.deps.workspace_urls)
     if len(teams) != 1:

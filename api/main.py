@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or Runtime(settings or Settings())
-    slack = AsyncSlackRequestHandler(runtime.bolt)
+    slack = AsyncSlackRequestHandler(runtime.bolt) if runtime.bolt is not None else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -60,19 +60,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for module in (handoffs, requests, directory, history, health_metrics, prometheus):
         app.include_router(module.router)
 
-    @app.post("/slack/events", include_in_schema=False)
-    async def slack_events(request: Request) -> Response:
-        """One Request URL for events, slash commands, shortcuts and interactivity."""
-        body = await request.body()
-        refused = unsigned(request, body, runtime.settings.slack_signing_secret or "")
-        if refused:
-            metrics.SLACK_UNSIGNED.labels(reason=refused).inc()
-            return JSONResponse({"error": "invalid request"}, status_code=401)
-        try:
-            inbound.read(body, request.headers)
-        except inbound.Unreadable as error:
-            return unreadable(error)
-        return await slack.handle(request)  # Starlette keeps the body: it is not read twice
+    if slack is not None:
+        _slack_routes(app, runtime, slack)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -100,6 +89,36 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return JSONResponse({"status": "ready", "database_revision": current})
 
     return app
+
+
+def _slack_routes(app: FastAPI, runtime: Runtime, slack: AsyncSlackRequestHandler) -> None:
+    """Slack's endpoints; absent when only the REST API is served (no Slack settings)."""
+
+    @app.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        """One Request URL for events, slash commands, shortcuts and interactivity."""
+        body = await request.body()
+        refused = unsigned(request, body, runtime.settings.slack_signing_secret or "")
+        if refused:
+            metrics.SLACK_UNSIGNED.labels(reason=refused).inc()
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        try:
+            inbound.read(body, request.headers)
+        except inbound.Unreadable as error:
+            return unreadable(error)
+        return await slack.handle(request)  # Starlette keeps the body: it is not read twice
+
+    if runtime.oauth is not None:
+
+        @app.get("/slack/install", include_in_schema=False)
+        async def slack_install(request: Request) -> Response:
+            """The install page: Add to Slack, with a signed state in a cookie."""
+            return await slack.handle(request)
+
+        @app.get("/slack/oauth_redirect", include_in_schema=False)
+        async def slack_oauth_redirect(request: Request) -> Response:
+            """Slack's consent comes back here: the installation is stored, or refused."""
+            return await slack.handle(request)
 
 
 def unsigned(request: Request, body: bytes, secret: str) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot import cli_history
+from bot import cli_history, cli_workspace
 from bot.cli_errors import OperatorError, database_problem, settings_problem, shown_url
 from bot.logs import setup_logging
 from bot.settings import Settings
@@ -108,9 +108,13 @@ def _parser() -> argparse.ArgumentParser:
         "--team", default=None, help="workspace id (default: the bot token's, or the only one)"
     )
     cli_history.add_parser(sub)
+    cli_workspace.add_parsers(sub)
     manifest = _sub(sub, "manifest", "print the Slack app manifest (JSON)")
     manifest.add_argument(
-        "--url", default=None, help="public URL of POST /slack/events (HTTP mode)"
+        "--url",
+        default=None,
+        help="the app's public URL, https://your.host (events go to /slack/events, installs "
+        "come back to /slack/oauth_redirect)",
     )
     manifest.add_argument(
         "--socket-mode", action="store_true", help="a manifest for Socket Mode instead"
@@ -123,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "manifest":
         from bot.slack.manifest import manifest
 
+        if args.url is None:
+            print(
+                "handoff: warning: no --url given; the manifest says https://handoff.example.com "
+                "for the Request URL and the OAuth redirect URL. Give --url https://your.host.",
+                file=sys.stderr,
+            )
         print(json.dumps(manifest(args.url, socket_mode=args.socket_mode), indent=2))
         return 0
     if args.command == "demo":
@@ -173,12 +183,16 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_directory(settings, args))
     if args.command == "history":
         return asyncio.run(_history(settings, args))
+    if args.command in ("workspace", "api-token"):
+        asyncio.run(_require_schema(settings.database_url))
+        return asyncio.run(cli_workspace.run(settings, args))
     if args.command == "socket" and not settings.slack_app_token:
         raise OperatorError(
             "SLACK_APP_TOKEN (xapp-…, with connections:write) is needed for Socket Mode.\n"
             "Create one under Basic Information → App-Level Tokens, or run `handoff serve`."
         )
-    if not settings.slack_configured:
+    rest_only = args.command == "serve" and settings.handoff_api_token is not None
+    if not settings.slack_configured and not rest_only:
         raise OperatorError(
             "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set. See README.md, or run "
             "`handoff demo` to watch the bot work without a workspace."

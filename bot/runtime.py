@@ -12,6 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.digest import DigestConfig, digest_config, parse_time_of_day
@@ -19,18 +22,22 @@ from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
 from bot.jobs.directory_file import DirectoryFile
 from bot.jobs.outbox import Dispatcher
+from bot.jobs.purge import purge_uninstalled
 from bot.jobs.retention import Retention
 from bot.jobs.tick import TickReport, tick
 from bot.settings import Settings
+from bot.slack.clients import SlackClients
 from bot.slack.context import Deps
 from bot.slack.digests import SlackDigests
 from bot.slack.inbound import clean_payload
+from bot.slack.install import HandoffOAuthFlow, oauth_flow
 from bot.slack.listeners import register_all
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
 from bot.slack.routing import Router
 from bot.slack.token_check import TokenCheck
-from bot.slack.transport import SharedSession, SlackTransport
+from bot.slack.transport import SlackTransport
+from db.slack_oauth import BOTS, INSTALLATIONS
 from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -48,57 +55,50 @@ class Runtime:
         clock: Callable[[], datetime] = utcnow,
         digests: bool = True,
     ) -> None:
-        if not settings.slack_configured:
-            raise RuntimeError(
-                "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to talk to Slack "
-                "(try `handoff demo` to see the bot without a workspace)"
-            )
         self.settings = settings
+        # Without Slack settings only the REST API is served: no Bolt app, no Slack call,
+        # no scheduler (nothing could be sent).
+        self.slack = settings.slack_configured
         self.clock = clock
         self.digests = digests  # off in the sandbox: its clock is the wall clock's
         self.db = Database.from_url(settings.database_url)
-        self.client = AsyncWebClient(
-            token=settings.slack_bot_token,
-            base_url=settings.slack_api_url,
-            timeout=LISTENER_TIMEOUT,
-        )
-        # The dispatcher retries on its own schedule, so its clients retry nothing
-        # themselves; every installation's client shares one aiohttp session.
-        self.delivery_session = SharedSession()
-        self.delivery_client = AsyncWebClient(
-            token=settings.slack_bot_token,
-            base_url=settings.slack_api_url,
-            timeout=settings.handoff_delivery_timeout,
-            retry_handlers=[],
-        )
+        self.installations: AsyncSQLAlchemyInstallationStore | None = None
+        self.oauth: HandoffOAuthFlow | None = None
+        self.delivery_client: AsyncWebClient | None = None
+        if settings.slack_oauth:
+            self._many_workspaces(settings)
+        elif settings.slack_bot_token:
+            self._one_workspace(settings)
+        else:
+            self.client = AsyncWebClient(base_url=settings.slack_api_url)  # no token: never used
+            self.clients = SlackClients(
+                base_url=settings.slack_api_url,
+                timeout=LISTENER_TIMEOUT,
+                delivery_timeout=settings.handoff_delivery_timeout,
+            )
         self.dispatcher = Dispatcher(
             self.db,
             {
                 "slack": SlackTransport(
-                    self.client_for, post_interval=settings.handoff_post_interval
+                    self.clients.for_delivery, post_interval=settings.handoff_post_interval
                 )
             },
             clock=clock,
             lease=timedelta(seconds=settings.handoff_delivery_timeout) + LEASE_MARGIN,
         )
-        people = SlackPeople(self.client, self.db, clock)
+        people = SlackPeople(self.clients.for_team, self.db, clock)
         self.deps = Deps(
             db=self.db,
             settings=settings,
             people=people,
             dispatcher=self.dispatcher,
             clock=clock,
-            router=Router(self.db, self.client, clock),
+            router=Router(self.db, self.clients.for_team, clock),
+            clients=self.clients,
+            installations=self.installations,
         )
         self.token_check = TokenCheck(self.client)
-        self.bolt = AsyncApp(
-            client=self.client,
-            signing_secret=settings.slack_signing_secret,
-            process_before_response=True,  # record, then acknowledge (architecture.md)
-        )
-        self.bolt.error(self._on_error)
-        self.bolt.middleware(clean_payload)  # before every listener, over HTTP and Socket Mode
-        register_all(self.bolt, self.deps)
+        self.bolt = self._bolt() if self.slack else None
         self._loop: asyncio.Task[None] | None = None
         # Set once the background loop's first whole tick has run (tests wait for it before
         # changing what that tick would read).
@@ -109,12 +109,88 @@ class Runtime:
             else None
         )
 
-    async def client_for(self, team_id: str) -> AsyncWebClient:
-        """The delivery client of `team_id`'s installation: with SLACK_BOT_TOKEN, the one
-        workspace's. (Per-installation clients, OAuth, replace this one function.)"""
-        if self.delivery_client.session is None or self.delivery_client.session.closed:
-            self.delivery_client.session = self.delivery_session.get()
-        return self.delivery_client
+    def _bolt(self) -> AsyncApp:
+        bolt = AsyncApp(
+            client=self.client,
+            signing_secret=self.settings.slack_signing_secret,
+            process_before_response=True,  # record, then acknowledge (architecture.md)
+            oauth_flow=self.oauth,
+        )
+        bolt.error(self._on_error)
+        bolt.middleware(clean_payload)  # before every listener, over HTTP and Socket Mode
+        register_all(bolt, self.deps)
+        return bolt
+
+    def _one_workspace(self, settings: Settings) -> None:
+        """SLACK_BOT_TOKEN: one workspace, one token, as before issue 13."""
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            timeout=LISTENER_TIMEOUT,
+        )
+        # The dispatcher retries on its own schedule, so its client retries nothing itself.
+        self.delivery_client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            timeout=settings.handoff_delivery_timeout,
+            retry_handlers=[],
+        )
+        self.clients = SlackClients(
+            base_url=settings.slack_api_url,
+            timeout=LISTENER_TIMEOUT,
+            delivery_timeout=settings.handoff_delivery_timeout,
+            client=self.client,
+            delivery_client=self.delivery_client,
+        )
+
+    def _many_workspaces(self, settings: Settings) -> None:
+        """SLACK_CLIENT_ID/SECRET: installed from a link, a token per workspace."""
+        assert settings.slack_client_id and settings.slack_client_secret
+        assert settings.slack_state_secret
+        secret = settings.slack_client_secret.get_secret_value()
+        self.client = AsyncWebClient(base_url=settings.slack_api_url, timeout=LISTENER_TIMEOUT)
+        self.installations = AsyncSQLAlchemyInstallationStore(
+            client_id=settings.slack_client_id,
+            engine=self.db.engine,
+            bots_table_name=BOTS,
+            installations_table_name=INSTALLATIONS,
+        )
+        self.clients = SlackClients(
+            base_url=settings.slack_api_url,
+            timeout=LISTENER_TIMEOUT,
+            delivery_timeout=settings.handoff_delivery_timeout,
+            store=self.installations,
+            rotator=AsyncTokenRotator(
+                client_id=settings.slack_client_id, client_secret=secret, client=self.client
+            ),
+            enterprise_of=self._enterprise_of,
+        )
+        self.oauth = oauth_flow(
+            client=self.client,
+            client_id=settings.slack_client_id,
+            client_secret=secret,
+            state_secret=settings.slack_state_secret.get_secret_value(),
+            engine=self.db.engine,
+            installation_store=self.installations,
+            authorize_url=settings.slack_authorize_url,
+            on_installed=self._installed,
+        )
+
+    async def _enterprise_of(self, team_id: str) -> str | None:
+        async with self.db.uow() as uow:
+            return await uow.workspaces.enterprise_of(team_id)
+
+    async def _installed(self, installation: Installation) -> None:
+        """A workspace (or a whole org) installed: a purge it was waiting for is called off."""
+        team = installation.team_id or installation.enterprise_id
+        if not team:
+            return
+        async with self.db.uow() as uow:
+            await uow.workspaces.installed(
+                team, enterprise_id=installation.enterprise_id, now=self.clock()
+            )
+            await uow.commit()
+        self.clients.forget(team)
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("listener failed on %s: %r", body.get("type"), error, exc_info=error)
@@ -126,7 +202,7 @@ class Runtime:
             return self.deps.notifier(uow, now=at, team_id=team_id)
 
         if self.directory_file is not None:
-            await self.deps.learn_workspace(self.client)  # which workspace the file is for
+            await self.deps.learn_workspaces(self.client)  # which workspace the file is for
             await self.sync_directory_file(at)
 
         def digests_for(uow: UnitOfWork, team_id: str) -> SlackDigests:
@@ -137,14 +213,14 @@ class Runtime:
                 app_id=self.deps.app_ids.get(team_id),
             )
 
-        return await tick(
+        report = await tick(
             self.db,
             self.dispatcher,
             people=self.deps.people,
             notifier_for=notifier_for,
             policy_for=self.deps.policy_for,
             now=at,
-            before_nudges=lambda: self.deps.learn_workspace(self.client),
+            before_nudges=lambda: self.deps.learn_workspaces(self.client),
             batch=self.settings.handoff_tick_batch,
             digest_config_for=self.digest_config_for if self.digests else None,
             digest_sender_for=digests_for,
@@ -155,6 +231,10 @@ class Runtime:
             ),
             backups_for=self.backups_for if self.deps.router is not None else None,
         )
+        purged = await purge_uninstalled(self.db, now=at, after=self.settings.purge_after)
+        for team_id in purged.workspaces:
+            self.deps.forget_workspace(team_id)
+        return report
 
     async def backups_for(self, team_id: str, text: str) -> list[tuple[str, str, str]]:
         """The backups of the directory topics a request matches, best topic first: whom an
@@ -186,7 +266,7 @@ class Runtime:
         if self.deps.router is None:
             return
         try:
-            await self.deps.learn_workspace(self.client)
+            await self.deps.learn_workspaces(self.client)
             for team_id in list(self.deps.workspace_urls):
                 await self.deps.router.ranker(team_id)
         except Exception:  # suggestions then come a little later, on first use
@@ -231,7 +311,7 @@ class Runtime:
             await self.dispatcher.wait(max(0.0, next_tick - loop.time()))
 
     async def start(self) -> None:
-        if self._loop is None:
+        if self._loop is None and self.slack:
             # Before serving: a refused token is logged as an error at once, and /readyz
             # has its answer ready.
             await self.token_check.problem()
@@ -246,5 +326,5 @@ class Runtime:
         for task in list(self.deps.background):  # late form updates, /handoff who follow-ups
             task.cancel()
         await asyncio.gather(*self.deps.background, return_exceptions=True)
-        await self.delivery_session.close()
+        await self.clients.close()
         await self.db.dispose()

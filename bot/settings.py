@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.digest import parse_time_of_day
@@ -16,6 +16,7 @@ from bot.domain.schedule import WorkingHours, parse_duration
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///./handoff.db"
+DEFAULT_SLACK_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
 MIN_BOOKKEEPING = timedelta(days=7)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -29,6 +30,12 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # Many workspaces (issue 13): Slack's OAuth v2 install flow instead of one bot token.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_state_secret: SecretStr | None = None
+    # Where Slack's consent page lives (the fake Slack's in tests).
+    slack_authorize_url: str = DEFAULT_SLACK_AUTHORIZE_URL
     database_url: str = DEFAULT_DATABASE_URL
 
     handoff_intake_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -74,6 +81,9 @@ class Settings(BaseSettings):
     # personal data from resolved requests (unset or "off": never).
     handoff_retain_bookkeeping: str = "30d"
     handoff_retain_closed: str | None = None
+    # An uninstalled workspace's data is purged this long after Slack said so ("0": at once);
+    # a re-install before then finds everything as it was.
+    handoff_purge_after: str = "30d"
 
     @field_validator(
         "handoff_first_nudge",
@@ -101,6 +111,32 @@ class Settings(BaseSettings):
         if parse_duration(value) < timedelta(days=1):
             raise ValueError(f"keep resolved requests at least 1d before redacting: {value!r}")
         return value
+
+    @field_validator("handoff_purge_after")
+    @classmethod
+    def _purge_after(cls, value: str) -> str:
+        if value.strip() != "0":
+            parse_duration(value)
+        return value.strip()
+
+    @property
+    def purge_after(self) -> timedelta:
+        value = self.handoff_purge_after
+        return timedelta(0) if value == "0" else parse_duration(value)
+
+    @model_validator(mode="after")
+    def _oauth_complete(self) -> Settings:
+        given = {
+            "SLACK_CLIENT_ID": self.slack_client_id,
+            "SLACK_CLIENT_SECRET": self.slack_client_secret,
+            "SLACK_STATE_SECRET": self.slack_state_secret,
+        }
+        missing = [name for name, value in given.items() if not value]
+        if len(missing) < len(given) and missing:
+            raise ValueError(
+                f"installing from a link needs {', '.join(given)}; missing: {', '.join(missing)}"
+            )
+        return self
 
     @property
     def retain_bookkeeping(self) -> timedelta:
@@ -188,7 +224,13 @@ class Settings(BaseSettings):
 
     @property
     def slack_configured(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+        """Slack is served, with one bot token or installed from a link."""
+        return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_oauth))
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces: OAuth credentials given and no single bot token."""
+        return bool(self.slack_client_id and not self.slack_bot_token)
 
 
 def check_time_of_day(value: str) -> str:

@@ -331,3 +331,36 @@ class DigestRun(Base):
     local_day: Mapped[date] = mapped_column(Date, primary_key=True)
     claimed_at: Mapped[datetime]
     items: Mapped[int] = mapped_column(Integer, default=0)  # 0: an all-clear, or skipped
+
+
+class Workspace(Base):
+    """One installation (issue 13): a Slack workspace (or Teams tenant) the bot serves.
+
+    `uninstalled_at` is set when Slack says the app was removed: delivery to it stops at once,
+    and its data is purged once HANDOFF_PURGE_AFTER has passed (a re-install before then
+    clears it and finds everything as it was)."""
+
+    __tablename__ = "workspaces"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True, default="slack")
+    team_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(255))
+    installed_at: Mapped[datetime]
+    uninstalled_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class ApiToken(Base):
+    """A REST API token of one workspace (issue 13): only its SHA-256 is kept, the token itself
+    is shown once when it is created."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16), default="slack")
+    team_id: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+# slack_sdk's OAuth tables join this MetaData (they need Base, hence the late import).
+from db import slack_oauth  # noqa: E402, F401

@@ -22,6 +22,7 @@ from db.repositories.people import PeopleRepository
 from db.repositories.preferences import PreferencesRepository
 from db.repositories.requests import RequestRepository
 from db.repositories.retention import RetentionRepository
+from db.repositories.workspaces import ApiTokenRepository, WorkspaceRepository
 
 
 class UnitOfWork:
@@ -43,6 +44,8 @@ class UnitOfWork:
         self.digests = DigestRepository(session)
         self.home = HomeRepository(session)
         self.retention = RetentionRepository(session)
+        self.workspaces = WorkspaceRepository(session)
+        self.api_tokens = ApiTokenRepository(session)
         self._after_commit: list[Callable[[], object]] = []
         self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
 

@@ -211,3 +211,19 @@ async def test_history_import_reports_bad_rows_and_imports_the_rest(
     missing = handoff("history", "import", str(tmp_path / "nope.csv"), "--team", "T0001", env=env)
     assert missing.returncode == 2 and "can't read" in missing.stderr
     assert "Traceback" not in refused.stderr + missing.stderr
+
+
+def test_manifest_names_the_oauth_redirect_and_warns_without_a_url() -> None:
+    result = handoff("manifest", "--url", "https://bot.example.com")
+    assert result.returncode == 0 and result.stderr == ""
+    manifest = json.loads(result.stdout)
+    assert manifest["oauth_config"]["redirect_urls"] == [
+        "https://bot.example.com/slack/oauth_redirect"
+    ]
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["url"] == "https://bot.example.com/slack/events"
+    assert {"app_uninstalled", "tokens_revoked"} <= set(
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+    )
+    bare = handoff("manifest")
+    assert bare.returncode == 0 and "warning: no --url given" in bare.stderr

@@ -13,6 +13,7 @@ from api.deps import Rt, Team, api_router
 from api.responses import TOO_LARGE, invalid, problem
 from bot.domain.history import import_history
 from bot.domain.history_file import HistoryFileError, parse_history
+from bot.slack.clients import NotInstalled
 from bot.slack.owners import SlackOwnerResolver
 from bot.slack.people import SlackUnavailable
 
@@ -86,9 +87,13 @@ async def post_history(
     except HistoryFileError as error:
         return invalid(["body"], str(error))
     try:
+        client = await runtime.clients.for_team(team)  # the workspace's own installation
+    except NotInstalled as error:
+        return problem(503, f"{error}; nothing was imported")
+    try:
         report = await import_history(
             runtime.db.uow,
-            SlackOwnerResolver(runtime.client),
+            SlackOwnerResolver(client),
             parsed,
             team_id=team,
             source=f"api:{source}",

@@ -28,6 +28,18 @@ Json = dict[str, Any]
 class Call:
     method: str
     args: Json
+    token: str = ""  # the bearer token it came with
+
+
+@dataclass
+class Grant:
+    """What Slack's consent gives an app (oauth.v2.access): a workspace's (or an Enterprise
+    Grid org's) bot token, rotating when `expires_in` is set."""
+
+    team_id: str | None = "T0001"
+    team_name: str = "Acme"
+    enterprise_id: str | None = None
+    expires_in: int | None = None  # seconds; set: the token rotates (a refresh token comes too)
 
 
 @dataclass
@@ -209,10 +221,23 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.port = port
         self.changed = asyncio.Event()
+        # OAuth (many workspaces): what the next consent grants, the codes and refresh tokens
+        # given out, and every extra bot token -> (team, enterprise) it speaks for.
+        self.grant = Grant()
+        self.redirect_uri = ""  # where the consent page sends the browser (the app's redirect)
+        self.tokens: dict[str, tuple[str | None, str | None]] = {}
+        self._codes: dict[str, Grant] = {}
+        self._refresh: dict[str, Grant] = {}
+        self._current_token = ""
+        self._oauth_ids = itertools.count(1)
 
     @property
     def api_url(self) -> str:
         return f"http://{self.host}:{self.port}/api/"
+
+    @property
+    def authorize_url(self) -> str:
+        return f"http://{self.host}:{self.port}/oauth/v2/authorize"
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -221,6 +246,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._handle)
         app.router.add_get("/api/{method}", self._handle)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/oauth/v2/authorize", self._consent)
         # In-flight handlers (a hung call a test left behind) must not hold up shutdown.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
@@ -299,7 +325,9 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await self._args(request)
         auth = request.headers.get("Authorization", "")
-        if auth != f"Bearer {self.workspace.token}":
+        token = auth.removeprefix("Bearer ")
+        known = token == self.workspace.token or token in self.tokens
+        if method != "oauth.v2.access" and (not auth.startswith("Bearer ") or not known):
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if time.monotonic() < self.retry_at.get(self._limit_key(method, args), 0.0):
             self.before_retry_after += 1
@@ -323,10 +351,11 @@ class FakeSlack:
                     return web.Response(status=fault.status, text="upstream error", headers=headers)
                 body = {"ok": False, "error": fault.error or "ratelimited"}
                 return web.json_response(body, status=fault.status, headers=headers)
-        self.calls.append(Call(method, args))
+        self.calls.append(Call(method, args, token))
         handler = getattr(self, "api_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        self._current_token = token
         result = handler(args)
         if method == "chat.postMessage" and result.get("ok"):
             self.posted_at.append((time.monotonic(), args))
@@ -352,17 +381,58 @@ class FakeSlack:
     def _next_ts(self) -> str:
         return f"1800000000.{next(self._ts):06d}"
 
+    # -- OAuth ----------------------------------------------------------------------------------
+
+    async def _consent(self, request: web.Request) -> web.Response:
+        """Slack's consent page, already answered "Allow": back to the app with a code."""
+        code = f"code-{next(self._oauth_ids)}"
+        self._codes[code] = self.grant
+        state = request.query.get("state", "")
+        raise web.HTTPFound(f"{self.redirect_uri}?code={code}&state={state}")
+
+    def _issue(self, grant: Grant) -> Json:
+        token = f"xoxb-{grant.team_id or grant.enterprise_id}-{next(self._oauth_ids)}"
+        self.tokens[token] = (grant.team_id, grant.enterprise_id)
+        answer: Json = {"access_token": token, "token_type": "bot"}
+        if grant.expires_in is not None:
+            refresh = f"xoxe-{next(self._oauth_ids)}"
+            self._refresh[refresh] = grant
+            answer.update(refresh_token=refresh, expires_in=grant.expires_in)
+        return answer
+
+    def api_oauth_v2_access(self, args: Json) -> Json:
+        """The code grant (once per code) and the refresh grant (once per refresh token)."""
+        if args.get("grant_type") == "refresh_token":
+            grant = self._refresh.pop(str(args.get("refresh_token")), None)
+            return self._ok(**self._issue(grant)) if grant else self._error("invalid_refresh_token")
+        grant = self._codes.pop(str(args.get("code")), None)
+        if grant is None:
+            return self._error("invalid_code")
+        ws = self.workspace
+        return self._ok(
+            app_id=ws.app_id,
+            scope="chat:write,commands",
+            bot_user_id=ws.bot_user_id,
+            team={"id": grant.team_id, "name": grant.team_name} if grant.team_id else None,
+            enterprise={"id": grant.enterprise_id, "name": "Org"} if grant.enterprise_id else None,
+            is_enterprise_install=grant.team_id is None,
+            authed_user={"id": "U_ALICE"},
+            **self._issue(grant),
+        )
+
     def api_auth_test(self, _: Json) -> Json:
         ws = self.workspace
+        team, enterprise = self.tokens.get(self._current_token, (ws.team_id, None))
         return self._ok(
             url=f"https://{ws.team_domain}.slack.com/",
             team="Acme",
             user="handoff",
-            team_id=ws.team_id,
+            team_id=team,
+            enterprise_id=enterprise,
             user_id=ws.bot_user_id,
             bot_id=ws.bot_id,
             app_id=ws.app_id,
-            is_enterprise_install=False,
+            is_enterprise_install=team is None,
         )
 
     def api_users_info(self, args: Json) -> Json:

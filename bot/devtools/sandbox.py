@@ -52,6 +52,7 @@ class Sandbox:
         intake: tuple[str, ...] = ("C_SUPPORT", "C_SHARED"),
         clock: Callable[[], datetime] = utcnow,
         digests: bool = False,
+        oauth: bool = False,
         **overrides: object,
     ) -> None:
         """`digests`: whether the app's own ticks send the daily digests. Off by default, so
@@ -61,6 +62,7 @@ class Sandbox:
         self.intake = intake
         self.clock = clock
         self.digests = digests
+        self.oauth = oauth  # installed from a link: no bot token, workspaces install first
         self.overrides = overrides
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -78,6 +80,14 @@ class Sandbox:
             "handoff_tick_seconds": 3600,
             "handoff_post_interval": 0,
         }
+        if self.oauth:
+            given.update(
+                slack_bot_token=None,
+                slack_client_id="CLIENT_ID",
+                slack_client_secret="client-secret",
+                slack_state_secret="state-secret",
+                slack_authorize_url=self.slack.authorize_url,
+            )
         # An override may replace any of them (a wrong bot token, for one).
         self.settings = Settings(_env_file=None, **{**given, **self.overrides})  # type: ignore[call-arg,arg-type]
         self.runtime = Runtime(self.settings, clock=self.clock, digests=self.digests)
@@ -93,6 +103,7 @@ class Sandbox:
             await asyncio.sleep(0.01)
         port = self._server.servers[0].sockets[0].getsockname()[1]
         self.base_url = f"http://127.0.0.1:{port}"
+        self.slack.redirect_uri = f"{self.base_url}/slack/oauth_redirect"
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=30)
         self.sim = SlackSimulator(
             self._http,

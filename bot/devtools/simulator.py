@@ -40,7 +40,9 @@ class SlackSimulator:
         signing_secret: str,
         team_id: str = "T0001",
         api_app_id: str = "A0001",
+        enterprise_id: str | None = None,
     ) -> None:
+        self.enterprise_id = enterprise_id  # an org-wide install's org (Enterprise Grid)
         self.http = http
         self.url = url
         self.secret = signing_secret
@@ -90,7 +92,19 @@ class SlackSimulator:
             "event_id": event_id or f"Ev{next(self._ids):08d}",
             "event_time": int(time.time()),
             "is_ext_shared_channel": is_ext_shared_channel,
-            "authorizations": [{"team_id": self.team_id, "user_id": "UBOT", "is_bot": True}],
+            "authorizations": [self._authorization()],
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
+        }
+
+    def _authorization(self) -> Json:
+        if not self.enterprise_id:
+            return {"team_id": self.team_id, "user_id": "UBOT", "is_bot": True}
+        return {
+            "enterprise_id": self.enterprise_id,
+            "team_id": None,  # an org-wide install: the token is the org's
+            "user_id": "UBOT",
+            "is_bot": True,
+            "is_enterprise_install": True,
         }
 
     async def event(

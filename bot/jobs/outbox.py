@@ -78,9 +78,12 @@ class Dispatcher:
     ) -> None:
         self.db = db
         if isinstance(transports, AsyncWebClient):  # one Slack client for every row
-            from bot.slack.transport import SlackTransport, fixed
+            from bot.slack.clients import client_source
+            from bot.slack.transport import SlackTransport
 
-            transports = {"slack": SlackTransport(fixed(transports), post_interval=post_interval)}
+            transports = {
+                "slack": SlackTransport(client_source(transports), post_interval=post_interval)
+            }
         self.transports = dict(transports)
         self.clock = clock
         self.lease = lease
@@ -189,6 +192,9 @@ class Dispatcher:
             await self._finish(row, "sent", channel=outcome.channel, ts=outcome.ts)
             return DeliveryReport(sent=1, found=int(outcome.found))
         error = outcome.error or "unknown"
+        if outcome.status == "skipped":  # uninstalled: a re-install starts afresh
+            await self._finish(row, "skipped", error=error)
+            return DeliveryReport()
         if outcome.status == "ratelimited":
             return await self._rate_limited(row, outcome.wait or 1.0)
         if outcome.status == "dead":

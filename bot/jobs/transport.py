@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 
 from db.models import OutboxMessage
 
-Status = Literal["sent", "retry", "dead", "ratelimited"]
+Status = Literal["sent", "retry", "dead", "ratelimited", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Outcome:
     unknown: bool = False  # the send may have happened: look it up before sending again
     lost: bool = False  # no answer came (a timeout, a cut connection)
     found: bool = False  # an earlier attempt had sent it after all
+    # "skipped": never to be sent (the app was uninstalled); not retried, not a dead letter
 
 
 class Transport(Protocol):

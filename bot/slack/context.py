@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.nudges import NudgePolicy
@@ -17,6 +18,7 @@ from bot.domain.ports import People
 from bot.jobs.outbox import Dispatcher
 from bot.settings import Settings
 from bot.slack import home
+from bot.slack.clients import NotInstalled, SlackClients
 from bot.slack.notifier import SlackNotifier
 from bot.workspace import STATE_KEY, SettingsCache, WorkspaceSettings
 from db.uow import Database, UnitOfWork
@@ -35,6 +37,8 @@ class Deps:
     dispatcher: Dispatcher
     clock: Callable[[], datetime]
     router: Router | None = None
+    clients: SlackClients | None = None  # the client of each workspace's installation
+    installations: AsyncInstallationStore | None = None  # installed from a link (OAuth)
     workspace_urls: dict[str, str] = field(default_factory=dict)
     app_ids: dict[str, str] = field(default_factory=dict)  # for slack://app links to App Home
     background: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -69,6 +73,29 @@ class Deps:
         app_id = response.get("app_id")  # auth.test gives it for a bot token
         if isinstance(team, str) and isinstance(app_id, str) and app_id:
             self.app_ids[team] = app_id
+
+    async def learn_workspaces(self, client: AsyncWebClient) -> None:
+        """Each served workspace's URL, for links in what a tick writes: the bot token's own
+        (one workspace), or each installed one's, asked with its own token."""
+        if self.installations is None or self.clients is None:
+            await self.learn_workspace(client)
+            return
+        async with self.db.uow() as uow:
+            teams = await uow.workspaces.live_teams()
+        for team in teams:
+            if team in self.workspace_urls:
+                continue
+            try:
+                await self.workspace_url(await self.clients.for_team(team), team)
+            except NotInstalled:
+                continue
+
+    def forget_workspace(self, team_id: str) -> None:
+        """The workspace was uninstalled: its cached client, URL and settings go."""
+        if self.clients is not None:
+            self.clients.forget(team_id)
+        self.workspace_urls.pop(team_id, None)
+        self.app_ids.pop(team_id, None)
 
     async def workspace_url(self, client: AsyncWebClient, team_id: str) -> str | None:
         """`https://acme.slack.com/` from auth.test, asked once per workspace."""

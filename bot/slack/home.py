@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bot.settings import Settings
-from bot.slack.home_blocks import MAX_ITEMS, HomeData, home_view
+from bot.slack.home_blocks import MAX_ITEMS, ApiTokenItem, HomeData, home_view
 from bot.workspace import load
 from db.uow import UnitOfWork
 
@@ -55,6 +55,16 @@ async def gather(
         settings=await load(uow, team_id, settings) if admin else None,
         workspace_url=workspace_url,
         notice=notice,
+        api_tokens=await _api_tokens(uow, team_id) if admin else None,
+    )
+
+
+async def _api_tokens(uow: UnitOfWork, team_id: str) -> tuple[ApiTokenItem, ...]:
+    rows = await uow.api_tokens.of_team(team_id)
+    return tuple(
+        ApiTokenItem(id=row.id, name=row.name, created_at=row.created_at)
+        for row in rows
+        if row.revoked_at is None
     )
 
 

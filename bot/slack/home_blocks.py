@@ -7,12 +7,14 @@ each) and says how many more there are, so the whole view stays under about 60 b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -40,6 +42,14 @@ class HomeData:
     settings: WorkspaceSettings | None  # shown to admins only
     workspace_url: str | None = None
     notice: str | None = None  # the answer to the viewer's last click, on top
+    api_tokens: tuple[ApiTokenItem, ...] | None = None  # the workspace's live ones, admins only
+
+
+@dataclass(frozen=True)
+class ApiTokenItem:
+    id: int
+    name: str
+    created_at: datetime
 
 
 def _section(text: str, **kwargs: Any) -> SectionBlock:
@@ -200,6 +210,34 @@ def _settings(ws: WorkspaceSettings) -> list[Block]:
     ]
 
 
+def _api_tokens(tokens: tuple[ApiTokenItem, ...]) -> list[Block]:
+    blocks: list[Block] = [DividerBlock(), _section("*REST API tokens* (admins)")]
+    if not tokens:
+        blocks.append(_context("No API tokens."))
+    for token in tokens[:MAX_ITEMS]:
+        blocks.append(
+            _section(
+                f"*{escape(token.name)}* · created {date(token.created_at)}",
+                accessory=ButtonElement(
+                    text="Revoke",
+                    action_id=Action.HOME_REVOKE_TOKEN,
+                    value=str(token.id),
+                    style="danger",
+                    confirm=ConfirmObject(
+                        title="Revoke this token?",
+                        text="Anything using it loses access to the API at once.",
+                        confirm="Revoke",
+                        deny="Keep it",
+                    ),
+                ),
+            )
+        )
+    if len(tokens) > MAX_ITEMS:
+        blocks.append(_context(f"and {len(tokens) - MAX_ITEMS} more: `handoff api-token list`"))
+    blocks.append(_context("Create one with `handoff api-token create --team T… --name NAME`."))
+    return blocks
+
+
 def home_view(data: HomeData) -> dict[str, Any]:
     blocks: list[Block] = [HeaderBlock(text="Your handoffs")]
     if data.notice:
@@ -213,4 +251,6 @@ def home_view(data: HomeData) -> dict[str, Any]:
     blocks += _digest(data)
     if data.settings is not None:
         blocks += _settings(data.settings)
+    if data.api_tokens is not None:
+        blocks += _api_tokens(data.api_tokens)
     return View(type="home", blocks=blocks).to_dict()

@@ -18,6 +18,7 @@ class Action(StrEnum):
     NUDGE_NOW = "handoff_nudge_now"  # App Home: the handler asks for a reminder now
     HOME_DIGEST = "home_personal_digest"  # App Home: turn my morning digest on or off
     HOME_SETTINGS = "home_edit_settings"  # App Home: admins open the workspace settings
+    HOME_REVOKE_TOKEN = "home_revoke_api_token"  # App Home: admins revoke a REST API token
 
 
 class View(StrEnum):

@@ -22,11 +22,27 @@ BOT_SCOPES = [
     # before it is sent again (channels:history and groups:history cover the channels).
     "im:history",
 ]
-BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened"]
+BOT_EVENTS = [
+    "message.channels",
+    "message.groups",
+    "app_home_opened",
+    # Uninstall means gone: delivery stops at once and the data is purged later.
+    "app_uninstalled",
+    "tokens_revoked",
+]
+EVENTS_PATH = "/slack/events"
+REDIRECT_PATH = "/slack/oauth_redirect"
+PLACEHOLDER = "https://handoff.example.com"
+
+
+def base_url(url: str | None) -> str:
+    """`https://host` from `https://host` or `https://host/slack/events` (older usage)."""
+    return (url or PLACEHOLDER).rstrip("/").removesuffix(EVENTS_PATH)
 
 
 def manifest(request_url: str | None = None, *, socket_mode: bool = False) -> dict[str, Any]:
-    url = request_url or "https://handoff.example.com/slack/events"
+    base = base_url(request_url)
+    url = base + EVENTS_PATH
     command: dict[str, Any] = {
         "command": COMMAND,
         "description": "Hand a customer request to the right owner",
@@ -67,6 +83,7 @@ def manifest(request_url: str | None = None, *, socket_mode: bool = False) -> di
                 }
             ],
         },
-        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        # The redirect serves installing from a link (many workspaces, GET /slack/install).
+        "oauth_config": {"redirect_urls": [base + REDIRECT_PATH], "scopes": {"bot": BOT_SCOPES}},
         "settings": settings,
     }

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.types import PersonInfo
 from bot.slack.api_errors import error_code
+from bot.slack.clients import ClientFor, NotInstalled, client_source
 from db.models import Person
 from db.uow import Database
 
@@ -59,8 +60,10 @@ def person_from_slack(team_id: str, user: dict[str, object], now: datetime) -> P
 
 
 class SlackPeople:
-    def __init__(self, client: AsyncWebClient, db: Database, clock: Callable[[], datetime]) -> None:
-        self.client = client
+    def __init__(
+        self, client: AsyncWebClient | ClientFor, db: Database, clock: Callable[[], datetime]
+    ) -> None:
+        self.client_for = client_source(client)  # each workspace's own installation
         self.db = db
         self.clock = clock
 
@@ -71,12 +74,13 @@ class SlackPeople:
         if cached is not None and cached.fetched_at >= now - CACHE_TTL:
             return _info(cached)
         try:
-            response = await self.client.users_info(user=user_id)
+            client = await self.client_for(team_id)
+            response = await client.users_info(user=user_id)
         except SlackApiError as error:
             if error_code(error) in NOT_FOUND:
                 return None
             return self._stale(cached, error)
-        except (TimeoutError, aiohttp.ClientError) as error:
+        except (TimeoutError, aiohttp.ClientError, NotInstalled) as error:
             return self._stale(cached, error)
         user = response.get("user")
         if not isinstance(user, dict) or not user.get("id"):
@@ -95,12 +99,13 @@ class SlackPeople:
 
     async def group_members(self, team_id: str, group_id: str) -> tuple[str, ...] | None:
         try:
-            response = await self.client.usergroups_users_list(usergroup=group_id)
+            client = await self.client_for(team_id)
+            response = await client.usergroups_users_list(usergroup=group_id)
         except SlackApiError as error:
             if error_code(error) in NOT_FOUND:
                 return None
             raise SlackUnavailable(str(error)) from error
-        except (TimeoutError, aiohttp.ClientError) as error:
+        except (TimeoutError, aiohttp.ClientError, NotInstalled) as error:
             raise SlackUnavailable(str(error)) from error
         users = response.get("users") or []
         return tuple(str(u) for u in users if u)

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from bot.domain.directory import owner_kind
 from bot.domain.ranking import Ranker, Suggestion, TopicEntry
 from bot.slack.api_errors import error_code
+from bot.slack.clients import ClientFor, NotInstalled, client_source
 from bot.slack.people import NOT_FOUND
 from db.models import Topic
 from db.uow import Database
@@ -82,11 +83,11 @@ class Router:
     def __init__(
         self,
         db: Database,
-        client: AsyncWebClient,
+        client: AsyncWebClient | ClientFor,
         clock: Callable[[], datetime],
     ) -> None:
         self.db = db
-        self.client = client
+        self.client_for = client_source(client)  # each workspace's own installation
         self.clock = clock
         self._workspaces: dict[str, _Workspace] = {}
         self._groups: dict[str, tuple[float, dict[str, str]]] = {}
@@ -101,8 +102,9 @@ class Router:
         if cached and time.monotonic() - cached[0] < GROUPS_TTL:
             return cached[1]
         try:
-            response = await self.client.usergroups_list(include_disabled=False)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            client = await self.client_for(team_id)
+            response = await client.usergroups_list(include_disabled=False)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, NotInstalled) as error:
             log.warning("usergroups.list failed (%s); group handles unresolved", error)
             return cached[1] if cached else {}
         handles = {
@@ -207,16 +209,17 @@ class Router:
             return cached[1]
         try:
             # Fresh, not the 12-hour profile cache: a status ("On holiday") changes daily.
+            client = await self.client_for(team_id)
             info, presence = await asyncio.gather(
-                self.client.users_info(user=user_id),
-                self.client.users_getPresence(user=user_id),
+                client.users_info(user=user_id),
+                client.users_getPresence(user=user_id),
             )
         except SlackApiError as error:
             if error_code(error) not in NOT_FOUND:
                 log.info("no presence for %s (%s); taken as active", user_id, error)
                 return "active"
             status = "deactivated"
-        except (aiohttp.ClientError, TimeoutError) as error:
+        except (aiohttp.ClientError, TimeoutError, NotInstalled) as error:
             log.info("no presence for %s (%s); taken as active", user_id, error)
             return "active"
         else:

@@ -47,6 +47,8 @@ class TokenCheck:
         return self._until is not None and self.clock() < self._until
 
     async def _ask(self) -> str | None:
+        if self.client.token is None:  # installed from a link: each token is checked on use
+            return None
         try:
             await self.client.auth_test()
         except SlackApiError as error:

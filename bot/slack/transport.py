@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -23,11 +22,11 @@ from bot import metrics
 from bot.jobs.outbox_lookup import Lookup, tag
 from bot.jobs.transport import Outcome
 from bot.slack.api_errors import error_code
+from bot.slack.clients import ClientFor, NotInstalled
 from bot.slack.render import Call, RenderError, render
 from db.models import OutboxMessage
 
 log = logging.getLogger(__name__)
-ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 
 PERMANENT = {
     "channel_not_found",
@@ -57,33 +56,6 @@ POST = "chat.postMessage"
 UNKNOWN_OUTCOME = (aiohttp.ClientError, TimeoutError)
 
 
-def fixed(client: AsyncWebClient) -> ClientFor:
-    """One client for every row: single-workspace mode (SLACK_BOT_TOKEN), and tests."""
-
-    async def client_for(team_id: str) -> AsyncWebClient:
-        return client
-
-    return client_for
-
-
-class SharedSession:
-    """One aiohttp session for every installation's delivery client: one connection pool to
-    Slack however many workspaces there are. Created on first use, in the running loop."""
-
-    def __init__(self) -> None:
-        self._session: aiohttp.ClientSession | None = None
-
-    def get(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-
 class SlackTransport:
     platform = "slack"
 
@@ -104,7 +76,10 @@ class SlackTransport:
         payload = call.payload
         if parent is not None:
             payload.update(channel=parent.result_channel, ts=parent.result_ts)
-        client = await self.client_for(row.team_id)
+        try:
+            client = await self.client_for(row.team_id)
+        except NotInstalled:  # uninstalled: never retried, and a re-install starts afresh
+            return Outcome("skipped", error="the app is not installed in the workspace")
         if call.method == POST:
             payload["metadata"] = tag(row.id)
             if row.maybe_sent:

@@ -226,6 +226,20 @@ class OutboxRepository:
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def skip_team(self, team_id: str, *, reason: str) -> int:
+        """Withdraw every unsent message to a workspace (the app was uninstalled). A row in
+        flight is withdrawn too: its sender's `finish` no longer matches, and Slack refuses
+        the token anyway."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.team_id == team_id,
+                OutboxMessage.status.in_(("pending", "sending")),
+            )
+            .values(status="skipped", last_error=reason, lease_until=None)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def counts(self) -> dict[str, int]:
         stmt = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         return {status: int(n) for status, n in (await self.session.execute(stmt)).all()}

@@ -117,7 +117,7 @@ async def test_neutral_outbox_carries_pending_calls_over_and_withdraws_neutral_r
     url = fresh_database_url
     await migrate.upgrade(url, "0006_routing_history")
     await on_database(url, _insert_row(None))
-    await migrate.upgrade(url, "0008_neutral_outbox")
+    await migrate.upgrade(url, "0007_neutral_outbox")
     (carried,) = await on_database(url, _outbox_rows)
     assert (carried["platform"], carried["kind"], carried["status"]) == (
         "slack",

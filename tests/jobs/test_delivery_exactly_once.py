@@ -18,8 +18,9 @@ from sqlalchemy import select
 from bot.devtools.fake_slack import FakeSlack, Fault
 from bot.devtools.sandbox import Sandbox, demo_workspace
 from bot.jobs.outbox import Dispatcher
+from bot.slack.clients import client_source
 from bot.slack.manifest import BOT_SCOPES
-from bot.slack.transport import SlackTransport, fixed
+from bot.slack.transport import SlackTransport
 from db.models import OutboxMessage
 from db.uow import Database
 
@@ -110,7 +111,9 @@ async def test_a_drain_that_outlasts_a_lease_leases_each_claim_from_the_clock_th
         slow = SlowPosts(
             token=box.slack.workspace.token, base_url=box.slack.api_url, clock=clock, step=40
         )
-        box.runtime.dispatcher.transports["slack"] = SlackTransport(fixed(slow), post_interval=0)
+        box.runtime.dispatcher.transports["slack"] = SlackTransport(
+            client_source(slow), post_interval=0
+        )
         other_replica = Dispatcher(db, client_for(box.slack), clock=clock, post_interval=0)
 
         async def replica_delivers(payload: dict[str, Any]) -> None:

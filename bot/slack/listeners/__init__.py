@@ -7,10 +7,12 @@ from slack_bolt.async_app import AsyncApp
 from bot.slack.context import Deps
 from bot.slack.listeners import (
     actions,
+    api_tokens,
     commands,
     directory,
     events,
     home,
+    installs,
     settings,
     shortcuts,
     views,
@@ -25,4 +27,6 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     directory.register(app, deps)
     home.register(app, deps)  # before events: app_home_opened is matched ahead of the catch-all
     settings.register(app, deps)
+    installs.register(app, deps)  # before events' catch-all
+    api_tokens.register(app, deps)
     events.register(app, deps)  # last: it ends with a catch-all that acknowledges the rest

@@ -1,6 +1,6 @@
 """neutral outbox: rows carry a platform and a neutral message (kind, audience, facts)
 
-Revision ID: 0008_neutral_outbox
+Revision ID: 0007_neutral_outbox
 Revises: 0006_routing_history
 Create Date: 2026-11-29 22:00:00.000000
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_neutral_outbox"
+revision: str = "0007_neutral_outbox"
 down_revision: str | None = "0006_routing_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
