@@ -2,8 +2,8 @@
 before the unit of work opens (no transaction is held while Slack is asked), and answering
 the person who clicked privately.
 
-A listener built on these reads as: `read_click`, `preflight`, open the unit of work, call the
-flow, render its result (`answer` for a refusal), commit, wake the dispatcher, ack.
+A listener built on these reads as: `read_click`, `preflight`, then `act` with its flow (one
+unit of work: the flow, the private answer, the commit, the dispatcher's wake-up), then ack.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from bot.slack.people import SlackUnavailable
 from db.uow import UnitOfWork
 
 OwnerOf = Callable[[Deps, str, int], Awaitable[tuple[str, str] | None]]
+# A button's flow, run on its target inside the unit of work: what to tell the actor, if
+# anything (a refused flow has rolled its own changes back, so the answer can still commit).
+Step = Callable[[UnitOfWork, int, datetime], Awaitable["str | Refusal | None"]]
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,22 @@ async def answer(
         notifier.ephemeral(click.team, click.channel, click.actor, text, thread_ts=click.thread)
     else:
         await deps.publish_home(uow, click.team, click.actor, now=now, notice=text)
+
+
+async def act(
+    deps: Deps, click: Click, checked: Preflight, step: Step, *, tick: bool = False
+) -> None:
+    """The frame of every button that changes something: unless the pre-flight already has
+    the answer, run `step` on the click's target; answer the actor privately; commit; wake
+    the dispatcher (`tick`: for a whole scheduler pass at once)."""
+    now = deps.clock()
+    async with deps.db.uow() as uow:
+        text: str | Refusal | None = checked.problem
+        if text is None and click.target is not None:
+            text = await step(uow, click.target, now)
+        await answer(deps, uow, click, text, now=now)
+        await uow.commit()
+    deps.dispatcher.wake(tick=tick)
 
 
 async def answer_alone(deps: Deps, click: Click, text: str | Refusal | None) -> None:

@@ -7,6 +7,7 @@ its flow (`bot/flows/`), renders the result, commits, and only then acknowledges
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -16,12 +17,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.flows import cancel, confirm, redirect, resolve, snooze, tell_customer
 from bot.flows.outcome import Refusal
 from bot.slack import blocks, modals
-from bot.slack.clicks import answer, answer_alone, hop_owner, pending_owner, preflight, read_click
+from bot.slack.clicks import act, answer_alone, hop_owner, pending_owner, preflight, read_click
 from bot.slack.context import Deps
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import date
 from bot.slack.people import SlackUnavailable
 from bot.slack.routing import topics_of_hop
+from db.uow import UnitOfWork
 
 
 async def on_confirm(
@@ -30,25 +32,21 @@ async def on_confirm(
     click = read_click(body)
     topics = await topics_of_hop(deps, click.team, click.target) if click.target else []
     checked = await preflight(deps, client, click, hop_owner)
-    now = deps.clock()
-    async with deps.db.uow() as uow:
-        notifier = deps.notifier(uow, now=now, team_id=click.team)
-        problem: str | Refusal | None = checked.problem
-        if problem is None and click.target is not None:
-            result = await confirm.confirm(
-                uow,
-                notifier,
-                team_id=click.team,
-                handoff_id=click.target,
-                actor_id=click.actor,
-                in_group=checked.member,
-                topics=topics,
-                now=now,
-            )
-            problem = result.refusal
-        await answer(deps, uow, click, problem, now=now)
-        await uow.commit()
-    deps.dispatcher.wake()
+
+    async def step(uow: UnitOfWork, target: int, now: datetime) -> Refusal | None:
+        result = await confirm.confirm(
+            uow,
+            deps.notifier(uow, now=now, team_id=click.team),
+            team_id=click.team,
+            handoff_id=target,
+            actor_id=click.actor,
+            in_group=checked.member,
+            topics=topics,
+            now=now,
+        )
+        return result.refusal
+
+    await act(deps, click, checked, step)
     await ack()
 
 
@@ -57,22 +55,19 @@ async def on_cancel(
 ) -> None:
     click = read_click(body)
     checked = await preflight(deps, client, click)
-    now = deps.clock()
-    async with deps.db.uow() as uow:
-        problem: str | Refusal | None = checked.problem
-        if problem is None and click.target is not None:
-            result = await cancel.cancel(
-                uow,
-                deps.notifier(uow, now=now, team_id=click.team),
-                team_id=click.team,
-                handoff_id=click.target,
-                actor_id=click.actor,
-                now=now,
-            )
-            problem = result.refusal
-        await answer(deps, uow, click, problem, now=now)
-        await uow.commit()
-    deps.dispatcher.wake()
+
+    async def step(uow: UnitOfWork, target: int, now: datetime) -> Refusal | None:
+        result = await cancel.cancel(
+            uow,
+            deps.notifier(uow, now=now, team_id=click.team),
+            team_id=click.team,
+            handoff_id=target,
+            actor_id=click.actor,
+            now=now,
+        )
+        return result.refusal
+
+    await act(deps, click, checked, step)
     await ack()
 
 
@@ -81,23 +76,20 @@ async def on_resolve(
 ) -> None:
     click = read_click(body)
     checked = await preflight(deps, client, click, pending_owner)
-    now = deps.clock()
-    async with deps.db.uow() as uow:
-        problem: str | Refusal | None = checked.problem
-        if problem is None and click.target is not None:
-            result = await resolve.resolve(
-                uow,
-                deps.notifier(uow, now=now, team_id=click.team),
-                team_id=click.team,
-                request_id=click.target,
-                actor_id=click.actor,
-                in_group=checked.member,
-                now=now,
-            )
-            problem = result.refusal
-        await answer(deps, uow, click, problem, now=now)
-        await uow.commit()
-    deps.dispatcher.wake()
+
+    async def step(uow: UnitOfWork, target: int, now: datetime) -> Refusal | None:
+        result = await resolve.resolve(
+            uow,
+            deps.notifier(uow, now=now, team_id=click.team),
+            team_id=click.team,
+            request_id=target,
+            actor_id=click.actor,
+            in_group=checked.member,
+            now=now,
+        )
+        return result.refusal
+
+    await act(deps, click, checked, step)
     await ack()
 
 
@@ -125,21 +117,18 @@ async def on_tell_customer(
     """Post the customer-facing line in the thread, once (a Slack Connect channel)."""
     click = read_click(body)
     checked = await preflight(deps, client, click)
-    now = deps.clock()
-    async with deps.db.uow() as uow:
-        problem: str | Refusal | None = checked.problem
-        if problem is None and click.target is not None:
-            told = await tell_customer.tell_customer(
-                uow, team_id=click.team, handoff_id=click.target, actor_id=click.actor, now=now
-            )
-            if told.first_time and told.request is not None and told.owner_id:
-                intro = blocks.customer_intro(told.request, told.owner_id)
-                notifier = deps.notifier(uow, now=now, team_id=click.team)
-                notifier.in_thread(told.request, blocks.text_message(intro))
-            problem = told.refusal
-        await answer(deps, uow, click, problem, now=now)
-        await uow.commit()
-    deps.dispatcher.wake()
+
+    async def step(uow: UnitOfWork, target: int, now: datetime) -> Refusal | None:
+        told = await tell_customer.tell_customer(
+            uow, team_id=click.team, handoff_id=target, actor_id=click.actor, now=now
+        )
+        if told.first_time and told.request is not None and told.owner_id:
+            intro = blocks.customer_intro(told.request, told.owner_id)
+            notifier = deps.notifier(uow, now=now, team_id=click.team)
+            notifier.in_thread(told.request, blocks.text_message(intro))
+        return told.refusal
+
+    await act(deps, click, checked, step)
     await ack()
 
 
@@ -154,26 +143,23 @@ async def on_snooze(
     except SlackUnavailable:
         person = None
     policy = await deps.policy_for(click.team)
-    now = deps.clock()
-    async with deps.db.uow() as uow:
-        text: str | Refusal | None = checked.problem
-        if text is None and click.target is not None:
-            result = await snooze.snooze(
-                uow,
-                team_id=click.team,
-                handoff_id=click.target,
-                actor_id=click.actor,
-                in_group=checked.member,
-                choice=click.value.partition(":")[2],
-                tz=person.tz if person else None,
-                policy=policy,
-                now=now,
-            )
-            when = date(result.until) if result.until else "when it is escalated"
-            text = result.refusal or f":zzz: OK, I'll remind you {when}."
-        await answer(deps, uow, click, text, now=now)
-        await uow.commit()
-    deps.dispatcher.wake()
+
+    async def step(uow: UnitOfWork, target: int, now: datetime) -> str | Refusal:
+        result = await snooze.snooze(
+            uow,
+            team_id=click.team,
+            handoff_id=target,
+            actor_id=click.actor,
+            in_group=checked.member,
+            choice=click.value.partition(":")[2],
+            tz=person.tz if person else None,
+            policy=policy,
+            now=now,
+        )
+        when = date(result.until) if result.until else "when it is escalated"
+        return result.refusal or f":zzz: OK, I'll remind you {when}."
+
+    await act(deps, click, checked, step)
     await ack()
 
 

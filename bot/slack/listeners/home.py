@@ -7,6 +7,7 @@ expire): the view is rendered in the transaction and delivered right after the c
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -16,11 +17,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain import reminders
 from bot.flows import nudge_now
 from bot.flows.outcome import Refusal
-from bot.slack.clicks import answer, preflight, read_click
+from bot.slack.clicks import act, preflight, read_click
 from bot.slack.context import Deps
 from bot.slack.ids import Action
 from bot.slack.lookups import is_admin
 from bot.slack.mrkdwn import date, mention
+from db.uow import UnitOfWork
 
 
 def nudge_text(result: reminders.NudgeNow) -> str:
@@ -65,17 +67,14 @@ async def on_nudge_now(
     """The handler's "Nudge now": the next tick reminds the owner (the tick runs at once)."""
     click = read_click(body)
     checked = await preflight(deps, client, click)
-    now = deps.clock()
-    async with deps.db.uow() as uow:
-        text: str | Refusal | None = checked.problem
-        if text is None and click.target is not None:
-            result = await nudge_now.nudge_now(
-                uow, team_id=click.team, handoff_id=click.target, actor_id=click.actor, now=now
-            )
-            text = result.refusal or (nudge_text(result.nudge) if result.nudge else None)
-        await answer(deps, uow, click, text, now=now)
-        await uow.commit()
-    deps.dispatcher.wake(tick=True)  # a whole tick runs now and sends the reminder
+
+    async def step(uow: UnitOfWork, target: int, now: datetime) -> str | Refusal | None:
+        result = await nudge_now.nudge_now(
+            uow, team_id=click.team, handoff_id=target, actor_id=click.actor, now=now
+        )
+        return result.refusal or (nudge_text(result.nudge) if result.nudge else None)
+
+    await act(deps, click, checked, step, tick=True)  # a whole tick sends the reminder now
     await ack()
 
 
