@@ -37,6 +37,7 @@ from bot.slack.people import SlackPeople
 from bot.slack.routing import Router
 from bot.slack.token_check import TokenCheck
 from bot.slack.transport import SlackTransport
+from bot.teams.app import TeamsBot
 from db.slack_oauth import BOTS, INSTALLATIONS
 from db.uow import Database, UnitOfWork
 
@@ -97,6 +98,7 @@ class Runtime:
             clients=self.clients,
             installations=self.installations,
         )
+        self.teams = self._teams(settings) if settings.teams_configured else None
         self.token_check = TokenCheck(self.client)
         self.bolt = self._bolt() if self.slack else None
         self._loop: asyncio.Task[None] | None = None
@@ -108,6 +110,20 @@ class Runtime:
             if settings.handoff_directory_file
             else None
         )
+
+    def _teams(self, settings: Settings) -> TeamsBot:
+        """Microsoft Teams next to Slack: its handlers, and its transport in the dispatcher."""
+        router = self.deps.router
+        teams = TeamsBot(
+            settings,
+            db=self.db,
+            clock=self.clock,
+            policy_for=self.deps.policy_for,
+            ranker_for=router.ranker if router is not None else None,
+            wake=self.dispatcher.wake,
+        )
+        self.dispatcher.transports["teams"] = teams.transport
+        return teams
 
     def _bolt(self) -> AsyncApp:
         bolt = AsyncApp(
@@ -311,10 +327,11 @@ class Runtime:
             await self.dispatcher.wait(max(0.0, next_tick - loop.time()))
 
     async def start(self) -> None:
-        if self._loop is None and self.slack:
+        if self._loop is None and (self.slack or self.teams is not None):
             # Before serving: a refused token is logged as an error at once, and /readyz
             # has its answer ready.
-            await self.token_check.problem()
+            if self.slack:
+                await self.token_check.problem()
             self._loop = asyncio.create_task(self._run(), name="handoff-tick")
 
     async def stop(self) -> None:
@@ -327,4 +344,6 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self.deps.background, return_exceptions=True)
         await self.clients.close()
+        if self.teams is not None:
+            await self.teams.close()
         await self.db.dispose()

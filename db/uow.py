@@ -22,6 +22,7 @@ from db.repositories.people import PeopleRepository
 from db.repositories.preferences import PreferencesRepository
 from db.repositories.requests import RequestRepository
 from db.repositories.retention import RetentionRepository
+from db.repositories.teams import TeamsReferenceRepository
 from db.repositories.workspaces import ApiTokenRepository, WorkspaceRepository
 
 
@@ -46,6 +47,7 @@ class UnitOfWork:
         self.retention = RetentionRepository(session)
         self.workspaces = WorkspaceRepository(session)
         self.api_tokens = ApiTokenRepository(session)
+        self.teams = TeamsReferenceRepository(session)
         self._after_commit: list[Callable[[], object]] = []
         self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
 
