@@ -129,6 +129,7 @@ class TeamsSimulator:
             text = text.replace("{owner}", mention, 1)
             entities += more
         if personal:
+            self.connector.add_conversation(f"a:1:{user.id}")  # Teams made it at install
             conversation = {"id": f"a:1:{user.id}", "conversationType": "personal"}
             body = text
             entities = entities[1:]

@@ -119,7 +119,10 @@ async def on_invoke(ctx: TeamsContext, activity: Json) -> tuple[int, Json | None
         else:
             return _said("I don't know that button.")
         if refusal is not None:
-            return _said(answers.problem_text(refusal))
+            owner = str(refusal.details.get("owner_id") or "")
+            person = await uow.people.get(tenant, owner) if owner else None
+            names = {owner: person.real_name or person.name} if person else {}
+            return _said(answers.problem_text(refusal, names))
         return _card(await _current_card(uow, tenant, request_id, hop_id))
 
 
@@ -130,9 +133,8 @@ async def _current_card(uow: UnitOfWork, tenant: str, request_id: int, hop_id: i
     hop = await uow.handoffs.get(tenant, hop_id)
     assert request is not None and hop is not None
     chain = await uow.handoffs.chain(request.id)
-    latest = chain[-1] if chain else hop
     names = await _names(uow, tenant, chain)
-    return handoff_card(snapshot(request, latest, chain), names)
+    return handoff_card(snapshot(request, hop, chain), names)
 
 
 async def _names(uow: UnitOfWork, tenant: str, chain: list[Any]) -> dict[str, str]:

@@ -96,9 +96,9 @@ def problem(error: HandoffError | Refusal, names: Mapping[str, str]) -> Json:
     return message(built.build())
 
 
-def problem_text(error: HandoffError | Refusal) -> str:
+def problem_text(error: HandoffError | Refusal, names: Mapping[str, str] | None = None) -> str:
     """The same refusal as one plain line (an invoke's answer to the person who clicked)."""
-    body = problem(error, {})["attachments"][0]["content"]["body"]
+    body = problem(error, names or {})["attachments"][0]["content"]["body"]
     return str(body[0]["text"]).replace("<at>", "").replace("</at>", "")
 
 

@@ -50,6 +50,8 @@ def _status(card: Card, hop: Facts, request: Facts) -> str:
     if status == rules.PENDING:
         handler = card.who(hop.get("handler_id"))
         return f"{handler} stays on this until {owner} confirms. I'll follow up with both."
+    if status == rules.CONFIRMED and request.get("status") == rules.REQUEST_RESOLVED:
+        return f"{by} owned this. Resolved: no more follow-ups."
     if status == rules.CONFIRMED:
         return f"{by} owns this now."
     if status == rules.REDIRECTED:
