@@ -18,6 +18,7 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.digest import DigestConfig, digest_config, parse_time_of_day
+from bot.domain.notify import OutboxNotifier
 from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
 from bot.jobs.directory_file import DirectoryFile
@@ -25,6 +26,7 @@ from bot.jobs.outbox import Dispatcher
 from bot.jobs.purge import purge_uninstalled
 from bot.jobs.retention import Retention
 from bot.jobs.tick import TickReport, tick
+from bot.platforms import PeopleByPlatform
 from bot.settings import Settings
 from bot.slack.clients import SlackClients
 from bot.slack.context import Deps
@@ -32,12 +34,13 @@ from bot.slack.digests import SlackDigests
 from bot.slack.inbound import clean_payload
 from bot.slack.install import HandoffOAuthFlow, oauth_flow
 from bot.slack.listeners import register_all
-from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
 from bot.slack.routing import Router
 from bot.slack.token_check import TokenCheck
 from bot.slack.transport import SlackTransport
 from bot.teams.app import TeamsBot
+from bot.teams.digests import TeamsDigests
+from bot.teams.notifier import TeamsNotifier
 from db.slack_oauth import BOTS, INSTALLATIONS
 from db.uow import Database, UnitOfWork
 
@@ -213,15 +216,20 @@ class Runtime:
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         at = now or self.clock()
+        tenants, names = await self._teams_tenants()
 
-        def notifier_for(uow: UnitOfWork, team_id: str) -> SlackNotifier:
+        def notifier_for(uow: UnitOfWork, team_id: str) -> OutboxNotifier:
+            if team_id in tenants:
+                return TeamsNotifier(uow, now=at)
             return self.deps.notifier(uow, now=at, team_id=team_id)
 
         if self.directory_file is not None:
             await self.deps.learn_workspaces(self.client)  # which workspace the file is for
             await self.sync_directory_file(at)
 
-        def digests_for(uow: UnitOfWork, team_id: str) -> SlackDigests:
+        def digests_for(uow: UnitOfWork, team_id: str) -> SlackDigests | TeamsDigests:
+            if team_id in tenants:
+                return TeamsDigests(uow, now=at, names=names.get(team_id, {}))
             return SlackDigests(
                 uow,
                 now=at,
@@ -229,16 +237,32 @@ class Runtime:
                 app_id=self.deps.app_ids.get(team_id),
             )
 
+        async def config_for(team_id: str) -> DigestConfig:
+            config = await self.digest_config_for(team_id)
+            if team_id in tenants:  # a Slack channel id means nothing in a Teams tenant
+                return dataclasses.replace(
+                    config, channel=self.settings.handoff_teams_digest_channel
+                )
+            return config
+
+        async def before_nudges() -> None:
+            if self.slack:
+                await self.deps.learn_workspaces(self.client)
+
         report = await tick(
             self.db,
             self.dispatcher,
-            people=self.deps.people,
+            people=PeopleByPlatform(
+                slack=self.deps.people,
+                teams=self.teams.people if self.teams is not None else None,
+                tenants=tenants,
+            ),
             notifier_for=notifier_for,
             policy_for=self.deps.policy_for,
             now=at,
-            before_nudges=lambda: self.deps.learn_workspaces(self.client),
+            before_nudges=before_nudges,
             batch=self.settings.handoff_tick_batch,
-            digest_config_for=self.digest_config_for if self.digests else None,
+            digest_config_for=config_for if self.digests else None,
             digest_sender_for=digests_for,
             deliver_from=now,  # None: the clock as it runs, not the pass's start
             retention=Retention(
@@ -251,6 +275,21 @@ class Runtime:
         for team_id in purged.workspaces:
             self.deps.forget_workspace(team_id)
         return report
+
+    async def _teams_tenants(self) -> tuple[set[str], dict[str, dict[str, str]]]:
+        """The Teams tenants (their rows go to Teams), and their people's names (cards)."""
+        if self.teams is None:
+            return set(), {}
+        async with self.db.uow() as uow:
+            tenants = await uow.teams.tenants()
+            names = {
+                tenant: {
+                    p.user_id: p.real_name or p.name
+                    for p in await uow.people.known(tenant, limit=5000)
+                }
+                for tenant in tenants
+            }
+        return tenants, names
 
     async def backups_for(self, team_id: str, text: str) -> list[tuple[str, str, str]]:
         """The backups of the directory topics a request matches, best topic first: whom an

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     teams_login_url: str | None = None
     # Conversation ids (19:...@thread.tacv2) of channels whose top-level posts are requests.
     handoff_teams_intake_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Where a Teams tenant's team digest goes (a channel's conversation id); unset: none.
+    handoff_teams_digest_channel: str | None = None
 
     @field_validator(
         "handoff_first_nudge",

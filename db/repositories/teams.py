@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import TeamsReference
@@ -46,3 +47,8 @@ class TeamsReferenceRepository:
             changed["aad_object_id"] = stmt.excluded.aad_object_id
         stmt = stmt.on_conflict_do_update(index_elements=["tenant_id", "user_id"], set_=changed)
         await self.session.execute(stmt)
+
+    async def tenants(self) -> set[str]:
+        """Every Teams tenant the bot has heard from."""
+        stmt = select(TeamsReference.tenant_id).where(TeamsReference.user_id == TENANT)
+        return set((await self.session.scalars(stmt)).all())
