@@ -15,7 +15,7 @@ import jsonschema_rs
 import pytest
 
 from bot.teams import icons
-from bot.teams.package import MANIFEST_VERSION, manifest, package
+from bot.teams.package import MANIFEST_VERSION, default_version, manifest, package
 from tests.test_cli import handoff
 
 SCHEMA = Path(__file__).parents[1] / "fixtures" / "teams" / "MicrosoftTeams.v1.17.schema.json"
@@ -112,6 +112,17 @@ def test_the_manifest_validates_against_microsofts_schema(
     assert errors(app) == []
     assert app["validDomains"] == [domain] and app["id"] == APP_ID
     assert app["developer"]["websiteUrl"] == f"https://{domain}/"
+
+
+@pytest.mark.parametrize(
+    ("installed", "expected"),
+    [("0.1.0", "0.1.0"), ("2.3", "2.3.0"), ("0.1.0.dev3+g1234", "0.1.0"), ("unknown", "1.0.0")],
+)
+def test_the_default_package_version_is_handoffs_own_as_teams_takes_it(
+    installed: str, expected: str
+) -> None:
+    assert default_version(installed) == expected
+    assert errors(manifest(APP_ID, "https://h.example.com", version=expected)) == []
 
 
 def test_the_schema_check_is_live_it_rejects_a_broken_manifest() -> None:
