@@ -32,6 +32,7 @@ class Call:
     path: str
     body: Json
     token: str = ""
+    accepted: bool = False  # answered 2xx (a refused call is recorded too)
 
 
 @dataclass
@@ -122,8 +123,10 @@ class FakeConnector:
         self.faults.extend(faults)
 
     def sent(self, method: str = "POST") -> list[Call]:
-        """Activities posted (or, with "PUT", updated), in order."""
-        return [c for c in self.calls if c.method == method and "/activities" in c.path]
+        """Activities posted (or, with "PUT", updated) and accepted, in order."""
+        return [
+            c for c in self.calls if c.method == method and "/activities" in c.path and c.accepted
+        ]
 
     def sent_to(self, conversation_id: str) -> list[Json]:
         return [
@@ -217,7 +220,7 @@ class FakeConnector:
             fault = self.faults.pop(0)
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
             return _error(fault.status, fault.code, "injected", headers=headers)
-        if conversation_id in self.removed:
+        if conversation_id is not None and _root(conversation_id) in self.removed:
             return _error(
                 403, "BotNotInConversationRoster", "The bot is not part of the conversation roster."
             )
@@ -249,6 +252,7 @@ class FakeConnector:
             return refused
         activity_id = str(1_700_000_000_000 + next(self._ids))
         self.conversations[_root(cid)].activities[activity_id] = body
+        call.accepted = True
         return web.json_response({"id": activity_id}, status=201)
 
     async def _put(self, request: web.Request) -> web.Response:
@@ -262,6 +266,7 @@ class FakeConnector:
         if aid not in activities:
             return _error(404, "ActivityNotFound", "Activity not found.")
         activities[aid] = body
+        call.accepted = True
         return web.json_response({"id": aid})
 
 

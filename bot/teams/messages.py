@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain import rules
+from bot.domain.digest import PersonalDigest, personal_digests
 from bot.domain.errors import HandoffError
 from bot.domain.nudges import NudgePolicy
 from bot.domain.types import IncomingMessage, Owner, PersonInfo
@@ -18,6 +19,7 @@ from bot.flows import intake as intake_flow
 from bot.teams import answers
 from bot.teams.activity import Command, Json, Parsed, bot_mentioned, command, parse, plain
 from bot.teams.context import TeamsContext
+from bot.teams.digests import personal_card
 from bot.teams.people import is_bot_id
 from db.uow import UnitOfWork
 
@@ -77,8 +79,10 @@ async def on_command(
         elif cmd.name == "who":
             names = await _names(uow, tenant, [s.id for s in suggestions])
             answer = answers.who(cmd.rest, suggestions, names)
-        elif cmd.name in ("help", "directory", "home"):
-            answer = answers.usage()  # directory and home: see docs/teams.md (not built yet)
+        elif cmd.name == "home":
+            answer = await _home(uow, tenant, actor, now)
+        elif cmd.name in ("help", "directory"):
+            answer = answers.usage()  # directory: see docs/teams.md (not built yet)
         else:
             answer = answers.command_error("unknown_command", cmd.word)
         notifier.answer(tenant, actor, answer)
@@ -142,6 +146,15 @@ async def _hand_off(
     if result.refusal is not None:
         return answers.problem(result.refusal, names)
     return answers.handed(owner.id, names)
+
+
+async def _home(uow: UnitOfWork, tenant: str, actor: str, now: datetime) -> Json:
+    """ "Waiting on you": the same content as Slack's App Home, from the digest's data."""
+    hops = await uow.digests.waiting(tenant)
+    mine = personal_digests(tenant, hops, now=now, for_users={actor}).get(actor)
+    digest = mine or PersonalDigest(tenant, actor, now, [], [])
+    people = {h.owner_id for h in hops} | {h.handler_id for h in hops}
+    return personal_card(digest, await _names(uow, tenant, list(people)), title="Waiting on you")
 
 
 async def _names(uow: UnitOfWork, tenant: str, user_ids: list[str]) -> dict[str, str]:

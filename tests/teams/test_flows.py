@@ -134,3 +134,15 @@ async def test_help_and_unknown_commands(box: Sandbox) -> None:
     first, second = cards_to(box, direct(ERIN.id))
     assert "How to hand off" in card_text(first)
     assert "don't know that command" in card_text(second)
+
+
+async def test_home_shows_what_waits_on_you(box: Sandbox) -> None:
+    root = await customer_request(box)
+    await handed_to_bob(box, root)
+    await box.teams_sim.command(BOB, "home", personal=True)
+    await box.teams_sim.command(ERIN, "home", personal=True)
+    await box.settle()
+    bob = card_text(cards_to(box, direct(BOB.id))[-1])
+    assert "Waiting on you" in bob and "Waiting for you to confirm" in bob
+    assert "charged twice" in bob and "Alice Andrews" in bob
+    assert "Nothing is waiting on you" in card_text(cards_to(box, direct(ERIN.id))[-1])
