@@ -155,3 +155,43 @@ class TeamsSimulator:
             },
         )
         return await self.send(activity)
+
+    def _extension(self, user: User, name: str, message: Json, data: Json | None) -> Json:
+        value: Json = {
+            "commandId": "findTheRightPerson",
+            "commandContext": "message",
+            "context": {"theme": "default"},
+            "messagePayload": message,
+        }
+        if data is not None:
+            value["data"] = data
+        return self.activity(
+            "invoke",
+            user,
+            {"id": SUPPORT, "conversationType": "channel"},
+            name=name,
+            value=value,
+        )
+
+    def message_payload(
+        self, author: User, message_id: str, text: str, *, channel: str = SUPPORT
+    ) -> Json:
+        """What Teams sends of the message a message extension was opened on."""
+        return {
+            "id": message_id,
+            "messageType": "message",
+            "createdDateTime": "2026-11-30T09:00:00.000Z",
+            "body": {"contentType": "html", "content": f"<p>{html.escape(text)}</p>"},
+            "from": {"user": {"id": author.id, "displayName": author.name}},
+            "linkToMessage": f"https://teams.microsoft.com/l/message/{channel}/{message_id}"
+            f"?tenantId={self.tenant}&parentMessageId={message_id}",
+        }
+
+    async def find_the_right_person(self, user: User, message: Json) -> httpx.Response:
+        """The "..." menu's Find the right person: the fetch-task invoke."""
+        return await self.send(self._extension(user, "composeExtension/fetchTask", message, None))
+
+    async def submit_handoff(self, user: User, message: Json, data: Json) -> httpx.Response:
+        """The dialog's Hand off button: the submit-action invoke."""
+        activity = self._extension(user, "composeExtension/submitAction", message, data)
+        return await self.send(activity)

@@ -22,7 +22,7 @@ from bot.flows import confirm as confirm_flow
 from bot.flows import redirect as redirect_flow
 from bot.flows import resolve as resolve_flow
 from bot.flows.outcome import Refusal
-from bot.teams import answers
+from bot.teams import answers, extension
 from bot.teams.activity import Json, parse
 from bot.teams.cards import CARD, Card
 from bot.teams.context import TeamsContext
@@ -50,8 +50,14 @@ def _int(value: Any) -> int | None:
 
 
 async def on_invoke(ctx: TeamsContext, activity: Json) -> tuple[int, Json | None]:
-    if activity.get("name") != "adaptiveCard/action":
-        return 200, None  # not ours (the message extension is not built yet: docs/teams.md)
+    name = activity.get("name")
+    command = (activity.get("value") or {}).get("commandId")
+    if name == "composeExtension/fetchTask" and command == extension.COMMAND_ID:
+        return await extension.on_fetch(ctx, activity)
+    if name == "composeExtension/submitAction" and command == extension.COMMAND_ID:
+        return await extension.on_submit(ctx, activity)
+    if name != "adaptiveCard/action":
+        return 200, None  # nothing else is ours
     action = (activity.get("value") or {}).get("action") or {}
     verb, data = str(action.get("verb") or ""), action.get("data") or {}
     if not isinstance(data, dict):

@@ -93,7 +93,7 @@ class TeamsTransport:
         if row.audience == Audience.DIRECT:
             return await self.open_direct(row.team_id, row.channel or "")
         request = (row.facts or {}).get("request") or {}
-        root = request.get("message_ts")
+        root = request.get("thread_ts") or request.get("message_ts")
         if row.audience == Audience.THREAD and root and ";" not in (row.channel or ""):
             return f"{row.channel};messageid={root}"
         return row.channel or ""
