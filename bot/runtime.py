@@ -285,7 +285,7 @@ class Runtime:
             names = {
                 tenant: {
                     p.user_id: p.real_name or p.name
-                    for p in await uow.people.known(tenant, limit=5000)
+                    for p in await uow.people.known(tenant, limit=5000, platform="teams")
                 }
                 for tenant in tenants
             }

@@ -126,7 +126,7 @@ async def on_invoke(ctx: TeamsContext, activity: Json) -> tuple[int, Json | None
             return _said("I don't know that button.")
         if refusal is not None:
             owner = str(refusal.details.get("owner_id") or "")
-            person = await uow.people.get(tenant, owner) if owner else None
+            person = await uow.people.get(tenant, owner, platform="teams") if owner else None
             names = {owner: person.real_name or person.name} if person else {}
             return _said(answers.problem_text(refusal, names))
         return _card(await _current_card(uow, tenant, request_id, hop_id))
@@ -148,7 +148,7 @@ async def _names(uow: UnitOfWork, tenant: str, chain: list[Any]) -> dict[str, st
     ids |= {h.closed_by for h in chain if h.closed_by}
     found = {}
     for user_id in ids:
-        person = await uow.people.get(tenant, user_id)
+        person = await uow.people.get(tenant, user_id, platform="teams")
         if person is not None:
             found[user_id] = person.real_name or person.name
     return found
@@ -164,11 +164,11 @@ async def _redirect_form(
     assert form.handoff is not None
     if not rules.may_redirect(form.handoff, actor, in_group=False):
         return _said(answers.problem_text(HandoffError(Problem.NOT_IN_CHAIN)))
-    people = await uow.people.known(tenant, limit=FORM_LIMIT)
+    people = await uow.people.known(tenant, limit=FORM_LIMIT, platform="teams")
     choices: dict[str, str] = {}
     for suggestion in suggestions:
         if suggestion.kind == "user":
-            person = await uow.people.get(tenant, suggestion.id)
+            person = await uow.people.get(tenant, suggestion.id, platform="teams")
             choices[suggestion.id] = f"{person.real_name if person else suggestion.id} (suggested)"
     for person in people:
         if not person.is_bot and person.user_id not in (actor,) and person.user_id not in choices:
@@ -216,7 +216,7 @@ async def _redirect(
     policy: Any,
     now: Any,
 ) -> Refusal | None:
-    person_row = await uow.people.get(tenant, owner_id) if owner_id else None
+    person_row = await uow.people.get(tenant, owner_id, platform="teams") if owner_id else None
     person = (
         PersonInfo(
             user_id=owner_id,

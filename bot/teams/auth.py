@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 
 import httpx
 import jwt
-from microsoft_teams.apps.auth.token_validator import JwtValidationOptions, TokenValidator
+
+with warnings.catch_warnings():  # the package's import warns of an HTML widget in preview
+    warnings.filterwarnings("ignore", message="HtmlWidgetSecurityPolicy is in preview")
+    from microsoft_teams.apps.auth.token_validator import JwtValidationOptions, TokenValidator
 
 from bot.teams.cloud import Endpoints
 

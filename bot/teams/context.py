@@ -51,7 +51,7 @@ class TeamsContext:
         tenant, key = parsed.where.tenant, event_key(activity)
 
         async def bookkeeping(uow: UnitOfWork) -> bool:
-            fresh = await uow.seen.first_seen(tenant, key, now=now)
+            fresh = await uow.seen.first_seen(tenant, key, now=now, platform="teams")
             await remember(
                 uow, where=parsed.where, sender=parsed.sender, mentioned=parsed.mentions, now=now
             )

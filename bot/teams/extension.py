@@ -64,10 +64,10 @@ async def on_fetch(ctx: TeamsContext, activity: Json) -> tuple[int, Json]:
     async with ctx.recorded(activity, now) as uow:
         if uow is None:
             return _said("Open it again, please.")
-        people = await uow.people.known(tenant, limit=PICKER_LIMIT)
+        people = await uow.people.known(tenant, limit=PICKER_LIMIT, platform="teams")
         names = {p.user_id: p.real_name or p.name for p in people}
         for suggestion in suggestions:
-            row = await uow.people.get(tenant, suggestion.id)
+            row = await uow.people.get(tenant, suggestion.id, platform="teams")
             if row is not None:
                 names[suggestion.id] = row.real_name or row.name
     card = Card(names=names)
@@ -121,7 +121,7 @@ async def on_submit(ctx: TeamsContext, activity: Json) -> tuple[int, Json]:
     async with ctx.recorded(activity, now) as uow:
         if uow is None:
             return _said("Done already.")
-        known = await uow.people.get(tenant, owner_id) if owner_id else None
+        known = await uow.people.get(tenant, owner_id, platform="teams") if owner_id else None
         person = (
             PersonInfo(owner_id, name=known.name, real_name=known.real_name, is_bot=known.is_bot)
             if known is not None

@@ -122,7 +122,9 @@ async def _hand_off(
     mentioned = cmd.owners[0]
     person = PersonInfo(user_id=mentioned.id, name=mentioned.name, is_bot=is_bot_id(mentioned.id))
     names = {mentioned.id: mentioned.name}
-    known = await uow.people.get(tenant, mentioned.id)  # remembered from this activity
+    known = await uow.people.get(
+        tenant, mentioned.id, platform="teams"
+    )  # remembered from this activity
     try:
         owner = rules.check_new_owner(
             Owner("user", mentioned.id, tz=known.tz if known else None),
@@ -160,7 +162,7 @@ async def _home(uow: UnitOfWork, tenant: str, actor: str, now: datetime) -> Json
 async def _names(uow: UnitOfWork, tenant: str, user_ids: list[str]) -> dict[str, str]:
     found = {}
     for user_id in user_ids:
-        person = await uow.people.get(tenant, user_id)
+        person = await uow.people.get(tenant, user_id, platform="teams")
         if person is not None:
             found[user_id] = person.real_name or person.name
     return found

@@ -52,9 +52,10 @@ async def remember(
 async def _save(
     uow: UnitOfWork, tenant: str, user_id: str, name: str, *, tz: str | None, now: datetime
 ) -> None:
-    known = await uow.people.get(tenant, user_id)
+    known = await uow.people.get(tenant, user_id, platform="teams")
     await uow.people.save(
         Person(
+            platform="teams",
             team_id=tenant,
             user_id=user_id,
             name=(name or (known.name if known else ""))[:255],
@@ -75,7 +76,7 @@ class TeamsPeople:
 
     async def person(self, team_id: str, user_id: str) -> PersonInfo | None:
         async with self.db.uow() as uow:
-            row = await uow.people.get(team_id, user_id)
+            row = await uow.people.get(team_id, user_id, platform="teams")
         if row is None:
             return None
         return PersonInfo(
@@ -96,7 +97,7 @@ class TeamsPeople:
         found = {}
         async with self.db.uow() as uow:
             for user_id in set(user_ids):
-                row = await uow.people.get(team_id, user_id)
+                row = await uow.people.get(team_id, user_id, platform="teams")
                 if row is not None:
                     found[user_id] = row.real_name or row.name
         return found

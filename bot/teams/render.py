@@ -150,8 +150,13 @@ def _redirected(facts: Facts, names: Mapping[str, str]) -> Json:
         facts,
         names,
         lambda c: (
-            f"{c.who(hop.get('from_id'))} passed this from "
-            f"{_owner(c, previous)} to {_owner(c, hop)}. I'll keep following up until they confirm."
+            f"{c.who(hop.get('from_id'))} passed this "
+            + (
+                ""
+                if hop.get("from_id") == previous.get("owner_id")
+                else f"from {_owner(c, previous)} "
+            )
+            + f"to {_owner(c, hop)}. I'll keep following up until they confirm."
         ),
         label="Why",
         text=hop.get("reason"),

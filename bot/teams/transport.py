@@ -142,7 +142,7 @@ class TeamsTransport:
         async with self.db.uow() as uow:
             found = {}
             for user_id in ids:
-                person = await uow.people.get(row.team_id, user_id)
+                person = await uow.people.get(row.team_id, user_id, platform="teams")
                 if person is not None:
                     found[user_id] = person.real_name or person.name
         return found

@@ -38,11 +38,16 @@ class PeopleRepository:
         )
         return list((await self.session.scalars(stmt)).all())
 
-    async def known(self, team_id: str, *, limit: int) -> list[Person]:
+    async def known(self, team_id: str, *, limit: int, platform: str = "slack") -> list[Person]:
         """The active people known in a workspace or tenant, by name (a picker's choices)."""
         stmt = (
             select(Person)
-            .where(Person.team_id == team_id, Person.is_bot.is_(False), Person.deleted.is_(False))
+            .where(
+                Person.team_id == team_id,
+                Person.platform == platform,
+                Person.is_bot.is_(False),
+                Person.deleted.is_(False),
+            )
             .order_by(Person.real_name, Person.user_id)
             .limit(limit)
         )
