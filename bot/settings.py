@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.digest import parse_time_of_day
@@ -87,8 +87,10 @@ class Settings(BaseSettings):
 
     # Microsoft Teams (issue 14): on when the app id and password are set. The cloud picks
     # Microsoft's endpoints (bot/teams/cloud.py); the two URLs override them one by one.
-    teams_app_id: str | None = None
     teams_app_password: SecretStr | None = None
+    # Declared after the password so its check can see it (and an error shows the id, never
+    # the password).
+    teams_app_id: str | None = Field(default=None, validate_default=True)
     teams_tenant_id: str | None = None  # single-tenant app registrations
     teams_cloud: Literal["public", "usgov", "usgovdod", "china"] = "public"
     teams_openid_metadata_url: str | None = None
@@ -204,11 +206,12 @@ class Settings(BaseSettings):
             raise ValueError(f"not an http(s) URL: {value!r}")
         return value
 
-    @model_validator(mode="after")
-    def _teams_complete(self) -> Settings:
-        if bool(self.teams_app_id) != bool(self.teams_app_password):
-            raise ValueError("Teams needs both TEAMS_APP_ID and TEAMS_APP_PASSWORD (or neither)")
-        return self
+    @field_validator("teams_app_id")
+    @classmethod
+    def _teams_complete(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if bool(value) != bool(info.data.get("teams_app_password")):
+            raise ValueError("Teams needs both TEAMS_APP_ID and TEAMS_APP_PASSWORD, or neither")
+        return value
 
     @property
     def teams_configured(self) -> bool:
