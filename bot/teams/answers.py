@@ -44,6 +44,15 @@ def usage() -> Json:
     return card(USAGE)
 
 
+def welcome() -> Json:
+    """A personal install: what the bot is for, and how to see what waits on you."""
+    return card(
+        "**Hi, I'm Handoff.** I make sure a customer request never falls between chairs: "
+        "you hand it to a named owner, and I follow up with both of you until they confirm. "
+        "Write **home** here any time to see what is waiting on you.\n\n" + USAGE
+    )
+
+
 COMMAND_ERRORS = {
     "no_owner": f"Who should take it? Mention the owner, for example: {EXAMPLE}",
     "many_owners": "Mention one owner only; the card goes to one person at a time.",

@@ -23,7 +23,9 @@ import httpx
 from bot.domain.nudges import NudgePolicy
 from bot.domain.ranking import Ranker
 from bot.settings import Settings
+from bot.teams import answers
 from bot.teams.actions import on_invoke
+from bot.teams.activity import parse
 from bot.teams.auth import BotToken, InboundCheck, Refused
 from bot.teams.cloud import endpoints
 from bot.teams.context import TeamsContext
@@ -100,10 +102,25 @@ class TeamsBot:
             status, answer = await on_invoke(self.ctx, activity)
             return Answer(status, answer)
         if kind in ("conversationUpdate", "installationUpdate"):
-            async with self.ctx.recorded(activity, self.ctx.clock()):
-                pass  # remembered: the tenant's service URL, the 1:1 chat of who installed it
+            await self._installed(activity)
             return Answer(200)
         return Answer(200)
+
+    async def _installed(self, activity: Json) -> None:
+        """Remember the tenant's service URL and who installed it (their 1:1 chat); in a
+        personal install, welcome them with what the bot does and what waits on them."""
+        now = self.ctx.clock()
+        where = parse(activity).where
+        bot = f"28:{self.app_id}"
+        added = [m.get("id") for m in activity.get("membersAdded") or [] if isinstance(m, dict)]
+        welcome = where.conversation_type == "personal" and (
+            bot in added or activity.get("action") == "add"
+        )
+        async with self.ctx.recorded(activity, now) as uow:
+            if uow is not None and welcome:
+                self.ctx.notifier(uow, now).reply(
+                    where.tenant, where.conversation_id, answers.welcome()
+                )
 
     async def close(self) -> None:
         await self.http.aclose()

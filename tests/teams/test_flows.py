@@ -146,3 +146,19 @@ async def test_home_shows_what_waits_on_you(box: Sandbox) -> None:
     assert "Waiting on you" in bob and "Waiting for you to confirm" in bob
     assert "charged twice" in bob and "Alice Andrews" in bob
     assert "Nothing is waiting on you" in card_text(cards_to(box, direct(ERIN.id))[-1])
+
+
+async def test_a_personal_install_is_welcomed_and_remembered(box: Sandbox) -> None:
+    sim = box.teams_sim
+    box.connector.add_conversation(direct(ERIN.id))  # type: ignore[union-attr]
+    update = sim.activity(
+        "conversationUpdate",
+        ERIN,
+        {"id": direct(ERIN.id), "conversationType": "personal"},
+        membersAdded=[{"id": sim.bot["id"]}],
+    )
+    assert (await sim.send(update)).status_code == 200
+    assert (await sim.send(update)).status_code == 200  # a replay welcomes once
+    await box.settle()
+    (welcome,) = cards_to(box, direct(ERIN.id))
+    assert "Hi, I'm Handoff" in card_text(welcome)
