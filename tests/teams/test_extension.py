@@ -75,3 +75,13 @@ async def test_submit_refuses_yourself_and_a_missing_owner(box: Sandbox) -> None
     nobody = await box.teams_sim.submit_handoff(ALICE, message, {"owner": ""})
     assert "Who should take it?" in nobody.json()["task"]["value"]
     assert await count(box.runtime.db, Handoff) == 0
+
+
+async def test_who_answers_with_the_ranked_owners_and_why(box: Sandbox) -> None:
+    await _directory(box)
+    response = await box.teams_sim.command(ALICE, "who refund for a double charge", personal=True)
+    assert response.status_code == 200
+    await box.settle()
+    answer = card_text(cards_to(box, f"a:1:{ALICE.id}")[-1])
+    assert "Who can help with" in answer and "refund for a double charge" in answer
+    assert "Bob Brown" in answer and "Billing" in answer
