@@ -140,3 +140,19 @@ def who(words: str, suggestions: Sequence[Suggestion], names: Mapping[str, str])
         "**Find the right person** on the message."
     )
     return message(built.build())
+
+
+def directory(topics: Sequence[Any], names: Mapping[str, str]) -> Json:
+    """Who owns what (read-only on Teams: it is edited in Slack, the YAML file or the API)."""
+    built = Card(names=dict(names))
+    built.say("**Who owns what**", bold=True)
+    if not topics:
+        built.say("The directory is empty: an admin adds topics with the directory YAML file.")
+    for topic in topics[:50]:
+        owners = ", ".join(
+            built.who(o, "user" if o.startswith("29:") else "group") for o in topic.owners or []
+        )
+        built.quote("Topic", topic.name)
+        built.say(f"Owners: {owners or 'nobody yet'}", subtle=True)
+        built.quote("Keywords", ", ".join(topic.keywords or []))
+    return message(built.build())

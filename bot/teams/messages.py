@@ -81,8 +81,12 @@ async def on_command(
             answer = answers.who(cmd.rest, suggestions, names)
         elif cmd.name == "home":
             answer = await _home(uow, tenant, actor, now)
-        elif cmd.name in ("help", "directory"):
-            answer = answers.usage()  # directory: see docs/teams.md (not built yet)
+        elif cmd.name == "directory":
+            topics = await uow.directory.topics(tenant)
+            owners = [o for t in topics for o in t.owners or []]
+            answer = answers.directory(topics, await _names(uow, tenant, owners))
+        elif cmd.name == "help":
+            answer = answers.usage()
         else:
             answer = answers.command_error("unknown_command", cmd.word)
         notifier.answer(tenant, actor, answer)

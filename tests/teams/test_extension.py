@@ -85,3 +85,11 @@ async def test_who_answers_with_the_ranked_owners_and_why(box: Sandbox) -> None:
     answer = card_text(cards_to(box, f"a:1:{ALICE.id}")[-1])
     assert "Who can help with" in answer and "refund for a double charge" in answer
     assert "Bob Brown" in answer and "Billing" in answer
+
+
+async def test_directory_lists_who_owns_what(box: Sandbox) -> None:
+    await _directory(box)
+    await box.teams_sim.command(ALICE, "directory", personal=True)
+    await box.settle()
+    answer = card_text(cards_to(box, f"a:1:{ALICE.id}")[-1])
+    assert "Who owns what" in answer and "Billing" in answer and "<at>Bob Brown</at>" in answer
