@@ -9,7 +9,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.oauth.installation_store.models.installation import Installation
@@ -21,6 +21,7 @@ from bot.domain.digest import DigestConfig, digest_config, parse_time_of_day
 from bot.domain.notify import OutboxNotifier
 from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
+from bot.jobs.digests import DigestSender
 from bot.jobs.directory_file import DirectoryFile
 from bot.jobs.outbox import Dispatcher
 from bot.jobs.purge import purge_uninstalled
@@ -38,11 +39,11 @@ from bot.slack.people import SlackPeople
 from bot.slack.routing import Router
 from bot.slack.token_check import TokenCheck
 from bot.slack.transport import SlackTransport
-from bot.teams.app import TeamsBot
-from bot.teams.digests import TeamsDigests
-from bot.teams.notifier import TeamsNotifier
 from db.slack_oauth import BOTS, INSTALLATIONS
 from db.uow import Database, UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.teams.app import TeamsBot
 
 log = logging.getLogger(__name__)
 # Seconds. A listener answers Slack within 3 s, so its own look-ups give up early and say
@@ -115,7 +116,10 @@ class Runtime:
         )
 
     def _teams(self, settings: Settings) -> TeamsBot:
-        """Microsoft Teams next to Slack: its handlers, and its transport in the dispatcher."""
+        """Microsoft Teams next to Slack: its handlers, and its transport in the dispatcher.
+        Imported here: the Teams SDK takes seconds to import, a Slack-only process never does."""
+        from bot.teams.app import TeamsBot
+
         router = self.deps.router
         teams = TeamsBot(
             settings,
@@ -220,6 +224,8 @@ class Runtime:
 
         def notifier_for(uow: UnitOfWork, team_id: str) -> OutboxNotifier:
             if team_id in tenants:
+                from bot.teams.notifier import TeamsNotifier
+
                 return TeamsNotifier(uow, now=at)
             return self.deps.notifier(uow, now=at, team_id=team_id)
 
@@ -227,8 +233,10 @@ class Runtime:
             await self.deps.learn_workspaces(self.client)  # which workspace the file is for
             await self.sync_directory_file(at)
 
-        def digests_for(uow: UnitOfWork, team_id: str) -> SlackDigests | TeamsDigests:
+        def digests_for(uow: UnitOfWork, team_id: str) -> DigestSender:
             if team_id in tenants:
+                from bot.teams.digests import TeamsDigests
+
                 return TeamsDigests(uow, now=at, names=names.get(team_id, {}))
             return SlackDigests(
                 uow,
