@@ -57,6 +57,7 @@ FILLER_WORDS = _split(
     fwd fw re subject message forwarded wrote date cc name
     get gets got getting need needs want wants like know let see make use via one two
     anyone someone somebody something anything
+    ok okay yeah yep cool nice great awesome perfect noted bye
     """
 )
 STOPWORDS = FUNCTION_WORDS | FILLER_WORDS
