@@ -73,7 +73,8 @@ def parse_when(phrase: str, *, now: datetime, tz: ZoneInfo, hours: WorkingHours)
     if when <= now:
         shown = when.strftime("%a %H:%M")
         raise PromiseError(
-            f"`by {phrase}` is {shown} your time, which has already passed: pick a later time."
+            f"`by {phrase}` is {shown} your time, which has already passed: pick a later "
+            f"time ({HOW})."
         )
     if when - now > FURTHEST:
         raise PromiseError(f"`by {phrase}` is more than 60 days away: promise something nearer.")

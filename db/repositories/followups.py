@@ -4,9 +4,11 @@ the tick claims when they are due (compare-and-set, like the nudges of hops)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import Followup, HandoffEvent, Request
 
@@ -45,6 +47,7 @@ class FollowupRepository:
             )
             .order_by(Followup.id.desc())
             .limit(1)
+            .execution_options(populate_existing=True)
         )
         return (await self.session.scalars(stmt)).first()
 
@@ -61,7 +64,7 @@ class FollowupRepository:
             .values(status=status, next_at=None, closed_at=now)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return _moved(result, row, status=status, next_at=None, closed_at=now)
 
     async def due(
         self, now: datetime, *, limit: int, after: tuple[datetime, int] | None = None
@@ -115,7 +118,8 @@ class FollowupRepository:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        changes = {k: v for k, v in values.items() if k != "sent"}
+        return _moved(result, row, **changes)
 
     async def reopen(self, row: Followup, *, next_at: datetime) -> bool:
         """Ask again later: an asked check (next_at None) is due again at `next_at`."""
@@ -125,7 +129,7 @@ class FollowupRepository:
             .values(next_at=next_at)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return _moved(result, row, next_at=next_at)
 
     async def told_by(self, request_id: int, at: datetime) -> bool:
         """Was the customer told (the tell-the-customer step, on any hop of the request) by
@@ -151,3 +155,13 @@ class FollowupRepository:
             .order_by(Followup.due_at, Followup.id)
         )
         return [(f, r) for f, r in (await self.session.execute(stmt)).all()]
+
+
+def _moved(result: Any, row: Followup, **values: object) -> bool:
+    """Whether the compare-and-set changed the row; if it did, the loaded row shows the new
+    values too (without a second UPDATE), so what is said next reads them."""
+    if not result.rowcount:
+        return False
+    for key, value in values.items():
+        set_committed_value(row, key, value)
+    return True
