@@ -16,7 +16,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-
 def upgrade() -> None:
     ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     OPEN = sa.text("status = 'open'")
