@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # The customer check (issue 18): this much working time after a confirmation, the handler
     # is asked whether the owner reached the customer ("off": never asked).
     handoff_customer_check: str = "24h"
+    # Who is asked in a Slack Connect channel: the handler, or the customer who posted the
+    # request ("Has @bob been in touch about your request?"). Workspace admins can change it.
+    handoff_customer_check_asks: Literal["handler", "customer"] = "handler"
 
     # Retention (issue 12): how long bookkeeping rows stay (processed events are kept 2 days,
     # dead letters at least the 7 days the digest shows them), and when to remove customers'

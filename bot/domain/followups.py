@@ -41,6 +41,7 @@ class CheckPlan:
     after: timedelta
     hours: WorkingHours
     tz: ZoneInfo
+    ask_customer: bool = False  # in a Slack Connect channel, ask the customer who posted it
 
 
 async def record_promise(
@@ -85,33 +86,35 @@ async def record_promise(
 
 
 async def schedule_check(
-    uow: UnitOfWork,
-    hop: Handoff,
-    *,
-    after: timedelta,
-    hours: WorkingHours,
-    tz: ZoneInfo,
-    now: datetime,
+    uow: UnitOfWork, hop: Handoff, plan: CheckPlan, *, now: datetime
 ) -> Followup | None:
-    """After a confirmation: ask the handler `after` working time later (the tick moves it
-    into the handler's own hours). One open check per hop."""
+    """After a confirmation: ask `plan.after` working time later (the tick moves it into the
+    recipient's own hours). The handler is asked; in a shared (Slack Connect) channel, the
+    customer who posted the request when the workspace chose so. One open check per hop."""
     if await uow.followups.open_of([hop.id], CHECK):
         return None
+    request = await uow.requests.get(hop.team_id, hop.request_id)
+    customer = request.author_id if request is not None and request.is_shared else None
+    recipient = customer if plan.ask_customer and customer else hop.handler_id
     return await uow.followups.add(
         Followup(
             team_id=hop.team_id,
             request_id=hop.request_id,
             handoff_id=hop.id,
             kind=CHECK,
-            recipient_id=hop.handler_id,
+            recipient_id=recipient,
             due_at=None,
-            next_at=hours.add(now, after, tz),
+            next_at=plan.hours.add(now, plan.after, plan.tz),
             status=OPEN,
             sent=0,
             created_by=None,
             created_at=now,
         )
     )
+
+
+def asks_customer(check: Followup, hop: Handoff) -> bool:
+    return check.recipient_id != hop.handler_id
 
 
 def check_is_moot(request: Request, hop: Handoff) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.domain.followups import PROMISE
+from bot.domain.followups import PROMISE, asks_customer
 from bot.domain.messages import Audience, Facts, Kind, Op, followup_facts, snapshot
 from db.models import Followup, Handoff, OutboxMessage, Request
 
@@ -144,7 +144,18 @@ class FollowupNotes:
         await self.refresh_cards(request, chain[-1], chain)
 
     def customer_check(self, request: Request, handoff: Handoff, check: Followup) -> None:
+        """The handler by DM; or the customer, in the request's (Slack Connect) thread."""
         facts = snapshot(request, handoff, check=followup_facts(check, now=self.now))
+        if asks_customer(check, handoff):
+            self.say(
+                request.team_id,
+                Kind.CUSTOMER_CHECK,
+                facts,
+                audience=Audience.THREAD,
+                to=request.channel_id,
+                ref=f"check:{check.id}",
+            )
+            return
         self._tell(request, check.recipient_id, Kind.CUSTOMER_CHECK, facts, ref=f"check:{check.id}")
 
     def check_nudge(self, request: Request, handoff: Handoff, check: Followup) -> None:

@@ -54,7 +54,7 @@ async def confirm(
         return Confirmed(refusal=await refused(uow, error))
     await record_decision(uow, hop, topics, kind="confirmed", now=now)
     if check is not None:
-        await schedule_check(uow, hop, after=check.after, hours=check.hours, tz=check.tz, now=now)
+        await schedule_check(uow, hop, check, now=now)
     lesson = await lesson_after_confirm(uow, hop, topics, now=now)
     if lesson is not None:  # said in this unit of work: it exists exactly when the confirm does
         await notifier.lesson(hop, topic=lesson.topic)

@@ -56,13 +56,16 @@ async def answer(
     _note(uow, row, actor_id, now, "reached")
     if request.status == rules.REQUEST_RESOLVED:
         return Answered(already=True)
+    # The customer is not in the chain: their *Yes* closes it in the handler's name (the
+    # timeline above keeps who said it).
+    resolver = hop.handler_id if followups.asks_customer(row, hop) else actor_id
     try:
         await lifecycle.resolve(
             uow,
             notifier,
             team_id=team_id,
             request_id=request.id,
-            actor_id=actor_id,
+            actor_id=resolver,
             in_group=False,
             now=now,
         )

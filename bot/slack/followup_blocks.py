@@ -121,14 +121,24 @@ def _contact(request: Any) -> str:
     return " · ".join(found) if found else "no contact on file: reply in the thread"
 
 
+def _to_customer(hop: Any, check: Any) -> bool:
+    return bool(check["recipient_id"] != hop.handler_id)
+
+
 def customer_check(request: Any, hop: Any, check: Any, *, permalink: str | None) -> Message:
     owner = mention("user", hop.closed_by or hop.owner_id)
     where = f"<{permalink}|the request>" if permalink else "the request"
-    text = f":telephone_receiver: Did {owner} reach {_customer(request)}?"
-    detail = _section(
-        f"{owner} took {where} and you handed it over. Make sure the customer actually heard "
-        f"from them: *Yes* closes it, *Not yet* reminds {owner} and I'll ask you again later."
-    )
+    if _to_customer(hop, check):  # in the customer's own (Slack Connect) thread
+        text = f":wave: {mention('user', check['recipient_id'])}, has {owner} been in touch "
+        text += "about your request?"
+        detail = _section("*Yes* closes it; *Not yet* and I'll remind them right away.")
+    else:
+        text = f":telephone_receiver: Did {owner} reach {_customer(request)}?"
+        detail = _section(
+            f"{owner} took {where} and you handed it over. Make sure the customer actually "
+            f"heard from them: *Yes* closes it, *Not yet* reminds {owner} and I'll ask you "
+            "again later."
+        )
     buttons = ActionsBlock(
         elements=[
             ButtonElement(
@@ -143,11 +153,14 @@ def customer_check(request: Any, hop: Any, check: Any, *, permalink: str | None)
     return _message(text, detail, buttons)
 
 
-def check_nudge(request: Any, hop: Any, *, permalink: str | None) -> Message:
-    handler = mention("user", hop.handler_id)
+def check_nudge(request: Any, hop: Any, check: Any, *, permalink: str | None) -> Message:
     where = f"<{permalink}|the request>" if permalink else "the request"
+    if _to_customer(hop, check):
+        said = f"{_customer(request)} says they haven't"
+    else:
+        said = f"{mention('user', hop.handler_id)} says {_customer(request)} hasn't"
     text = (
-        f":telephone_receiver: {handler} says {_customer(request)} hasn't heard from you yet "
-        f"about {where}, which you took. Please get in touch: {_contact(request)}."
+        f":telephone_receiver: {said} heard from you yet about {where}, which you took. "
+        f"Please get in touch: {_contact(request)}."
     )
     return _message(text, _section(quote(request.text or "", 500)))

@@ -59,5 +59,11 @@ async def check_plan(deps: Deps, team: str) -> CheckPlan | None:
     after = deps.settings.customer_check_after
     if after is None:
         return None
-    policy = await deps.policy_for(team)
-    return CheckPlan(after=after, hours=policy.hours, tz=zone(None, policy.timezone))
+    workspace = await deps.workspace(team)
+    policy = workspace.policy
+    return CheckPlan(
+        after=after,
+        hours=policy.hours,
+        tz=zone(None, policy.timezone),
+        ask_customer=workspace.customer_check_asks == "customer",
+    )

@@ -204,5 +204,7 @@ BUILDERS: dict[Kind, Callable[[Message], blocks.Message]] = {
     Kind.CUSTOMER_CHECK: lambda m: followup_blocks.customer_check(
         m.request, m.hop, m.facts["check"], permalink=m.link
     ),
-    Kind.CHECK_NUDGE: lambda m: followup_blocks.check_nudge(m.request, m.hop, permalink=m.link),
+    Kind.CHECK_NUDGE: lambda m: followup_blocks.check_nudge(
+        m.request, m.hop, m.facts["check"], permalink=m.link
+    ),
 }

@@ -14,10 +14,11 @@ import pytest
 from bot.devtools.sandbox import Sandbox
 from bot.runtime import Runtime
 from bot.slack.ids import Action
-from db.models import Followup
+from db.models import Followup, HandoffEvent
 from db.repositories.followups import FollowupRepository
 from db.uow import Database
 from tests.e2e.helpers import (
+    TS,
     blocks_text,
     customer_request,
     ephemerals,
@@ -171,3 +172,53 @@ async def test_two_replicas_ticking_at_once_never_double_a_question_or_a_reminde
         await other.stop()
     assert len(dms(box, "U_ALICE", QUESTION)) == 1
     assert len(dms(box, "U_ALICE", "You promised")) == 1
+
+
+async def test_in_slack_connect_the_workspace_can_ask_the_customer_in_the_thread(
+    db: Database, database_url: str
+) -> None:
+    """HANDOFF_CUSTOMER_CHECK_ASKS=customer (or the App Home setting): the customer who posted
+    the request in a shared channel is asked in its thread, and only they can answer."""
+    async with Sandbox(
+        database_url, clock=Clock(T0), handoff_customer_check_asks="customer"
+    ) as box:
+        text = "I was charged twice for invoice 1042"
+        box.slack.workspace.add_message("C_SHARED", TS, text, user="U_JANE")
+        event = {"type": "message", "channel": "C_SHARED", "ts": TS, "text": text}
+        event.update(event_ts=TS, channel_type="channel", user="U_JANE")
+        shared = await box.sim.event(event, is_ext_shared_channel=True)
+        assert shared.status_code == 200
+        await box.settle()
+        link = f"<https://acme.slack.com/archives/C_SHARED/p{TS.replace('.', '')}>"
+        await box.sim.command(f"<@U_BOB|bob> {link} refund one", user="U_ALICE")
+        await box.settle()
+        (hop,) = await hops(db)
+        await box.sim.click(Action.CONFIRM, str(hop.id), user="U_BOB", channel="C_SHARED")
+        await box.settle()
+        (check,) = await rows(db, Followup)
+        assert check.recipient_id == "U_JANE"
+
+        await tick(box, ASK)
+        asked = [p for p in box.slack.posted() if "been in touch" in p["text"]]
+        assert len(asked) == 1 and asked[0]["channel"] == "C_SHARED"
+        assert "<@U_JANE>, has <@U_BOB> been in touch about your request?" in asked[0]["text"]
+        assert asked[0]["thread_ts"] == TS and dms(box, "U_ALICE", "reach") == []
+
+        await box.sim.click(Action.CHECK_YES, str(check.id), user="U_ALICE", channel="C_SHARED")
+        assert (await the_request(db)).status == "owned"  # only the person asked answers
+        await box.sim.click(Action.CHECK_NOT_YET, str(check.id), user="U_JANE", channel="C_SHARED")
+        await box.settle()
+        (nudge,) = dms(box, "U_BOB", "says they haven't heard from you yet")
+        assert "Jane Customer" in nudge["text"]
+        (check,) = await rows(db, Followup)
+        assert check.next_at is not None
+        await tick(box, check.next_at)
+        await box.sim.click(Action.CHECK_YES, str(check.id), user="U_JANE", channel="C_SHARED")
+        await box.settle()
+        request = await the_request(db)
+        assert request.status == "resolved"
+        events = [e for e in await rows(db, HandoffEvent) if e.kind == "customer_checked"]
+        assert [(e.actor_id, e.detail) for e in events] == [
+            ("U_JANE", "not yet"),
+            ("U_JANE", "reached"),
+        ]

@@ -126,6 +126,8 @@ async def _on_check(
             row = await uow.followups.get(click.team, target)
             hop = await uow.handoffs.get(click.team, row.handoff_id) if row else None
             owner = mention("user", (hop.closed_by or hop.owner_id) if hop else "")
+            if row is not None and hop is not None and row.recipient_id != hop.handler_id:
+                return f":telephone_receiver: Thanks for telling us: I've reminded {owner}."
             return (
                 f":telephone_receiver: I've reminded {owner}, with the customer's contact. "
                 f"I'll ask you again {date(result.again_at)}."
