@@ -217,18 +217,19 @@ class Followup(Base):
         Index(None, "team_id", "status", "closed_at"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    platform: Mapped[str] = platform_column()
     request_id: Mapped[int] = mapped_column(
         ForeignKey("requests.id", ondelete="CASCADE"), index=True
     )
     handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # promise | check
-    recipient_id: Mapped[str] = mapped_column(String(32))  # who is reminded or asked
+    recipient_id: Mapped[str] = mapped_column(String(PLATFORM_ID))  # who is reminded or asked
     due_at: Mapped[datetime | None]  # a promise's deadline
     next_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="open")
     sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
 

@@ -61,6 +61,7 @@ async def record_promise(
     row = await uow.followups.add(
         Followup(
             team_id=hop.team_id,
+            platform=hop.platform,
             request_id=hop.request_id,
             handoff_id=hop.id,
             kind=PROMISE,
@@ -99,6 +100,7 @@ async def schedule_check(
     return await uow.followups.add(
         Followup(
             team_id=hop.team_id,
+            platform=hop.platform,
             request_id=hop.request_id,
             handoff_id=hop.id,
             kind=CHECK,

@@ -1,7 +1,7 @@
 """promises to the customer and customer checks (issue 18): scheduled follow-ups per hop
 
 Revision ID: 0009_promises_checks
-Revises: 0008_installations
+Revises: 0009_platform_keys
 Create Date: 2026-11-29 23:50:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_promises_checks"
-down_revision: str | None = "0008_installations"
+down_revision: str | None = "0009_platform_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -22,7 +22,8 @@ def upgrade() -> None:
     op.create_table(
         "followups",
         sa.Column("id", ID, autoincrement=True, nullable=False),
-        sa.Column("team_id", sa.String(32), nullable=False),
+        sa.Column("team_id", sa.String(255), nullable=False),
+        sa.Column("platform", sa.String(16), nullable=False, server_default="slack"),
         sa.Column(
             "request_id",
             ID,
@@ -40,12 +41,12 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("kind", sa.String(16), nullable=False),
-        sa.Column("recipient_id", sa.String(32), nullable=False),
+        sa.Column("recipient_id", sa.String(255), nullable=False),
         sa.Column("due_at", sa.DateTime(), nullable=True),
         sa.Column("next_at", sa.DateTime(), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("sent", sa.Integer(), nullable=False, server_default="0"),
-        sa.Column("created_by", sa.String(32), nullable=True),
+        sa.Column("created_by", sa.String(255), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("closed_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_followups"),
