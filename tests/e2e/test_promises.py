@@ -196,3 +196,10 @@ async def test_bad_by_input_gets_a_clear_answer_and_nothing_is_written(
     answer = await promised(box, text)
     assert says in answer and "by 15:00" in answer
     assert await hops(db) == [] and await rows(db, Followup) == [] and await rows(db, Request) == []
+
+
+async def test_handoff_who_offers_a_promise_when_nobody_matches(box: Sandbox) -> None:
+    response = await box.sim.command("who quantum flux capacitor recalibration", user="U_ALICE")
+    text = response.json()["text"]
+    assert "I don't know yet who handles" in text
+    assert "I'll find out: promise an answer by" in text and "by tomorrow 3pm" in text
