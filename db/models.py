@@ -189,6 +189,51 @@ class HandoffEvent(Base):
     at: Mapped[datetime]
 
 
+class Followup(Base):
+    """A scheduled follow-up on one hop (issue 18), claimed by the tick like a nudge:
+    `promise`: the handler promised the customer an answer by `due_at`; `check`: after a
+    confirmation, ask the handler whether the owner reached the customer.
+
+    `next_at` is when the tick acts next (None: waiting for an answer, or finished);
+    `status` is open until the promise is kept or broken, or the check is answered."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        # One open promise and one open check per hop, whatever two replicas try at once.
+        Index(
+            "uq_followups_one_open",
+            "handoff_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_followups_due",
+            "next_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(None, "team_id", "status", "closed_at"),
+    )
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    platform: Mapped[str] = platform_column()
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # promise | check
+    recipient_id: Mapped[str] = mapped_column(String(PLATFORM_ID))  # who is reminded or asked
+    due_at: Mapped[datetime | None]  # a promise's deadline
+    next_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_by: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
 class OutboxMessage(Base):
     """A message to deliver, written in the transaction that decided it (see architecture)."""
 

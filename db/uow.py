@@ -12,6 +12,7 @@ from db.engine import make_engine, make_sessionmaker
 from db.repositories.digests import DigestRepository
 from db.repositories.directory import DirectoryRepository
 from db.repositories.events import ProcessedEventRepository, TimelineRepository
+from db.repositories.followups import FollowupRepository
 from db.repositories.handoffs import HandoffRepository
 from db.repositories.health import HealthRepository
 from db.repositories.history import HistoryRepository
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.people = PeopleRepository(session)
         self.requests = RequestRepository(session)
         self.handoffs = HandoffRepository(session)
+        self.followups = FollowupRepository(session)
         self.timeline = TimelineRepository(session)
         self.outbox = OutboxRepository(session)
         self.directory = DirectoryRepository(session)
