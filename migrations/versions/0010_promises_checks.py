@@ -1,6 +1,6 @@
 """promises to the customer and customer checks (issue 18): scheduled follow-ups per hop
 
-Revision ID: 0009_promises_checks
+Revision ID: 0010_promises_checks
 Revises: 0009_platform_keys
 Create Date: 2026-11-29 23:50:00.000000
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_promises_checks"
+revision: str = "0010_promises_checks"
 down_revision: str | None = "0009_platform_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
