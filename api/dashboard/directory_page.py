@@ -1,0 +1,37 @@
+"""The directory page: topics, owners, backups, how each topic is doing, the stale flag."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from api.dashboard.figures import names_of
+from api.dashboard.web import SignedIn, page, runtime_of
+from bot.domain.health import rates
+
+router = APIRouter(include_in_schema=False)
+RATE_WINDOW = timedelta(days=90)
+
+
+@router.get("/dashboard/directory")
+async def directory(request: Request, viewer: SignedIn) -> HTMLResponse:
+    runtime = runtime_of(request)
+    now = runtime.clock()
+    async with runtime.db.uow() as uow:
+        topics = await uow.directory.topics(viewer.team_id)
+        stale = {s.topic_id for s in await uow.directory.stale_topics(viewer.team_id, now=now)}
+        decided = await uow.health.decisions_by_topic(viewer.team_id, now - RATE_WINDOW, now)
+        people = [o for t in topics for o in (*t.owners, t.backup or "")]
+        names = await names_of(uow, viewer.team_id, people)
+    by_topic = {int(rate.key): rate for rate in rates(decided)}
+    return page(
+        request,
+        "directory.html",
+        viewer=viewer,
+        topics=topics,
+        stale=stale,
+        by_topic=by_topic,
+        names=names,
+    )
