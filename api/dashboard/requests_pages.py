@@ -156,6 +156,7 @@ async def story_page(request: Request, request_id: int, viewer: SignedIn) -> HTM
         people = [h.owner_id for h in chain] + [h.handler_id for h in chain]
         people += [e.actor_id or "" for e in timeline]
         names = await names_of(uow, viewer.team_id, people)
+    await runtime.deps.learn_workspaces(runtime.client)  # once per process; links need the URL
     thread = permalink(runtime.deps.workspace_urls.get(viewer.team_id), found)
     return page(
         request,
