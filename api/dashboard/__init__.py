@@ -11,13 +11,20 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from api.dashboard import directory_page, overview, people, requests_pages, sign_in
+from api.dashboard import (
+    directory_edit,
+    directory_page,
+    overview,
+    people,
+    requests_pages,
+    sign_in,
+)
 from api.dashboard.web import HERE, Forbidden, NotFound, SignInNeeded, page
 
 
 def install(app: FastAPI) -> None:
     """Mount the dashboard's pages, its static files and its error pages on the app."""
-    for module in (sign_in, overview, requests_pages, people, directory_page):
+    for module in (sign_in, overview, requests_pages, people, directory_page, directory_edit):
         app.include_router(module.router)
     app.mount("/dashboard/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
 

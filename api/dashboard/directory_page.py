@@ -1,4 +1,5 @@
-"""The directory page: topics, owners, backups, how each topic is doing, the stale flag."""
+"""The directory page: topics, owners, backups, how each topic is doing (confirm rate over 90
+days, the stale flag); admins edit it there (api/dashboard/directory_edit.py)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.dashboard.figures import names_of
-from api.dashboard.web import SignedIn, page, runtime_of
+from api.dashboard.web import SignedIn, may_edit_directory, page, runtime_of
 from bot.domain.health import rates
+from bot.flows.dashboard_link import Viewer
 
 router = APIRouter(include_in_schema=False)
 RATE_WINDOW = timedelta(days=90)
 
 
-@router.get("/dashboard/directory")
-async def directory(request: Request, viewer: SignedIn) -> HTMLResponse:
+async def directory_page(
+    request: Request, viewer: Viewer, *, problem: tuple[int | None, str] | None = None
+) -> HTMLResponse:
+    """The page; `problem`: (the topic's id, or None for a new one; what is wrong)."""
     runtime = runtime_of(request)
     now = runtime.clock()
     async with runtime.db.uow() as uow:
@@ -34,4 +38,12 @@ async def directory(request: Request, viewer: SignedIn) -> HTMLResponse:
         stale=stale,
         by_topic=by_topic,
         names=names,
+        can_edit=may_edit_directory(request, viewer),
+        problem=problem,
+        status_code=422 if problem else 200,
     )
+
+
+@router.get("/dashboard/directory")
+async def directory(request: Request, viewer: SignedIn) -> HTMLResponse:
+    return await directory_page(request, viewer)

@@ -56,6 +56,12 @@ def scope_of(viewer: Viewer) -> str | None:
     return None if viewer.admin else viewer.user_id
 
 
+def may_edit_directory(request: Request, viewer: Viewer) -> bool:
+    """The rule of `/handoff directory`: admins, or everyone with HANDOFF_DIRECTORY_EDITORS."""
+    everyone = runtime_of(request).settings.handoff_directory_editors == "everyone"
+    return viewer.admin or everyone
+
+
 async def checked_csrf(request: Request, viewer: SignedIn) -> Viewer:
     """The form's (or htmx's header) CSRF token must be the session's."""
     sent = request.headers.get("x-csrf-token", "") or await form_field(request, "csrf")
@@ -64,14 +70,19 @@ async def checked_csrf(request: Request, viewer: SignedIn) -> Viewer:
     return viewer
 
 
-async def form_field(request: Request, name: str) -> str:
-    """One field of a url-encoded form (our forms are small and have no files, so no
-    multipart parser is needed)."""
-    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        return ""
+async def form_fields(request: Request) -> dict[str, str]:
+    """A url-encoded form's fields, the first value of each (our forms are small and have no
+    files, so no multipart parser is needed)."""
+    kind = request.headers.get("content-type", "")
+    if not kind.startswith("application/x-www-form-urlencoded"):
+        return {}
     body = (await request.body()).decode("utf-8", errors="replace")
-    values = parse_qs(body, max_num_fields=20).get(name) or [""]
-    return values[0]
+    parsed = parse_qs(body, keep_blank_values=True, max_num_fields=20)
+    return {key: values[0] for key, values in parsed.items()}
+
+
+async def form_field(request: Request, name: str) -> str:
+    return (await form_fields(request)).get(name, "")
 
 
 class Forbidden(Exception):

@@ -212,3 +212,47 @@ async def test_docs_and_every_script_are_served_by_the_app(box: Sandbox) -> None
         assert (await get(box, path, None)).status_code == 200, path
     page = await get(box, "/dashboard", None)
     assert "http" not in page.text.split("<body", 1)[0].replace("http-equiv", "")
+
+
+async def test_admins_edit_the_directory_with_the_same_checks_as_the_api(
+    db: Database, box: Sandbox, seeded: Seeded
+) -> None:
+    bob = await signed_in(box, "U_BOB")
+    bob_page = await get(box, "/dashboard/directory", bob)
+    assert "Edit the directory" not in bob_page.text
+    bob_csrf = bob_page.text.split('"X-CSRF-Token": "', 1)[1].split('"', 1)[0]
+    fields = {"name": "Returns", "owners": "U_CAROL", "keywords": "return, exchange"}
+    refused = await post(box, "/dashboard/directory/topics", bob, {**fields, "csrf": bob_csrf})
+    assert refused.status_code == 403
+
+    alice = await signed_in(box, "U_ALICE")
+    page = await get(box, "/dashboard/directory", alice)
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert "Edit Billing" in page.text
+
+    added = await post(box, "/dashboard/directory/topics", alice, {**fields, "csrf": csrf})
+    assert added.status_code == 303
+    bad = {"name": "Billing", "owners": "bob", "csrf": csrf}
+    wrong = await post(box, f"/dashboard/directory/topics/{seeded.billing_topic}", alice, bad)
+    assert wrong.status_code == 422 and "is not a user id" in wrong.text
+    taken = {"name": "returns", "owners": "U_BOB", "csrf": csrf}
+    clash = await post(box, f"/dashboard/directory/topics/{seeded.billing_topic}", alice, taken)
+    assert clash.status_code == 422 and "already exists" in clash.text
+    change = {"name": "Billing", "owners": "U_BOB, @billing", "backup": "", "csrf": csrf}
+    changed = await post(box, f"/dashboard/directory/topics/{seeded.billing_topic}", alice, change)
+    assert changed.status_code == 303
+
+    async with db.uow() as uow:
+        topics = {t.name: t for t in await uow.directory.topics("T0001")}
+    assert topics["Returns"].owners == ["U_CAROL"] and topics["Returns"].keywords == [
+        "return",
+        "exchange",
+    ]
+    assert topics["Billing"].owners == ["U_BOB", "@billing"] and topics["Billing"].backup is None
+    assert topics["Billing"].updated_by == "dashboard:U_ALICE"
+
+    remove = f"/dashboard/directory/topics/{topics['Returns'].id}/remove"
+    assert (await post(box, remove, alice, {"csrf": csrf})).status_code == 422  # box not ticked
+    assert (await post(box, remove, alice, {"csrf": csrf, "confirm": "yes"})).status_code == 303
+    async with db.uow() as uow:
+        assert "Returns" not in {t.name for t in await uow.directory.topics("T0001")}
