@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.dashboard.figures import names_of
-from api.dashboard.web import SignedIn, may_edit_directory, page, runtime_of
+from api.dashboard.web import SignedIn, csv_response, may_edit_directory, page, runtime_of
 from bot.domain.health import rates
 from bot.flows.dashboard_link import Viewer
 
@@ -47,3 +47,16 @@ async def directory_page(
 @router.get("/dashboard/directory")
 async def directory(request: Request, viewer: SignedIn) -> HTMLResponse:
     return await directory_page(request, viewer)
+
+
+@router.get("/dashboard/directory.csv")
+async def directory_csv(request: Request, viewer: SignedIn) -> Response:
+    runtime = runtime_of(request)
+    async with runtime.db.uow() as uow:
+        topics = await uow.directory.topics(viewer.team_id)
+    rows = [
+        [t.name, ", ".join(t.owners), t.backup or "", ", ".join(t.keywords), t.description]
+        for t in topics
+    ]
+    header = ["topic", "owners", "backup", "keywords", "description"]
+    return csv_response("directory.csv", header, rows)

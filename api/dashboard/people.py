@@ -7,10 +7,10 @@ import re
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.dashboard.figures import names_of
-from api.dashboard.web import Posted, SignedIn, page, runtime_of, secured
+from api.dashboard.web import Posted, SignedIn, csv_response, page, runtime_of, secured
 from bot.flows import confirm, nudge_now
 from bot.flows.dashboard_link import Viewer
 from bot.flows.outcome import Refusal
@@ -23,6 +23,7 @@ from bot.slack.routing import topics_of_hop
 
 router = APIRouter(include_in_schema=False)
 LIMIT = 50
+CSV_LIMIT = 10_000
 _MENTION = re.compile(r"<[@!](?:subteam\^)?([A-Z0-9_]+)(?:\|[^>]*)?>")
 
 
@@ -44,6 +45,31 @@ async def people(request: Request, viewer: SignedIn) -> HTMLResponse:
         ]
         names = await names_of(uow, viewer.team_id, ids)
     return page(request, "people.html", viewer=viewer, waiting=waiting, mine=mine, names=names)
+
+
+@router.get("/dashboard/people.csv")
+async def people_csv(request: Request, viewer: SignedIn) -> Response:
+    """Both lists of the page, one row a handoff, `list` saying which."""
+    runtime = runtime_of(request)
+    async with runtime.db.uow() as uow:
+        waiting = await uow.home.waiting_on(viewer.team_id, viewer.user_id, limit=CSV_LIMIT)
+        mine = await uow.home.waited_on_by(viewer.team_id, viewer.user_id, limit=CSV_LIMIT)
+    rows: list[list[object]] = [
+        [
+            which,
+            i.handoff.id,
+            i.request.id,
+            i.handoff.created_at.isoformat(),
+            i.handoff.handler_id,
+            i.handoff.owner_id,
+            i.handoff.nudges_sent,
+            i.request.text,
+        ]
+        for which, listing in (("waiting on me", waiting), ("I wait on", mine))
+        for i in listing.items
+    ]
+    header = ["list", "handoff", "request", "since", "handler", "owner", "reminders", "text"]
+    return csv_response("people.csv", header, rows)
 
 
 def _said(request: Request, text: str, *, ok: bool) -> HTMLResponse:

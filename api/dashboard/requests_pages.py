@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.dashboard.figures import names_of
-from api.dashboard.web import NotFound, SignedIn, page, runtime_of, scope_of, secured
+from api.dashboard.web import NotFound, SignedIn, csv_response, page, runtime_of, scope_of
 from bot.slack.links import permalink
 from db.models import Request as CustomerRequest
 from db.repositories.dashboard_reads import RequestQuery
@@ -24,7 +22,6 @@ AGES["older"] = (timedelta(days=3), None)
 SLACK_ID = re.compile(r"^[A-Z0-9_]{2,32}$")
 LIST_LIMIT = 200
 CSV_LIMIT = 10_000
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -95,33 +92,20 @@ async def requests_page(request: Request, viewer: SignedIn) -> HTMLResponse:
     )
 
 
-def _cell(value: object) -> str:
-    """Customer text is hostile: a cell a spreadsheet would run as a formula is quoted."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA) else text
-
-
-def _csv(rows: list[CustomerRequest]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", "created_at", "status", "channel", "customer", "email", "owner", "text"])
-    for r in rows:
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    r.id,
-                    r.created_at.isoformat(),
-                    r.status,
-                    r.channel_id,
-                    r.customer_name,
-                    r.customer_email,
-                    r.owner_id,
-                    r.text,
-                )
-            ]
-        )
-    return out.getvalue()
+def _rows(rows: list[CustomerRequest]) -> list[list[object]]:
+    return [
+        [
+            r.id,
+            r.created_at.isoformat(),
+            r.status,
+            r.channel_id,
+            r.customer_name,
+            r.customer_email,
+            r.owner_id,
+            r.text,
+        ]
+        for r in rows
+    ]
 
 
 @router.get("/dashboard/requests.csv")
@@ -132,13 +116,8 @@ async def requests_csv(request: Request, viewer: SignedIn) -> Response:
         rows = await uow.dashboard_reads.requests(
             viewer.team_id, filters.query, involving=scope_of(viewer), limit=CSV_LIMIT
         )
-    return secured(
-        Response(
-            _csv(rows),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="requests.csv"'},
-        )
-    )
+    header = ["id", "created_at", "status", "channel", "customer", "email", "owner", "text"]
+    return csv_response("requests.csv", header, _rows(rows))
 
 
 @router.get("/dashboard/requests/{request_id}")

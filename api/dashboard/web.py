@@ -3,7 +3,9 @@ cookie), the CSRF check on forms, and the page headers (no framing, no outside s
 
 from __future__ import annotations
 
+import csv
 import hmac
+import io
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -116,3 +118,26 @@ def secured(response: Response) -> Any:
     response.headers["Referrer-Policy"] = "no-referrer"  # the sign-in token is in a URL
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """Customer text is hostile: a cell a spreadsheet would run as a formula is quoted."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA) else text
+
+
+def csv_response(name: str, header: list[str], rows: list[list[object]]) -> Any:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
+    return secured(
+        Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    )

@@ -18,7 +18,15 @@ from bot.flows.dashboard_link import issue_link
 from db.models import Handoff
 from db.uow import Database
 from tests.api.conftest import OTHER_TEAM
-from tests.dashboard.helpers import dashboard_sandbox, get, post, signed_in, spend, token_of
+from tests.dashboard.helpers import (
+    dashboard_sandbox,
+    get,
+    link_from_chat,
+    post,
+    signed_in,
+    spend,
+    token_of,
+)
 from tests.dashboard.seed import OTHER_SECRET, Seeded, profiles, seed
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -256,3 +264,30 @@ async def test_admins_edit_the_directory_with_the_same_checks_as_the_api(
     assert (await post(box, remove, alice, {"csrf": csrf, "confirm": "yes"})).status_code == 303
     async with db.uow() as uow:
         assert "Returns" not in {t.name for t in await uow.directory.topics("T0001")}
+
+
+async def test_every_list_exports_csv_and_the_overview_exports_json(
+    box: Sandbox, seeded: Seeded
+) -> None:
+    bob = await signed_in(box, "U_BOB")
+    people = list(csv.reader(io.StringIO((await get(box, "/dashboard/people.csv", bob)).text)))
+    assert people[0][0] == "list" and [r[0] for r in people[1:]] == ["waiting on me"]
+    assert people[1][-1] == "Password reset link never arrives"
+    topics = list(csv.reader(io.StringIO((await get(box, "/dashboard/directory.csv", bob)).text)))
+    assert [r[0] for r in topics] == ["topic", "Billing", "Shipping"]
+    figures = (await get(box, "/dashboard/overview.json", bob)).json()
+    assert figures["charts"]["open-age"]["rows"] == [
+        ["Under a day", "1"],
+        ["1-3 days", "0"],
+        ["Older", "0"],
+    ]
+    assert figures["dead_letters"] == 0  # Bob is not an admin
+    assert (await get(box, "/dashboard/overview.json", None)).status_code == 401
+
+
+async def test_two_clicks_on_one_link_sign_in_once(box: Sandbox) -> None:
+    import asyncio
+
+    token = token_of(await link_from_chat(box, "U_BOB"))
+    answers = await asyncio.gather(*(spend(box, token) for _ in range(4)))
+    assert sorted(a.status_code for a in answers) == [303, 410, 410, 410]
