@@ -33,8 +33,16 @@ async def seed(db: Database, now: datetime) -> Seeded:
         text="From: Jane Doe\nI was charged twice for invoice 1042",
         status="owned",
         hops=[
-            Hop("U_ERIN", status="redirected", took=H, reason="Refunds are Bob's"),
-            Hop("U_BOB", status="confirmed", after=H, took=3 * H, nudges=1),
+            Hop("U_ERIN", status="redirected", took=H),
+            Hop(
+                "U_BOB",
+                status="confirmed",
+                after=H,
+                took=3 * H,
+                nudges=1,
+                reason="Refunds are Bob's",
+                passed_by="U_ERIN",
+            ),
         ],
     )
     today = await add_story(

@@ -125,7 +125,8 @@ async def test_a_request_story_shows_each_hop_who_when_why_and_the_thread(
     assert page.status_code == 200
     html = page.text
     assert "Jane Doe" in html and "charged twice" in html
-    assert "Erin Evans" in html and "Why: Refunds are Bob&#39;s" in html
+    assert "<strong>Erin Evans</strong> passed it on to" in html
+    assert "Why: Refunds are Bob&#39;s" in html and "Alice Andrews stayed on the hook" in html
     assert "Bob Brown" in html and "confirmed" in html and "Reminders sent: 1" in html
     assert "/archives/C_SUPPORT/p1700000000" in html  # back to the chat thread
 
