@@ -1,7 +1,7 @@
 """dashboard (issue 17): one-time sign-in links and browser sessions of the web dashboard
 
-Revision ID: 0009_dashboard
-Revises: 0008_installations
+Revision ID: 0010_dashboard
+Revises: 0009_platform_keys
 Create Date: 2026-11-30 00:00:00.000000
 
 Both keep only the SHA-256 of what the browser holds, so a copy of the database signs no one in.
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_dashboard"
-down_revision: str | None = "0008_installations"
+revision: str = "0010_dashboard"
+down_revision: str | None = "0009_platform_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -26,7 +26,7 @@ def _who() -> list[sa.Column]:  # type: ignore[type-arg]
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("platform", sa.String(16), nullable=False),
+        sa.Column("platform", sa.String(16), nullable=False, server_default="slack"),
         sa.Column("team_id", sa.String(255), nullable=False),
         sa.Column("user_id", sa.String(255), nullable=False),
         sa.Column("admin", sa.Boolean(), nullable=False),
