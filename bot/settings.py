@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # The workspace that token reads; unset: the bot token's own workspace (auth.test).
     handoff_api_team: str | None = None
 
+    # The web dashboard (issue 17): the address browsers reach this app at, for the sign-in
+    # link `/handoff dashboard` answers with (e.g. https://handoff.acme.example). Unset: no
+    # dashboard links (the pages still answer, to sessions made before).
+    handoff_public_url: str | None = None
+
     # The daily digests (issue 5): times are HH:MM, the team's in HANDOFF_TIMEZONE, the
     # personal one in each person's own Slack time zone.
     handoff_digest_channel: str | None = None

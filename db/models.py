@@ -435,5 +435,37 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class DashboardLink(Base):
+    """A one-time sign-in link to the web dashboard (issue 17): only its SHA-256 is kept; it
+    works once (`used_at`) and until `expires_at`."""
+
+    __tablename__ = "dashboard_links"
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = platform_column()
+    team_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DashboardSession(Base):
+    """A browser signed in to the dashboard: the cookie's SHA-256, whose it is, its CSRF token."""
+
+    __tablename__ = "dashboard_sessions"
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = platform_column()
+    team_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
 # slack_sdk's OAuth tables join this MetaData (they need Base, hence the late import).
 from db import slack_oauth  # noqa: E402, F401

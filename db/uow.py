@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.engine import make_engine, make_sessionmaker
+from db.repositories.dashboard import DashboardRepository
+from db.repositories.dashboard_reads import DashboardReadRepository
 from db.repositories.digests import DigestRepository
 from db.repositories.directory import DirectoryRepository
 from db.repositories.events import ProcessedEventRepository, TimelineRepository
@@ -48,6 +50,8 @@ class UnitOfWork:
         self.retention = RetentionRepository(session)
         self.workspaces = WorkspaceRepository(session)
         self.api_tokens = ApiTokenRepository(session)
+        self.dashboard = DashboardRepository(session)
+        self.dashboard_reads = DashboardReadRepository(session)
         self._after_commit: list[Callable[[], object]] = []
         self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
 

@@ -15,6 +15,7 @@ USAGE = (
     "• Message menu ⋮ → *Find the right person*: hand off any message.\n"
     "• `/handoff who &lt;words&gt;`: whom to ask about something (only you see the answer).\n"
     "• `/handoff directory`: who owns what; admins can edit it there.\n"
+    "• `/handoff dashboard`: a private sign-in link to the web dashboard.\n"
     "• `/handoff help`: this text.\n"
     "You stay on the hook until the new owner presses *I've got it*; "
     "I'll follow up with both of you until then."

@@ -18,12 +18,14 @@ from bot.flows import hand_off as flow
 from bot.slack import messages, modals
 from bot.slack.context import Deps
 from bot.slack.ids import COMMAND
+from bot.slack.listeners.dashboard import dashboard_link
 from bot.slack.listeners.directory import open_directory
 from bot.slack.listeners.shortcuts import suggestions_for
 from bot.slack.lookups import LinkProblem, checked_owner, fetch_message
 from bot.slack.mrkdwn import date, mention
 from bot.slack.parsing import (
     CommandError,
+    Dashboard,
     Directory,
     HandOffCommand,
     Help,
@@ -164,6 +166,8 @@ async def on_handoff(
             text = await _who(deps, command, parsed, respond)
         elif isinstance(parsed, Directory):
             text = await open_directory(deps, client, command)
+        elif isinstance(parsed, Dashboard):
+            text = await dashboard_link(deps, command)
         elif isinstance(parsed, CommandError):
             text = messages.command_error(parsed.code, parsed.detail)
         elif isinstance(parsed, OpenModal):
