@@ -1,7 +1,7 @@
 """dashboard (issue 17): one-time sign-in links and browser sessions of the web dashboard
 
-Revision ID: 0010_dashboard
-Revises: 0009_platform_keys
+Revision ID: 0011_dashboard
+Revises: 0010_promises_checks
 Create Date: 2026-11-30 00:00:00.000000
 
 Both keep only the SHA-256 of what the browser holds, so a copy of the database signs no one in.
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_dashboard"
-down_revision: str | None = "0009_platform_keys"
+revision: str = "0011_dashboard"
+down_revision: str | None = "0010_promises_checks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
