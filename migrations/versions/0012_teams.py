@@ -1,7 +1,7 @@
 """teams (issue 14): where to reach a Teams tenant and its people
 
-Revision ID: 0010_teams
-Revises: 0009_platform_keys
+Revision ID: 0012_teams
+Revises: 0011_dashboard
 Create Date: 2026-11-29 23:50:00.000000
 
 A proactive Teams message needs the tenant's service URL and, for a person, the id of their
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_teams"
-down_revision: str | None = "0009_platform_keys"
+revision: str = "0012_teams"
+down_revision: str | None = "0011_dashboard"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
