@@ -42,7 +42,7 @@ class Kind(StrEnum):
     TEAM_DIGEST = "team_digest"  # the team's daily digest, in its channel
     PERSONAL_DIGEST = "personal_digest"  # one person's morning list
     HOME = "home"  # a person's own view of what waits on them (Slack's App Home)
-    SLACK_CALL = "slack_call"  # a pre-rendered Slack Web API call (rows written before 0009)
+    SLACK_CALL = "slack_call"  # a pre-rendered Slack Web API call (rows older versions wrote)
 
 
 class Audience(StrEnum):
