@@ -28,6 +28,7 @@ from bot.tokens import new_token
 from db.models import Base, Handoff, Request
 from db.uow import Database
 from tests.e2e.helpers import EMAIL, LINK, TS
+from tests.e2e.test_app_home import submit_settings
 from tests.e2e.test_install import install, sim_for
 
 A, B = "T0001", "T0002"
@@ -54,10 +55,12 @@ class World:
     hop_a: int
     hop_b: int
     request_b: int
+    token_b: int = 0  # the id of an API token of B
 
 
 async def both_at_work(box: Sandbox, db: Database) -> World:
     """Both install; in each, the same message lands in #support and Alice hands it to Bob."""
+    box.slack.workspace.add_user("U_ADA", "ada", real_name="Ada Admin", is_admin=True)
     sims = {}
     for team in (A, B):
         box.slack.grant = Grant(team_id=team)
@@ -132,6 +135,15 @@ async def intake(w: World) -> None:
     assert response.status_code == 200
 
 
+async def settings_form(w: World) -> None:
+    """The admin opens the form from Home and changes the time zone (the sandbox's own
+    simulator speaks for workspace A)."""
+    assert w.box.sim.team_id == A
+    await home_open(w, "U_ADA")
+    await w.box.settle()
+    await submit_settings(w.box, "U_ADA", timezone="Asia/Tokyo")
+
+
 Step = Callable[[World], Awaitable[None]]
 STEPS: dict[str, Step] = {
     # Buttons on B's handoff, clicked by the same user id in A.
@@ -150,7 +162,11 @@ STEPS: dict[str, Step] = {
     "nudge B's hop from Home": lambda w: home_click(w, Action.NUDGE_NOW, str(w.hop_b)),
     "personal digest off in Home": lambda w: home_click(w, Action.HOME_DIGEST, "off"),
     "open App Home": home_open,
-    "settings form": lambda w: submit(w, V.SETTINGS, "", {"timezone": text_state("Asia/Tokyo")}),
+    # U_ADA is an admin (of both workspaces: the fake Slack has one set of people).
+    "settings form": lambda w: settings_form(w),
+    "revoke B's API token from Home": lambda w: home_click(
+        w, Action.HOME_REVOKE_TOKEN, str(w.token_b), user="U_ADA"
+    ),
     "/handoff who": lambda w: command(w, "who refunds"),
     "/handoff with a link": lambda w: command(w, f"<@U_CAROL|carol> {LINK} please"),
     "/handoff directory": lambda w: command(w, "directory"),
@@ -166,6 +182,10 @@ async def test_nothing_done_in_one_workspace_reaches_the_other(
 ) -> None:
     async with Sandbox(database_url, oauth=True) as box:
         w = await both_at_work(box, db)
+        await api_token(db, B)
+        async with db.uow() as uow:
+            (token,) = await uow.api_tokens.of_team(B)
+        w.token_b = token.id
         await box.runtime.tick(utcnow() + timedelta(days=3))  # B's reminders, before A acts
         await box.settle()
         team_of = {token: team for token, (team, _) in box.slack.tokens.items()}
@@ -183,6 +203,8 @@ async def test_nothing_done_in_one_workspace_reaches_the_other(
             hop_b = await uow.handoffs.get(B, w.hop_b)
         assert hop_a is not None and hop_a.status == "confirmed"
         assert hop_b is not None and hop_b.status == "pending"
+        async with db.uow() as uow:  # and A's settings changed, by its admin
+            assert await uow.directory.state(A, "settings") == {"timezone": "Asia/Tokyo"}
 
 
 async def test_app_home_lists_only_its_own_workspace(db: Database, database_url: str) -> None:
