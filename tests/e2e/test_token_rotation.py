@@ -97,9 +97,8 @@ async def test_without_the_lease_the_second_refresh_is_refused(
     """The failure the lease prevents, shown on the same fake: it is not a lucky timing."""
     async with Sandbox(database_url, oauth=True) as box:
         await expiring_install(box, db)
-        box.slack.fail_next(
-            "oauth.v2.access", Fault(delay=1.0)
-        )  # the other reads the store meanwhile
+        # A slow refresh: the other replica reads the store (the old token) meanwhile.
+        box.slack.fail_next("oauth.v2.access", Fault(delay=1.0))
         one, two = replica(box, db, locked=False), replica(box, db, locked=False)
         try:
             results = await asyncio.gather(
