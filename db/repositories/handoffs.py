@@ -49,7 +49,7 @@ class HandoffRepository:
             Handoff.next_nudge_at <= now,
             # An uninstalled workspace is told nothing more (its rows wait for the purge, or
             # for a re-install, which finds them as they were).
-            ~is_uninstalled(Handoff.team_id),
+            ~is_uninstalled(Handoff.team_id, Handoff.platform),
         )
         if after is not None:
             at, last_id = after

@@ -88,7 +88,7 @@ async def test_two_replicas_refresh_an_expiring_token_once_and_share_it(
         assert refreshes(box) == 1
         assert a.token == b.token == await stored_token(db) != first
         async with db.uow() as uow:  # the lease was given back
-            assert await uow.session.get(WorkspaceState, ("T0001", KEY)) is None
+            assert await uow.session.get(WorkspaceState, ("T0001", KEY, "slack")) is None
 
 
 async def test_without_the_lease_the_second_refresh_is_refused(
