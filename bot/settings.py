@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # The workspace that token reads; unset: the bot token's own workspace (auth.test).
     handoff_api_team: str | None = None
 
+    # The web dashboard (issue 17): the address browsers reach this app at, for the sign-in
+    # link `/handoff dashboard` answers with (e.g. https://handoff.acme.example). Unset: no
+    # dashboard links (the pages still answer, to sessions made before).
+    handoff_public_url: str | None = None
+
     # The daily digests (issue 5): times are HH:MM, the team's in HANDOFF_TIMEZONE, the
     # personal one in each person's own Slack time zone.
     handoff_digest_channel: str | None = None
@@ -73,6 +78,13 @@ class Settings(BaseSettings):
     handoff_digest_when_empty: Literal["post", "skip"] = "post"
     handoff_digest_grace: Duration = "6h"
     handoff_personal_digest_time: TimeOfDay = "09:00"
+
+    # The customer check (issue 18): this much working time after a confirmation, the handler
+    # is asked whether the owner reached the customer ("off": never asked).
+    handoff_customer_check: str = "24h"
+    # Who is asked in a Slack Connect channel: the handler, or the customer who posted the
+    # request ("Has @bob been in touch about your request?"). Workspace admins can change it.
+    handoff_customer_check_asks: Literal["handler", "customer"] = "handler"
 
     # Retention (issue 12): how long bookkeeping rows stay (processed events are kept 2 days,
     # dead letters at least the 7 days the digest shows them), and when to remove customers'
@@ -82,6 +94,16 @@ class Settings(BaseSettings):
     # An uninstalled workspace's data is purged this long after Slack said so ("0": at once);
     # a re-install before then finds everything as it was.
     handoff_purge_after: str = "30d"
+
+    @field_validator("handoff_customer_check")
+    @classmethod
+    def _customer_check(cls, value: str) -> str:
+        return "off" if value.strip().lower() == "off" else duration_text(value)
+
+    @property
+    def customer_check_after(self) -> timedelta | None:
+        value = self.handoff_customer_check
+        return None if value.lower() == "off" else parse_duration(value)
 
     @field_validator("handoff_retain_bookkeeping")
     @classmethod

@@ -22,10 +22,12 @@ from slack_sdk.models.views import View
 
 from bot.domain.ranking import Suggestion
 from bot.domain.rules import NOTE_LIMIT, REASON_LIMIT
+from bot.slack.followup_blocks import promise_input
 from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
 from bot.slack.mrkdwn import clip, escape, mention, quote, unescape
 from bot.slack.payloads import row_id
+from bot.slack.reasons import reasons_text
 from db.models import Handoff, Request
 
 
@@ -102,7 +104,7 @@ def handoff_modal(
     return _view(
         V.HANDOFF,
         "Hand off a request",
-        [picker, _owner_input(owner_id), _note_input(note)],
+        [picker, _owner_input(owner_id), _note_input(note), promise_input()],
         {"channel_id": channel_id},
     )
 
@@ -114,7 +116,7 @@ def suggestion_value(suggestion: Suggestion) -> str:
 def _suggestion_option(suggestion: Suggestion) -> dict[str, Any]:
     who = mention(suggestion.kind, suggestion.id)
     label = f"{who} · {escape(clip(suggestion.topic, 40))}" if suggestion.topic else who
-    reasons = "; ".join(suggestion.reasons) or "a good match"  # escaped by the ranker
+    reasons = reasons_text(suggestion)
     return {  # an option's text and description hold at most 75 characters each
         "text": {"type": "mrkdwn", "text": clip(label, 75)},
         "description": {"type": "mrkdwn", "text": clip(reasons, 75)},
@@ -162,6 +164,7 @@ def shortcut_modal(
         )
         blocks.append(_owner_input(None))
     blocks.append(_note_input())
+    blocks.append(promise_input())
     return _view(V.SHORTCUT, "Find the right person", blocks, metadata)
 
 
@@ -215,6 +218,7 @@ class Submitted:
     reason: str
     request_id: int | None
     back_ok: bool
+    promise: str = ""  # "Promise the customer an answer by" (issue 18), as typed
 
 
 def read_submission(view: dict[str, Any]) -> Submitted:
@@ -239,4 +243,5 @@ def read_submission(view: dict[str, Any]) -> Submitted:
         reason=escape(element(B.REASON).get("value") or ""),
         request_id=row_id(request_id),
         back_ok=bool(element(B.BACK_OK).get("selected_options")),
+        promise=str(element(B.PROMISE).get("value") or "").strip(),
     )

@@ -22,7 +22,7 @@ from bot.domain.messages import (
     team_digest_of,
 )
 from bot.domain.nudges import waited as in_words
-from bot.slack import blocks, digest_blocks
+from bot.slack import blocks, digest_blocks, followup_blocks
 from bot.slack.home_blocks import home_view
 from bot.slack.home_facts import home_data_of
 from bot.slack.links import permalink
@@ -140,7 +140,9 @@ def _reaction(m: Message) -> dict[str, Any]:
 
 def _card(m: Message) -> blocks.Message:
     direct = bool(m.facts.get("direct"))
-    return blocks.handoff_card(m.request, m.hop, m.chain, permalink=m.link, direct=direct)
+    return blocks.handoff_card(
+        m.request, m.hop, m.chain, permalink=m.link, direct=direct, promise=m.facts.get("promise")
+    )
 
 
 def _redirected(m: Message, *, direct: bool) -> blocks.Message:
@@ -246,6 +248,19 @@ BUILDERS: dict[Kind, Callable[[Message], blocks.Message]] = {
     ),
     Kind.ESCALATION_NOTE: _escalation_note,
     Kind.LESSON: _lesson,
+    Kind.PROMISE_NOTE: lambda m: followup_blocks.promise_note(m.request, m.facts["promise"]),
+    Kind.PROMISE_REMINDER: lambda m: followup_blocks.promise_reminder(
+        m.request, m.hop, m.facts["promise"], permalink=m.link
+    ),
+    Kind.PROMISE_BROKEN: lambda m: followup_blocks.promise_broken(
+        m.request, m.hop, m.facts["promise"], permalink=m.link
+    ),
+    Kind.CUSTOMER_CHECK: lambda m: followup_blocks.customer_check(
+        m.request, m.hop, m.facts["check"], permalink=m.link
+    ),
+    Kind.CHECK_NUDGE: lambda m: followup_blocks.check_nudge(
+        m.request, m.hop, m.facts["check"], permalink=m.link
+    ),
     Kind.PRIVATE_NOTE: _private_note,
     Kind.CUSTOMER_INTRO: _customer_intro,
     Kind.TEAM_DIGEST: _team_digest,
