@@ -259,3 +259,39 @@ async def test_a_workspace_api_token_never_reaches_the_other_workspace(
             assert items and theirs not in {i["id"] for i in items}
         directory = (await box.http.get("/api/directory", headers=auth)).json()
         assert "Billing" not in json.dumps(directory)
+
+
+async def test_what_a_workspace_replaces_imports_and_counts_stays_its_own(
+    db: Database, database_url: str
+) -> None:
+    """The API routes that write in bulk or count: A's token replaces A's whole directory,
+    imports history into A and counts A's open handoffs, and B's rows stay as they were."""
+    async with Sandbox(database_url, oauth=True) as box:
+        await both_at_work(box, db)
+        topic = {"name": "Billing", "owners": ["U_BOB"], "keywords": ["refund"]}
+        added = await box.http.post(
+            "/api/directory/topics", json=topic, headers=await api_token(db, B)
+        )
+        assert added.status_code in (200, 201), added.text
+        auth = await api_token(db, A)
+        before = await rows_of(db, B)
+
+        shipping = {"name": "Shipping", "owners": ["U_BOB"], "keywords": ["parcel"]}
+        put = await box.http.put("/api/directory", json={"topics": [shipping]}, headers=auth)
+        assert put.status_code == 200, put.text
+        row = {"text": "Charged twice on the March invoice", "owner": "U_BOB", "date": "2026-11-21"}
+        history = json.dumps(row) + "\n"
+        imported = await box.http.post(
+            "/api/history",
+            content=history.encode(),
+            headers={**auth, "Content-Type": "application/x-ndjson"},
+        )
+        assert imported.status_code == 200 and imported.json()["imported"] == 1, imported.text
+        metrics = await box.http.get("/api/metrics", headers=auth)
+        assert metrics.status_code == 200, metrics.text
+        # One handoff is open in each workspace (Bob's); A counts only its own.
+        assert sum(metrics.json()["open_handoffs_by_age"].values()) == 1
+
+        assert await rows_of(db, B) == before
+        mine = await rows_of(db, A)  # and the calls did act in A (this test can fail)
+        assert [r for r in mine["topics"] if "Shipping" in r] and mine["routing_history"]
