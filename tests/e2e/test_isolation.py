@@ -56,6 +56,7 @@ class World:
     hop_b: int
     request_b: int
     token_b: int = 0  # the id of an API token of B
+    topic_b: int = 0  # the id of a directory topic of B
 
 
 async def both_at_work(box: Sandbox, db: Database) -> World:
@@ -106,9 +107,11 @@ async def home_click(w: World, action: str, value: str, user: str = "U_ALICE") -
     assert response.status_code == 200
 
 
-async def submit(w: World, callback_id: str, metadata: Any, values: dict[str, Any]) -> None:
+async def submit(
+    w: World, callback_id: str, metadata: Any, values: dict[str, Any], user: str = "U_BOB"
+) -> None:
     modal = {"type": "modal", "callback_id": callback_id, "private_metadata": json.dumps(metadata)}
-    assert (await w.sim.submit(modal, values, user="U_BOB")).status_code == 200
+    assert (await w.sim.submit(modal, values, user=user)).status_code == 200
 
 
 async def command(w: World, text: str) -> None:
@@ -159,6 +162,21 @@ STEPS: dict[str, Step] = {
         {"handoff_id": w.hop_b},
         {"owner": owner_state("U_CAROL"), "reason": text_state("not mine")},
     ),
+    # The directory's forms, by A's admin, carrying B's topic id.
+    "topic form over B's topic": lambda w: submit(
+        w,
+        V.DIRECTORY_TOPIC,
+        {"topic_id": w.topic_b},
+        {
+            "name": text_state("Billing"),
+            "owners": {"type": "multi_users_select", "selected_users": ["U_CAROL"]},
+            "keywords": text_state("refund, chargeback"),
+        },
+        user="U_ADA",
+    ),
+    "remove form for B's topic": lambda w: submit(
+        w, V.DIRECTORY_REMOVE, {"topic_id": w.topic_b}, {}, user="U_ADA"
+    ),
     "nudge B's hop from Home": lambda w: home_click(w, Action.NUDGE_NOW, str(w.hop_b)),
     "personal digest off in Home": lambda w: home_click(w, Action.HOME_DIGEST, "off"),
     "open App Home": home_open,
@@ -182,10 +200,14 @@ async def test_nothing_done_in_one_workspace_reaches_the_other(
 ) -> None:
     async with Sandbox(database_url, oauth=True) as box:
         w = await both_at_work(box, db)
-        await api_token(db, B)
+        auth_b = await api_token(db, B)
         async with db.uow() as uow:
             (token,) = await uow.api_tokens.of_team(B)
         w.token_b = token.id
+        topic = {"name": "Billing", "owners": ["U_BOB"], "keywords": ["refund"]}
+        added = await box.http.post("/api/directory/topics", json=topic, headers=auth_b)
+        assert added.status_code in (200, 201), added.text
+        w.topic_b = added.json()["id"]
         await box.runtime.tick(utcnow() + timedelta(days=3))  # B's reminders, before A acts
         await box.settle()
         team_of = {token: team for token, (team, _) in box.slack.tokens.items()}
