@@ -22,6 +22,8 @@ from bot.runtime import Runtime
 from bot.tokens import token_hash
 
 API_PREFIX = "/api"
+# Bot Framework calls carry their own JWT (checked by bot/teams/app.py), not our API token.
+TEAMS_PATH = "/api/messages"
 bearer = HTTPBearer(
     auto_error=False,
     description="HANDOFF_API_TOKEN, sent as `Authorization: Bearer <token>`.",
@@ -77,6 +79,9 @@ class ApiAuth:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or not (path == API_PREFIX or path.startswith("/api/")):
+            await self.app(scope, receive, send)
+            return
+        if path == TEAMS_PATH and self.runtime.teams is not None:
             await self.app(scope, receive, send)
             return
         try:

@@ -1,8 +1,9 @@
 """The FastAPI app. It owns the lifespan of the runtime (engine, Slack app, background loop).
 
-Routes: /slack/events (Bolt), /healthz and /readyz, /metrics (Prometheus), the REST API
-under /api (api/routes/, bearer token checked by api/auth.py), /docs (offline Swagger UI) and
-the web dashboard under /dashboard (api/dashboard/, signed in from chat)."""
+Routes: /slack/events (Bolt), /api/messages (Teams, its own JWT check), /healthz and
+/readyz, /metrics (Prometheus), the REST API under /api (api/routes/, bearer token
+checked by api/auth.py), /docs (offline Swagger UI) and the web dashboard under
+/dashboard (api/dashboard/, signed in from chat)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import dashboard, docs, prometheus
-from api.auth import ApiAuth
+from api.auth import TEAMS_PATH, ApiAuth
 from api.middleware import BodyLimit, SlackLatency
 from api.responses import invalid_request, unreadable_body
 from api.routes import directory, handoffs, health_metrics, history, requests
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     if slack is not None:
         _slack_routes(app, runtime, slack)
+    if runtime.teams is not None:
+        _teams_routes(app, runtime)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -124,6 +127,22 @@ def _slack_routes(app: FastAPI, runtime: Runtime, slack: AsyncSlackRequestHandle
         async def slack_oauth_redirect(request: Request) -> Response:
             """Slack's consent comes back here: the installation is stored, or refused."""
             return await slack.handle(request)
+
+
+def _teams_routes(app: FastAPI, runtime: Runtime) -> None:
+    """Microsoft Teams' endpoint (the Bot Framework messaging endpoint); absent without
+    TEAMS_APP_ID and TEAMS_APP_PASSWORD. Its callers carry a Bot Framework JWT, checked in
+    bot/teams/app.py, not the REST API's bearer token."""
+    teams = runtime.teams
+    assert teams is not None
+
+    @app.post(TEAMS_PATH, include_in_schema=False)
+    async def teams_messages(request: Request) -> Response:
+        """Activities from Teams: answered once their change is committed."""
+        answer = await teams.handle(await request.body(), request.headers)
+        if answer.body is None:
+            return Response(status_code=answer.status)
+        return JSONResponse(answer.body, status_code=answer.status)
 
 
 def unsigned(request: Request, body: bytes, secret: str) -> str | None:

@@ -94,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="database to play in (default: a fresh SQLite file in a temporary folder)",
     )
+    demo.add_argument(
+        "--teams",
+        action="store_true",
+        help="play it on Microsoft Teams (a fake Bot Connector) instead of Slack",
+    )
     directory = _sub(sub, "directory", "import or export the routing directory (YAML)")
     verbs = directory.add_subparsers(
         dest="verb", required=True, metavar="VERB", help="import or export"
@@ -138,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "teams-package":
         return cli_teams.run(args)
+    if args.command == "demo" and args.teams:
+        from bot.devtools.demo_teams import run_teams_demo
+
+        return asyncio.run(run_teams_demo(args.database_url))
     if args.command == "demo":
         from bot.devtools.demo import run_demo
 

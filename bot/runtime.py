@@ -9,7 +9,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.oauth.installation_store.models.installation import Installation
@@ -19,13 +19,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.domain.digest import DigestConfig, digest_config, parse_time_of_day
+from bot.domain.notify import OutboxNotifier
 from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
+from bot.jobs.digests import DigestSender
 from bot.jobs.directory_file import DirectoryFile
 from bot.jobs.outbox import Dispatcher
 from bot.jobs.purge import purge_uninstalled
 from bot.jobs.retention import Retention
 from bot.jobs.tick import TickReport, tick
+from bot.platforms import PeopleByPlatform
 from bot.settings import Settings
 from bot.slack.clients import SlackClients
 from bot.slack.context import Deps
@@ -33,7 +36,6 @@ from bot.slack.digests import SlackDigests
 from bot.slack.inbound import clean_payload
 from bot.slack.install import HandoffOAuthFlow, oauth_flow
 from bot.slack.listeners import register_all
-from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
 from bot.slack.rotation import RotationLease
 from bot.slack.routing import Router
@@ -41,6 +43,9 @@ from bot.slack.token_check import TokenCheck
 from bot.slack.transport import SlackTransport
 from db.slack_oauth import BOTS, INSTALLATIONS
 from db.uow import Database, UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.teams.app import TeamsBot
 
 log = logging.getLogger(__name__)
 # Seconds. A listener answers Slack within 3 s, so its own look-ups give up early and say
@@ -99,6 +104,7 @@ class Runtime:
             clients=self.clients,
             installations=self.installations,
         )
+        self.teams = self._teams(settings) if settings.teams_configured else None
         self.token_check = TokenCheck(self.client)
         self.bolt = self._bolt() if self.slack else None
         self._loop: asyncio.Task[None] | None = None
@@ -110,6 +116,23 @@ class Runtime:
             if settings.handoff_directory_file
             else None
         )
+
+    def _teams(self, settings: Settings) -> TeamsBot:
+        """Microsoft Teams next to Slack: its handlers, and its transport in the dispatcher.
+        Imported here: the Teams SDK takes seconds to import, a Slack-only process never does."""
+        from bot.teams.app import TeamsBot
+
+        router = self.deps.router
+        teams = TeamsBot(
+            settings,
+            db=self.db,
+            clock=self.clock,
+            policy_for=self.deps.policy_for,
+            ranker_for=router.ranker if router is not None else None,
+            wake=self.dispatcher.wake,
+        )
+        self.dispatcher.transports["teams"] = teams.transport
+        return teams
 
     def _bolt(self) -> AsyncApp:
         bolt = AsyncApp(
@@ -200,15 +223,24 @@ class Runtime:
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         at = now or self.clock()
+        tenants, names = await self._teams_tenants()
 
-        def notifier_for(uow: UnitOfWork, team_id: str) -> SlackNotifier:
+        def notifier_for(uow: UnitOfWork, team_id: str) -> OutboxNotifier:
+            if team_id in tenants:
+                from bot.teams.notifier import TeamsNotifier
+
+                return TeamsNotifier(uow, now=at)
             return self.deps.notifier(uow, now=at, team_id=team_id)
 
         if self.directory_file is not None:
             await self.deps.learn_workspaces(self.client)  # which workspace the file is for
             await self.sync_directory_file(at)
 
-        def digests_for(uow: UnitOfWork, team_id: str) -> SlackDigests:
+        def digests_for(uow: UnitOfWork, team_id: str) -> DigestSender:
+            if team_id in tenants:
+                from bot.teams.digests import TeamsDigests
+
+                return TeamsDigests(uow, now=at, names=names.get(team_id, {}))
             return SlackDigests(
                 uow,
                 now=at,
@@ -216,16 +248,32 @@ class Runtime:
                 app_id=self.deps.app_ids.get(team_id),
             )
 
+        async def config_for(team_id: str) -> DigestConfig:
+            config = await self.digest_config_for(team_id)
+            if team_id in tenants:  # a Slack channel id means nothing in a Teams tenant
+                return dataclasses.replace(
+                    config, channel=self.settings.handoff_teams_digest_channel
+                )
+            return config
+
+        async def before_nudges() -> None:
+            if self.slack:
+                await self.deps.learn_workspaces(self.client)
+
         report = await tick(
             self.db,
             self.dispatcher,
-            people=self.deps.people,
+            people=PeopleByPlatform(
+                slack=self.deps.people,
+                teams=self.teams.people if self.teams is not None else None,
+                tenants=tenants,
+            ),
             notifier_for=notifier_for,
             policy_for=self.deps.policy_for,
             now=at,
-            before_nudges=lambda: self.deps.learn_workspaces(self.client),
+            before_nudges=before_nudges,
             batch=self.settings.handoff_tick_batch,
-            digest_config_for=self.digest_config_for if self.digests else None,
+            digest_config_for=config_for if self.digests else None,
             digest_sender_for=digests_for,
             deliver_from=now,  # None: the clock as it runs, not the pass's start
             retention=Retention(
@@ -239,6 +287,21 @@ class Runtime:
             self.deps.forget_workspace(team_id)
         metrics.TICK_LAST_SUCCESS.set_to_current_time()  # the "tick not running" alert reads it
         return report
+
+    async def _teams_tenants(self) -> tuple[set[str], dict[str, dict[str, str]]]:
+        """The Teams tenants (their rows go to Teams), and their people's names (cards)."""
+        if self.teams is None:
+            return set(), {}
+        async with self.db.uow() as uow:
+            tenants = await uow.teams.tenants()
+            names = {
+                tenant: {
+                    p.user_id: p.real_name or p.name
+                    for p in await uow.people.known(tenant, limit=5000, platform="teams")
+                }
+                for tenant in tenants
+            }
+        return tenants, names
 
     async def backups_for(self, team_id: str, text: str) -> list[tuple[str, str, str]]:
         """The backups of the directory topics a request matches, best topic first: whom an
@@ -315,10 +378,11 @@ class Runtime:
             await self.dispatcher.wait(max(0.0, next_tick - loop.time()))
 
     async def start(self) -> None:
-        if self._loop is None and self.slack:
+        if self._loop is None and (self.slack or self.teams is not None):
             # Before serving: a refused token is logged as an error at once, and /readyz
             # has its answer ready.
-            await self.token_check.problem()
+            if self.slack:
+                await self.token_check.problem()
             self._loop = asyncio.create_task(self._run(), name="handoff-tick")
 
     async def stop(self) -> None:
@@ -331,4 +395,6 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self.deps.background, return_exceptions=True)
         await self.clients.close()
+        if self.teams is not None:
+            await self.teams.close()
         await self.db.dispose()

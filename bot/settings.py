@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.nudges import NudgePolicy
@@ -95,6 +96,21 @@ class Settings(BaseSettings):
     # a re-install before then finds everything as it was.
     handoff_purge_after: str = "30d"
 
+    # Microsoft Teams (issue 14): on when the app id and password are set. The cloud picks
+    # Microsoft's endpoints (bot/teams/cloud.py); the two URLs override them one by one.
+    teams_app_password: SecretStr | None = None
+    # Declared after the password so its check can see it (and an error shows the id, never
+    # the password).
+    teams_app_id: str | None = Field(default=None, validate_default=True)
+    teams_tenant_id: str | None = None  # single-tenant app registrations
+    teams_cloud: Literal["public", "usgov", "usgovdod", "china"] = "public"
+    teams_openid_metadata_url: str | None = None
+    teams_login_url: str | None = None
+    # Conversation ids (19:...@thread.tacv2) of channels whose top-level posts are requests.
+    handoff_teams_intake_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Where a Teams tenant's team digest goes (a channel's conversation id); unset: none.
+    handoff_teams_digest_channel: str | None = None
+
     @field_validator("handoff_customer_check")
     @classmethod
     def _customer_check(cls, value: str) -> str:
@@ -171,7 +187,33 @@ class Settings(BaseSettings):
             timezone=self.handoff_timezone,
         )
 
-    @field_validator("handoff_intake_channels", "handoff_admins", mode="before")
+    @field_validator("teams_cloud", mode="before")
+    @classmethod
+    def _cloud(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("teams_openid_metadata_url", "teams_login_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"https?://[^/\s]+", value):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
+
+    @field_validator("teams_app_id")
+    @classmethod
+    def _teams_complete(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if bool(value) != bool(info.data.get("teams_app_password")):
+            raise ValueError("Teams needs both TEAMS_APP_ID and TEAMS_APP_PASSWORD, or neither")
+        return value
+
+    @property
+    def teams_configured(self) -> bool:
+        """Teams is served: the bot's app id and password are set."""
+        return bool(self.teams_app_id and self.teams_app_password)
+
+    @field_validator(
+        "handoff_intake_channels", "handoff_admins", "handoff_teams_intake_channels", mode="before"
+    )
     @classmethod
     def _split_channels(cls, value: object) -> object:
         if isinstance(value, str):

@@ -435,6 +435,19 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class TeamsReference(Base):
+    """Where to reach a Teams tenant (`user_id` '') or one of its people (their 1:1 chat with
+    the bot): learnt from the activities received, kept for proactive messages."""
+
+    __tablename__ = "teams_references"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    service_url: Mapped[str] = mapped_column(String(512))
+    conversation_id: Mapped[str | None] = mapped_column(String(512))
+    aad_object_id: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
 class DashboardLink(Base):
     """A one-time sign-in link to the web dashboard (issue 17): only its SHA-256 is kept; it
     works once (`used_at`) and until `expires_at`."""

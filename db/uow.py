@@ -25,6 +25,7 @@ from db.repositories.people import PeopleRepository
 from db.repositories.preferences import PreferencesRepository
 from db.repositories.requests import RequestRepository
 from db.repositories.retention import RetentionRepository
+from db.repositories.teams import TeamsReferenceRepository
 from db.repositories.workspaces import ApiTokenRepository, WorkspaceRepository
 
 
@@ -50,6 +51,7 @@ class UnitOfWork:
         self.retention = RetentionRepository(session)
         self.workspaces = WorkspaceRepository(session)
         self.api_tokens = ApiTokenRepository(session)
+        self.teams = TeamsReferenceRepository(session)
         self.dashboard = DashboardRepository(session)
         self.dashboard_reads = DashboardReadRepository(session)
         self._after_commit: list[Callable[[], object]] = []

@@ -11,12 +11,15 @@ import uvicorn
 
 from api.main import create_app
 from bot.devtools.fake_slack import FakeSlack, FakeWorkspace
+from bot.devtools.fake_teams import FakeConnector
 from bot.devtools.simulator import SlackSimulator
+from bot.devtools.teams_simulator import SUPPORT, TeamsSimulator
 from bot.jobs.clock import utcnow
 from bot.runtime import Runtime
 from bot.settings import Settings
 
 SIGNING_SECRET = "sandbox-signing-secret"
+TEAMS_APP_ID = "00000000-0000-0000-0000-00000000a11c"
 
 
 def demo_workspace() -> FakeWorkspace:
@@ -53,6 +56,7 @@ class Sandbox:
         clock: Callable[[], datetime] = utcnow,
         digests: bool = False,
         oauth: bool = False,
+        teams: bool = False,
         **overrides: object,
     ) -> None:
         """`digests`: whether the app's own ticks send the daily digests. Off by default, so
@@ -63,6 +67,8 @@ class Sandbox:
         self.clock = clock
         self.digests = digests
         self.oauth = oauth  # installed from a link: no bot token, workspaces install first
+        # Microsoft Teams too: a fake Bot Connector, and its simulator in `self.teams_sim`.
+        self.connector = FakeConnector(TEAMS_APP_ID) if teams else None
         self.overrides = overrides
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -70,6 +76,9 @@ class Sandbox:
 
     async def start(self) -> Sandbox:
         await self.slack.start()
+        if self.connector is not None:
+            await self.connector.start()
+            self.connector.add_conversation(SUPPORT)
         ws = self.slack.workspace
         given: dict[str, object] = {
             "slack_bot_token": ws.token,
@@ -87,6 +96,14 @@ class Sandbox:
                 slack_client_secret="client-secret",
                 slack_state_secret="state-secret",
                 slack_authorize_url=self.slack.authorize_url,
+            )
+        if self.connector is not None:
+            given.update(
+                teams_app_id=TEAMS_APP_ID,
+                teams_app_password="teams-app-password",
+                teams_openid_metadata_url=self.connector.metadata_url,
+                teams_login_url=self.connector.login_url,
+                handoff_teams_intake_channels=[SUPPORT],
             )
         # An override may replace any of them (a wrong bot token, for one).
         self.settings = Settings(_env_file=None, **{**given, **self.overrides})  # type: ignore[call-arg,arg-type]
@@ -111,6 +128,10 @@ class Sandbox:
             signing_secret=SIGNING_SECRET,
             team_id=ws.team_id,
         )
+        if self.connector is not None:
+            self.teams_sim = TeamsSimulator(
+                self._http, f"{self.base_url}/api/messages", self.connector
+            )
         return self
 
     @property
@@ -129,6 +150,8 @@ class Sandbox:
             self._server.should_exit = True
             await self._task
         await self.slack.stop()
+        if self.connector is not None:
+            await self.connector.stop()
 
     async def __aenter__(self) -> Sandbox:
         return await self.start()

@@ -19,12 +19,15 @@ _FROM = re.compile(
 _MAILTO = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 _ANGLE = re.compile(r"<[^>]*>")
+# `Name <a@b>` as Teams (plain text) carries it; Slack escapes a typed `<`, so never sends it.
+_ANGLE_EMAIL = re.compile(r"<([^<>|\s@]+@[^<>|\s]+)>")
 
 
 def _plain(text: str) -> str:
     """Slack markup to plain words: `<mailto:a@b|a@b>` to `a@b`, entities decoded."""
     text = _MAILTO.sub(r"\1", text)
     text = _LINK.sub(r"\2", text)
+    text = _ANGLE_EMAIL.sub(r"\1", text)
     text = _ANGLE.sub("", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 

@@ -22,7 +22,8 @@ MAX_KEYWORDS = 50
 MAX_OWNERS = 10
 MAX_TOPICS = 1000
 
-_USER = re.compile(r"^[UW][A-Z0-9_]{2,31}$")
+# A Slack user id (U…/W…), or a Teams one (Bot Framework's 29:… id).
+_USER = re.compile(r"^(?:[UW][A-Z0-9_]{2,31}|29:[A-Za-z0-9_\-]{1,250})$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9_]{2,31}$")
 _HANDLE = re.compile(r"^@[a-z0-9][a-z0-9._\-]{0,79}$")
 _FIELDS = ("name", "owners", "backup", "keywords", "description")

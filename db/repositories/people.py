@@ -37,3 +37,18 @@ class PeopleRepository:
             Person.team_id == team_id, Person.user_id.in_(user_ids), Person.fetched_at >= since
         )
         return list((await self.session.scalars(stmt)).all())
+
+    async def known(self, team_id: str, *, limit: int, platform: str = "slack") -> list[Person]:
+        """The active people known in a workspace or tenant, by name (a picker's choices)."""
+        stmt = (
+            select(Person)
+            .where(
+                Person.team_id == team_id,
+                Person.platform == platform,
+                Person.is_bot.is_(False),
+                Person.deleted.is_(False),
+            )
+            .order_by(Person.real_name, Person.user_id)
+            .limit(limit)
+        )
+        return list((await self.session.scalars(stmt)).all())

@@ -1,0 +1,56 @@
+"""Nudges and digests through `tick` on Teams: the owner's reminder card in their 1:1, the
+handler's status in their own hours, the team digest in the configured channel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.devtools.sandbox import Sandbox
+from bot.devtools.teams_simulator import ALICE, BOB, SUPPORT
+from bot.jobs.clock import utcnow
+from db.uow import Database
+from tests.e2e.helpers import hops
+from tests.teams.helpers import card_text, cards_to, customer_request, direct
+from tests.teams.test_flows import handed_to_bob
+
+
+@pytest.fixture
+async def box(db: Database, database_url: str) -> AsyncIterator[Sandbox]:
+    async with Sandbox(
+        database_url,
+        teams=True,
+        digests=True,
+        handoff_working_hours="mon-sun 00:00-23:59",
+        handoff_teams_digest_channel=SUPPORT,
+    ) as sandbox:
+        yield sandbox
+
+
+async def test_an_unconfirmed_handoff_is_nudged_on_teams(box: Sandbox) -> None:
+    root = await customer_request(box)
+    await handed_to_bob(box, root)
+    (hop,) = await hops(box.runtime.db)
+    later = utcnow() + timedelta(hours=3)
+    report = await box.runtime.tick(later)
+    assert report.nudges.nudged == 1
+    reminder = card_text(cards_to(box, direct(BOB.id))[-1])
+    assert "Reminder: this has waited" in reminder and "I've got it" in reminder
+    status = card_text(cards_to(box, direct(ALICE.id))[-1])
+    assert "Still waiting on" in status and "Bob Brown" in status
+    assert box.connector is not None
+    # Every Teams row went to Teams; nothing was sent to Slack for the tenant.
+    assert box.slack.calls_to("chat.postMessage") == []
+    assert hop.owner_id == BOB.id
+
+
+async def test_the_team_digest_goes_to_the_teams_channel(box: Sandbox) -> None:
+    root = await customer_request(box)
+    await handed_to_bob(box, root)
+    at = utcnow().replace(hour=10, minute=0) + timedelta(days=1)
+    report = await box.runtime.tick(at)
+    assert report.digests.team >= 1
+    digest = [c for c in cards_to(box, SUPPORT) if "Handoff digest" in card_text(c)]
+    assert digest and "Waiting for confirmation" in card_text(digest[-1])
