@@ -167,7 +167,9 @@ class LoadGenerator:
             for _ in range(plan.capacity_runs):
                 await asyncio.sleep(plan.pause)
                 capacity.append(await self.closed_loop(session, plan.capacity_duration))
-        return {"warmup": warmup, "runs": runs, "capacity": capacity}
+        # Every request built was sent (warm-up, runs, settling, saturation): the divisor of
+        # the server's CPU per request.
+        return {"warmup": warmup, "runs": runs, "capacity": capacity, "sent": self.next_index}
 
 
 def main() -> None:

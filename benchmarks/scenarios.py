@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
+import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict
@@ -18,7 +19,15 @@ from sqlalchemy import func, select
 from benchmarks import seed
 from benchmarks.config import Mode
 from benchmarks.loadgen import Plan
-from benchmarks.procs import Children, Databases, bench_env, free_pair, peak_rss_mb, wait_port
+from benchmarks.procs import (
+    Children,
+    Databases,
+    bench_env,
+    cpu_seconds,
+    free_pair,
+    peak_rss_mb,
+    wait_port,
+)
 from db.migrate import upgrade
 from db.models import OutboxMessage, ProcessedEvent, Request
 from db.uow import Database
@@ -26,6 +35,7 @@ from db.uow import Database
 # A Wednesday afternoon: inside working hours in London and New York, not in Singapore.
 TICK_NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 BASELINE_APPS = {"B0": "b0", "B1": "b1", "B2": "b2"}
+DRAIN_S = 1.0  # after the load: the server's CPU per request includes delivering its outbox
 
 
 class Bench:
@@ -124,13 +134,27 @@ class Bench:
             self.children.stop(slack)
             raise
         try:
+            cpu_before = cpu_seconds(server.pid)
             load = self._load(kind, port)
+            time.sleep(DRAIN_S)  # the outbox delivers what the last requests wrote
+            cpu_after = cpu_seconds(server.pid)
             rss = peak_rss_mb(server.pid)
             checks = self._checks(scenario, database_url) if backend else {}
         finally:
             self.children.stop(server)
             self.children.stop(slack)
-        return {**summarise(load), "peak_rss_mb": rss, "slack_latency_ms": latency, **checks}
+        cpu_ms = (
+            1000 * (cpu_after - cpu_before) / load["sent"]
+            if cpu_before is not None and cpu_after is not None and load.get("sent")
+            else None
+        )
+        return {
+            **summarise(load),
+            "peak_rss_mb": rss,
+            "slack_latency_ms": latency,
+            "cpu_ms_per_request": cpu_ms,
+            **checks,
+        }
 
     def _checks(self, scenario: str, database_url: str) -> dict[str, Any]:
         """What was recorded: S4 must record each event once however often it came."""

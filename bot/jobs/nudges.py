@@ -1,9 +1,10 @@
 """The nudge pass of `tick(now)`: claim due hops, say what the policy decides, plan the next.
 
 Per batch: a read of what is due; the people's time zones (from the cache, or Slack, with
-no transaction open); then one transaction that claims the hops, writes the nudges to the
-outbox and moves each hop's due time on, with a compare-and-set, so two ticks running at
-once (two replicas, or cron and a server) never nudge the same hop twice.
+no transaction open); then one transaction that claims the hops, moves the batch's due times
+on with one compare-and-set UPDATE, and writes the nudges of the hops it moved to the outbox,
+so two ticks running at once (two replicas, or cron and a server) never nudge the same hop
+twice.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import metrics
-from bot.domain.nudges import Backup, NudgePolicy, decide, may_escalate
+from bot.domain.nudges import Backup, Decision, NudgePolicy, decide, may_escalate
 from bot.domain.ports import Notifier, People
 from bot.domain.schedule import zone
 from db.models import Handoff, Request
+from db.repositories.handoffs import Move
 from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -84,7 +86,16 @@ async def send_due_nudges(
             report.skipped += len(due) - len(claimed)
             requests = await uow.handoffs.requests_of(claimed)
             chains = await uow.handoffs.chains(list(requests))
+            decisions = {
+                hop.id: _decision(hop, zones, policies[hop.team_id], now) for hop in claimed
+            }
+            moved = await uow.handoffs.advance_many(
+                [_move(hop, decisions[hop.id]) for hop in claimed], now=now
+            )
             for hop in claimed:
+                if hop.id not in moved:
+                    report.skipped += 1
+                    continue
                 await _one(
                     uow,
                     notifier_for(uow, hop.team_id),
@@ -95,6 +106,7 @@ async def send_due_nudges(
                     policies[hop.team_id],
                     now,
                     report,
+                    decisions[hop.id],
                     backups.get(hop.id),
                 )
             await uow.commit()
@@ -154,6 +166,31 @@ async def _zone_of(people: People, team_id: str, user_id: str) -> str | None:
     return person.tz if person else None
 
 
+def _decision(
+    hop: Handoff, zones: dict[str, str | None], policy: NudgePolicy, now: datetime
+) -> Decision:
+    owner_tz = zone(zones.get(f"{hop.team_id}:{hop.owner_id}"), policy.timezone)
+    return decide(
+        now,
+        created=hop.created_at,
+        nudges_sent=hop.nudges_sent,
+        escalated=hop.escalated_at is not None,
+        policy=policy,
+        tz=owner_tz,
+    )
+
+
+def _move(hop: Handoff, decision: Decision) -> Move:
+    assert hop.next_nudge_at is not None  # it was due
+    return Move(
+        hop_id=hop.id,
+        expected=hop.next_nudge_at,
+        next_at=decision.next_at,
+        nudged=decision.action == "nudge",
+        escalated=decision.action == "escalate",
+    )
+
+
 async def _one(
     uow: UnitOfWork,
     notifier: Notifier,
@@ -164,28 +201,15 @@ async def _one(
     policy: NudgePolicy,
     now: datetime,
     report: NudgeReport,
+    decision: Decision,
     backup: Backup | None = None,
 ) -> None:
-    owner_tz = zone(zones.get(f"{hop.team_id}:{hop.owner_id}"), policy.timezone)
+    """What follows a hop the batch's compare-and-set moved on (`decision`)."""
     handler_tz = zone(zones.get(f"{hop.team_id}:{hop.handler_id}"), policy.timezone)
-    decision = decide(
-        now,
-        created=hop.created_at,
-        nudges_sent=hop.nudges_sent,
-        escalated=hop.escalated_at is not None,
-        policy=policy,
-        tz=owner_tz,
-    )
-    nudged = now if decision.action == "nudge" else None
-    escalated = now if decision.action == "escalate" else None
-    if not await uow.handoffs.advance(
-        hop, next_at=decision.next_at, nudged_at=nudged, escalated_at=escalated
-    ):
-        report.skipped += 1
-        return
+    nudged = decision.action == "nudge"
     handler_at = policy.hours.next_open(now, handler_tz)
     how_long = now - hop.created_at
-    if decision.action == "nudge":
+    if nudged:
         await notifier.nudge(request, hop, chain, waited=how_long, handler_at=handler_at)
         uow.after_commit(metrics.NUDGES_SENT.inc)
         report.nudged += 1

@@ -49,10 +49,11 @@ class RequestRepository:
             insert_for(self.session, Request)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "message_ts"])
-            .returning(Request.id)
+            .returning(Request)
         )
-        new_id = (await self.session.execute(stmt)).scalar_one_or_none()
-        return None if new_id is None else await self.get(request.team_id, new_id)
+        # The row comes back from the INSERT itself (no SELECT after it), as a Request in
+        # this session's identity map.
+        return (await self.session.scalars(stmt)).first()
 
     async def recent_in_channel(
         self, team_id: str, channel_id: str, *, statuses: tuple[str, ...], limit: int
