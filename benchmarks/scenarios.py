@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict
@@ -23,7 +22,6 @@ from benchmarks.procs import (
     Children,
     Databases,
     bench_env,
-    cpu_seconds,
     free_pair,
     peak_rss_mb,
     wait_port,
@@ -35,7 +33,6 @@ from db.uow import Database
 # A Wednesday afternoon: inside working hours in London and New York, not in Singapore.
 TICK_NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 BASELINE_APPS = {"B0": "b0", "B1": "b1", "B2": "b2"}
-DRAIN_S = 1.0  # after the load: the server's CPU per request includes delivering its outbox
 
 
 class Bench:
@@ -82,7 +79,7 @@ class Bench:
         with urllib.request.urlopen(f"http://127.0.0.1:{port + 1}/bench/stats") as answer:
             return dict(json.loads(answer.read()))
 
-    def _load(self, kind: str, port: int) -> dict[str, Any]:
+    def _load(self, kind: str, port: int, server_pid: int) -> dict[str, Any]:
         mode = self.mode
         plan = Plan(
             url=f"http://127.0.0.1:{port}/slack/events",
@@ -94,6 +91,8 @@ class Bench:
             capacity_runs=mode.capacity_runs,
             capacity_duration=mode.capacity_duration,
             concurrency=mode.concurrency,
+            server_pid=server_pid,
+            cpu_duration=mode.cpu_duration,
         )
         out = self.children.run(
             ["benchmarks.loadgen", json.dumps(asdict(plan))],
@@ -134,25 +133,17 @@ class Bench:
             self.children.stop(slack)
             raise
         try:
-            cpu_before = cpu_seconds(server.pid)
-            load = self._load(kind, port)
-            time.sleep(DRAIN_S)  # the outbox delivers what the last requests wrote
-            cpu_after = cpu_seconds(server.pid)
+            load = self._load(kind, port, server.pid)
             rss = peak_rss_mb(server.pid)
             checks = self._checks(scenario, database_url) if backend else {}
         finally:
             self.children.stop(server)
             self.children.stop(slack)
-        cpu_ms = (
-            1000 * (cpu_after - cpu_before) / load["sent"]
-            if cpu_before is not None and cpu_after is not None and load.get("sent")
-            else None
-        )
         return {
             **summarise(load),
             "peak_rss_mb": rss,
             "slack_latency_ms": latency,
-            "cpu_ms_per_request": cpu_ms,
+            "cpu_ms_per_request": load.get("cpu_ms_per_request"),
             **checks,
         }
 
