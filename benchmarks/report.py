@@ -38,13 +38,15 @@ def _baseline(results: list[dict[str, Any]], name: str) -> float | None:
 
 def _http_target(row: dict[str, Any], b2: float | None) -> tuple[str, str]:
     checks = []
-    if row["scenario"] in ("S1", "S2"):
+    if row["scenario"] == "S1":
         checks.append(
             (
                 "200/s: p99 < 100 ms, none > 1 s",
                 row["p99_ms"] < 100 and row["over_1s"] == 0 and row["achieved_rate"] > 190,
             )
         )
+    if row["scenario"] == "S2":  # issue 15 asks it at 100/s; the run offers 200/s (stricter)
+        checks.append(("200/s: p99 < 250 ms", row["p99_ms"] < 250 and row["achieved_rate"] > 190))
     if row["scenario"] == "S1" and b2:
         checks.append(("throughput >= B2/2", row["throughput"] >= b2 / 2))
     if row["scenario"] == "S2" and b2:
