@@ -19,6 +19,10 @@ class Action(StrEnum):
     HOME_DIGEST = "home_personal_digest"  # App Home: turn my morning digest on or off
     HOME_SETTINGS = "home_edit_settings"  # App Home: admins open the workspace settings
     HOME_REVOKE_TOKEN = "home_revoke_api_token"  # App Home: admins revoke a REST API token
+    PROMISE = "handoff_promise"  # the card: promise the customer an answer by a time
+    PROMISE_TOLD = "handoff_promise_told"  # the promise reminder: the customer was told
+    CHECK_YES = "handoff_check_yes"  # the customer check: the owner reached them
+    CHECK_NOT_YET = "handoff_check_not_yet"  # the customer check: not yet
 
 
 class View(StrEnum):
@@ -29,6 +33,7 @@ class View(StrEnum):
     DIRECTORY_TOPIC = "directory_topic_modal"
     DIRECTORY_REMOVE = "directory_remove_modal"
     SETTINGS = "workspace_settings_modal"
+    PROMISE = "promise_modal"
 
 
 class Block(StrEnum):
@@ -38,6 +43,7 @@ class Block(StrEnum):
     REASON = "reason"
     BACK_OK = "back_ok"
     SUGGESTIONS = "suggestions"
+    PROMISE = "promise"
 
 
 SHORTCUT_CALLBACK = "find_the_right_person"

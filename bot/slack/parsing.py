@@ -80,6 +80,11 @@ class Directory:
 
 
 @dataclass(frozen=True)
+class Dashboard:
+    """`/handoff dashboard`: a one-time sign-in link to the web dashboard, privately."""
+
+
+@dataclass(frozen=True)
 class OpenModal:
     """No link: pick the request in a modal (owner and note pre-filled when given)."""
 
@@ -102,7 +107,7 @@ class CommandError:
     detail: str = ""
 
 
-Parsed = Help | Who | Directory | OpenModal | HandOffCommand | CommandError
+Parsed = Help | Who | Directory | Dashboard | OpenModal | HandOffCommand | CommandError
 
 
 def parse_command(text: str) -> Parsed:
@@ -119,6 +124,8 @@ def parse_command(text: str) -> Parsed:
         return Who(words) if words else CommandError("who_needs_words")
     if first == "directory":
         return Directory()
+    if first == "dashboard":
+        return Dashboard()
     owner: Owner | None = None
     link: MessageLink | None = None
     consumed = 0

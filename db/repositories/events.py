@@ -14,6 +14,7 @@ _FIRST_SEEN = per_dialect(
     lambda insert: (
         insert(ProcessedEvent)
         .values(
+            platform=bindparam("p_platform"),
             team_id=bindparam("p_team"),
             event_key=bindparam("p_key"),
             received_at=bindparam("p_at", type_=ProcessedEvent.received_at.type),
@@ -28,7 +29,9 @@ class ProcessedEventRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def first_seen(self, team_id: str, key: str, *, now: datetime) -> bool:
+    async def first_seen(
+        self, team_id: str, key: str, *, now: datetime, platform: str = "slack"
+    ) -> bool:
         """Record `key`; True if this transaction is the first to see it.
 
         ON CONFLICT DO NOTHING returns no row for a key already there. Two deliveries racing in
@@ -36,7 +39,7 @@ class ProcessedEventRepository:
         conflict; SQLite's write lock (BEGIN IMMEDIATE) serialises them the same way.
         """
         stmt = _FIRST_SEEN[dialect_of(self.session)]
-        params = {"p_team": team_id, "p_key": key[:128], "p_at": now}
+        params = {"p_platform": platform, "p_team": team_id, "p_key": key[:255], "p_at": now}
         return (await self.session.execute(stmt, params)).first() is not None
 
 
@@ -54,9 +57,11 @@ class TimelineRepository:
         handoff_id: int | None = None,
         actor_id: str | None = None,
         detail: str | None = None,
+        platform: str = "slack",
     ) -> None:
         self.session.add(
             HandoffEvent(
+                platform=platform,
                 team_id=team_id,
                 request_id=request_id,
                 handoff_id=handoff_id,

@@ -13,7 +13,7 @@ _ADD = per_dialect(
     lambda insert: (
         insert(Request)
         .values({c.key: bindparam(f"p_{c.key}", type_=c.type) for c in _COLUMNS})
-        .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "message_ts"])
+        .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "message_ts", "platform"])
         .returning(Request)
     )
 )

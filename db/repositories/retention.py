@@ -11,7 +11,16 @@ from sqlalchemy import and_, delete, exists, func, or_, select, text, tuple_, up
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from db.models import DigestRun, Handoff, OutboxMessage, ProcessedEvent, Request, WorkspaceState
+from db.models import (
+    DashboardLink,
+    DashboardSession,
+    DigestRun,
+    Handoff,
+    OutboxMessage,
+    ProcessedEvent,
+    Request,
+    WorkspaceState,
+)
 from db.repositories.home import VIEWER_PREFIX
 
 REDACTED = "[redacted]"
@@ -38,7 +47,7 @@ class RetentionRepository:
 
     async def prune_event_keys(self, *, before: datetime, limit: int) -> int:
         keys = (
-            select(ProcessedEvent.team_id, ProcessedEvent.event_key)
+            select(ProcessedEvent.team_id, ProcessedEvent.event_key, ProcessedEvent.platform)
             .where(ProcessedEvent.received_at < before)
             .limit(limit)
         )
@@ -63,17 +72,39 @@ class RetentionRepository:
 
     async def prune_digest_runs(self, *, before: datetime, limit: int) -> int:
         keys = (
-            select(DigestRun.team_id, DigestRun.kind, DigestRun.target, DigestRun.local_day)
+            select(
+                DigestRun.team_id,
+                DigestRun.kind,
+                DigestRun.target,
+                DigestRun.local_day,
+                DigestRun.platform,
+            )
             .where(DigestRun.claimed_at < before)
             .limit(limit)
         )
         return await self._delete_keys(DigestRun, keys)
 
+    async def prune_dashboard(self, *, before: datetime, limit: int) -> int:
+        """Dashboard sign-in links and sessions that expired (or ended) before `before`: they
+        can never sign anyone in again."""
+        count = 0
+        old_links = select(DashboardLink.id).where(DashboardLink.expires_at < before).limit(limit)
+        result = await self.session.execute(
+            delete(DashboardLink).where(DashboardLink.id.in_(old_links))
+        )
+        count += int(getattr(result, "rowcount", 0) or 0)
+        over = or_(DashboardSession.expires_at < before, DashboardSession.ended_at < before)
+        old_sessions = select(DashboardSession.id).where(over).limit(limit)
+        result = await self.session.execute(
+            delete(DashboardSession).where(DashboardSession.id.in_(old_sessions))
+        )
+        return count + int(getattr(result, "rowcount", 0) or 0)
+
     async def prune_home_viewers(self, *, before: datetime, limit: int) -> int:
         """People who have not opened App Home since `before`: their tab is drawn afresh when
         they open it again, and is no longer redrawn on every change meanwhile."""
         keys = (
-            select(WorkspaceState.team_id, WorkspaceState.key)
+            select(WorkspaceState.team_id, WorkspaceState.key, WorkspaceState.platform)
             .where(
                 WorkspaceState.key.startswith(VIEWER_PREFIX, autoescape=True),
                 WorkspaceState.updated_at < before,
@@ -123,7 +154,8 @@ class RetentionRepository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def _delete_keys(self, table: Any, keys: Any) -> int:
-        """Delete rows by their composite primary key, chosen by `keys` (at most `limit`).
+        """Delete rows by their composite primary key, chosen by `keys` (at most `limit`; its
+        columns in the order of the key, `platform` included).
 
         A subquery, not a list of the keys read first: PostgreSQL compared a list of 1,000
         row values with every row of the table (7 s a batch over 100,000 event keys), where

@@ -69,3 +69,13 @@ async def test_demo_shows_slack_markup_as_a_person_reads_it(demo_output: str) ->
     assert "Note" in card and "invoice INV-0312 & up." in " ".join(card)
     for raw in ("&amp;", "&lt;", "&gt;", "<@U", "<#C", "<!date", "*Customer:*"):
         assert raw not in demo_output
+
+
+async def test_demo_shows_the_customer_check(demo_output: str) -> None:
+    """Issue 18: a working day after Bob confirmed, Alice is asked; *Not yet* reminds Bob."""
+    said = calls(demo_output)
+    to_alice = " ".join(said["DM to @alice"])
+    assert "Did @bob reach Jane Doe?" in to_alice and "[Yes, it's handled] [Not yet]" in to_alice
+    to_bob = " ".join(said["DM to @bob"])
+    assert "@alice says Jane Doe hasn't heard from you yet" in to_bob
+    assert "jane@customer.example · +1 415 555 0100" in to_bob

@@ -11,6 +11,7 @@ from bot.slack.listeners import (
     commands,
     directory,
     events,
+    followups,
     home,
     installs,
     settings,
@@ -24,6 +25,7 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     shortcuts.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    followups.register(app, deps)
     directory.register(app, deps)
     home.register(app, deps)  # before events: app_home_opened is matched ahead of the catch-all
     settings.register(app, deps)
