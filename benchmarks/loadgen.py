@@ -19,10 +19,12 @@ from typing import Any
 import aiohttp
 
 from benchmarks.payloads import Payloads, Prepared
+from benchmarks.procs import cpu_seconds
 
 TIMEOUT = 10.0
 GRACE = 3.0  # seconds after a run's last send before what is unanswered counts as lost
 SETTLE = 120.0
+DRAIN = 1.0  # seconds for the server to deliver its outbox around the CPU phase
 
 
 @dataclass
@@ -37,6 +39,8 @@ class Plan:
     capacity_duration: float
     concurrency: int = 16
     pause: float = 0.5
+    server_pid: int = 0  # when set, a last phase measures the server's CPU per request
+    cpu_duration: float = 3.0
 
 
 @dataclass
@@ -152,6 +156,9 @@ class LoadGenerator:
         connector = aiohttp.TCPConnector(limit=256)
         timeout = aiohttp.ClientTimeout(total=TIMEOUT)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            # First, on a server with no backlog: later phases overload it, and what it still
+            # works off after them would be counted against the requests of this phase.
+            cpu = await self.cpu_per_request(session) if plan.server_pid else None
             warmup = await self.open_loop(session, plan.warmup) if plan.warmup else None
             if warmup and warmup["unanswered"]:
                 await self.settle(session)
@@ -167,7 +174,24 @@ class LoadGenerator:
             for _ in range(plan.capacity_runs):
                 await asyncio.sleep(plan.pause)
                 capacity.append(await self.closed_loop(session, plan.capacity_duration))
-        return {"warmup": warmup, "runs": runs, "capacity": capacity}
+        return {"warmup": warmup, "runs": runs, "capacity": capacity, "cpu_ms_per_request": cpu}
+
+    async def cpu_per_request(self, session: aiohttp.ClientSession) -> float | None:
+        """The server's CPU time per request, one request at a time (so every one is
+        answered and none waits in a backlog), its outbox delivered: /proc's user + system
+        time over the phase and a second after it, divided by the requests answered."""
+        before = cpu_seconds(self.plan.server_pid)
+        loop = asyncio.get_running_loop()
+        deadline, answered = loop.time() + self.plan.cpu_duration, 0
+        while loop.time() < deadline:
+            index, self.next_index = self.next_index, self.next_index + 1
+            request = await self.payloads.build(self.plan.kind, index)
+            answered += await _send(session, self.plan.url, request) == "200"
+        await asyncio.sleep(DRAIN)
+        after = cpu_seconds(self.plan.server_pid)
+        if before is None or after is None or not answered:
+            return None
+        return 1000 * (after - before) / answered
 
 
 def main() -> None:

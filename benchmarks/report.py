@@ -38,15 +38,19 @@ def _baseline(results: list[dict[str, Any]], name: str) -> float | None:
 
 def _http_target(row: dict[str, Any], b2: float | None) -> tuple[str, str]:
     checks = []
-    if row["scenario"] in ("S1", "S2"):
+    if row["scenario"] == "S1":
         checks.append(
             (
                 "200/s: p99 < 100 ms, none > 1 s",
                 row["p99_ms"] < 100 and row["over_1s"] == 0 and row["achieved_rate"] > 190,
             )
         )
+    if row["scenario"] == "S2":  # issue 15 asks it at 100/s; the run offers 200/s (stricter)
+        checks.append(("200/s: p99 < 250 ms", row["p99_ms"] < 250 and row["achieved_rate"] > 190))
     if row["scenario"] == "S1" and b2:
         checks.append(("throughput >= B2/2", row["throughput"] >= b2 / 2))
+    if row["scenario"] == "S2" and b2:
+        checks.append(("throughput >= B2/4", row["throughput"] >= b2 / 4))
     if row["scenario"] == "S4" and "requests" in row:
         # One request and one outbox row (the reaction) per distinct event, however often sent.
         once = row["requests"] == row["event_keys"] == row["outbox_rows"]
@@ -60,7 +64,7 @@ def _row(row: dict[str, Any], results: list[dict[str, Any]]) -> str:
     scenario, db = row["scenario"], row["backend"]
     name = f"{scenario} {WHAT.get(scenario, '')}"
     if "error" in row:
-        return f"| {name} | {db} | failed: {row['error'][:80]} | | | | | | | |"
+        return f"| {name} | {db} | failed: {row['error'][:80]} | | | | | | | | |"
     if scenario in RATIO_TO or scenario == "B0":
         base = _baseline(results, RATIO_TO.get(scenario, "B0"))
         ratio = f"{row['throughput'] / base:.2f} x {RATIO_TO.get(scenario, 'B0')}" if base else "—"
@@ -70,17 +74,17 @@ def _row(row: dict[str, Any], results: list[dict[str, Any]]) -> str:
         return (
             f"| {name} | {db} | {_f(row['throughput'])} req/s | {_f(row['p50_ms'], 1)} | "
             f"{at_least}{_f(row['p99_ms'], 1)} | {at_least}{_f(row['max_ms'], 0)} | "
-            f"{_f(row['peak_rss_mb'])} | "
+            f"{_f(row['peak_rss_mb'])} | {_f(row.get('cpu_ms_per_request'), 1)} | "
             f"{ratio} | {target} | {met} |"
         )
     if scenario == "S5":
         handled = row["nudged"] + row["escalated"] + row["waiting"]
         rate = handled / row["first_tick_s"] if row["first_tick_s"] else None
-        ok_tick = row["steady_tick_ms"] < 500
-        ok_first = row["first_tick_s"] < 0.5
+        ok_tick = row["steady_tick_ms"] < 10
+        ok_first = row["first_tick_s"] < 3
         index = "ix_handoffs_due" in row["plan"]
         target = (
-            "tick < 500 ms (first, 10% due / steady); due query on an index"
+            "tick < 3 s (first, 10% due) / < 10 ms (steady); due query on an index"
             if row["open"] >= 100_000
             else "—"
         )
@@ -94,23 +98,25 @@ def _row(row: dict[str, Any], results: list[dict[str, Any]]) -> str:
             f"| {name}: {row['open']:,} open, {row['due']:,} due | {db} | "
             f"{_f(rate)} due hops/s | first tick {_f(row['first_tick_s'], 2)} s | "
             f"steady tick {_f(row['steady_tick_ms'], 1)} ms | due query "
-            f"{_f(row['due_query_ms'], 1)} ms | {_f(row['peak_rss_mb'])} | — | {target} | {met} |"
+            f"{_f(row['due_query_ms'], 1)} ms | {_f(row['peak_rss_mb'])} | — | — | "
+            f"{target} | {met} |"
         )
     if scenario == "S6":
         if not row.get("available"):
             why = row.get("why", "no bot/jobs/digest.py yet")
-            return f"| {name} | {db} | not available yet ({why}) | | | | | | | |"
-        fits = row["digest_s"] < 2 and (row.get("peak_rss_mb") or 0) < 200
+            return f"| {name} | {db} | not available yet ({why}) | | | | | | | | |"
+        fits = row["digest_s"] < 1 and (row.get("peak_rss_mb") or 0) < 150
         return (
             f"| {name} | {db} | {_f(row.get('digest_s'), 2)} s | | | | "
-            f"{_f(row.get('peak_rss_mb'))} | — | < 2 s, < 200 MB | {'yes' if fits else '**no**'} |"
+            f"{_f(row.get('peak_rss_mb'))} | — | — | < 1 s, < 150 MB | "
+            f"{'yes' if fits else '**no**'} |"
         )
     ok = row["before_retry_after"] == 0 and row["lost"] == 0 and row.get("dead", 0) == 0
     return (
         f"| {name}: {row['messages']:,} msgs / {row['channels']} channels | {db} | "
         f"{_f(row['messages_per_s'], 1)} msg/s | drain {_f(row['drain_s'], 1)} s | "
         f"429s {row['rate_limited']} | early retries {row['before_retry_after']} | "
-        f"{_f(row['peak_rss_mb'])} | — | no retry before Retry-After, none lost "
+        f"{_f(row['peak_rss_mb'])} | — | — | no retry before Retry-After, none lost "
         f"(lost {row['lost']}, dup {row['duplicates']}, dead {row.get('dead', 0)}) | "
         f"{'yes' if ok else '**no**'} |"
     )
@@ -131,7 +137,10 @@ def markdown(report: dict[str, Any]) -> str:
         "median run by p99 is shown, max is over all runs), measured from each request's "
         "scheduled send time. Throughput is the saturation rate (median of "
         f"{config['capacity_runs']} closed-loop runs of {config['capacity_duration']:g} s with "
-        f"{config['concurrency']} connections). Peak memory is the server process's VmHWM. "
+        f"{config['concurrency']} connections). Peak memory is the server process's VmHWM; CPU "
+        "ms/req is the server process's user + system CPU (/proc) per request in a first "
+        f"phase of {config.get('cpu_duration', 3):g} s sending one request at a time (so none "
+        "waits in a backlog), its outbox delivery included. "
         f"The fake Slack answers every Web API call after {config['slack_latency_ms']:g} ms "
         f"({config['shortcut_latency_ms']:g} ms in S3). Ratios are throughput to the "
         "baseline of the same run: on a shared 2-core machine they are the numbers to compare. "
@@ -144,9 +153,9 @@ def markdown(report: dict[str, Any]) -> str:
     for note in report["skipped"]:
         lines += [f"Skipped: {note}.", ""]
     lines += [
-        "| Scenario | DB | Throughput | p50 ms | p99 ms | max ms | Peak MB | vs baseline "
-        "| Target | Met |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| Scenario | DB | Throughput | p50 ms | p99 ms | max ms | Peak MB | CPU ms/req "
+        "| vs baseline | Target | Met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [_row(row, results) for row in results]
     lines += [

@@ -18,7 +18,14 @@ from sqlalchemy import func, select
 from benchmarks import seed
 from benchmarks.config import Mode
 from benchmarks.loadgen import Plan
-from benchmarks.procs import Children, Databases, bench_env, free_pair, peak_rss_mb, wait_port
+from benchmarks.procs import (
+    Children,
+    Databases,
+    bench_env,
+    free_pair,
+    peak_rss_mb,
+    wait_port,
+)
 from db.migrate import upgrade
 from db.models import OutboxMessage, ProcessedEvent, Request
 from db.uow import Database
@@ -72,7 +79,7 @@ class Bench:
         with urllib.request.urlopen(f"http://127.0.0.1:{port + 1}/bench/stats") as answer:
             return dict(json.loads(answer.read()))
 
-    def _load(self, kind: str, port: int) -> dict[str, Any]:
+    def _load(self, kind: str, port: int, server_pid: int) -> dict[str, Any]:
         mode = self.mode
         plan = Plan(
             url=f"http://127.0.0.1:{port}/slack/events",
@@ -84,6 +91,8 @@ class Bench:
             capacity_runs=mode.capacity_runs,
             capacity_duration=mode.capacity_duration,
             concurrency=mode.concurrency,
+            server_pid=server_pid,
+            cpu_duration=mode.cpu_duration,
         )
         out = self.children.run(
             ["benchmarks.loadgen", json.dumps(asdict(plan))],
@@ -124,13 +133,19 @@ class Bench:
             self.children.stop(slack)
             raise
         try:
-            load = self._load(kind, port)
+            load = self._load(kind, port, server.pid)
             rss = peak_rss_mb(server.pid)
             checks = self._checks(scenario, database_url) if backend else {}
         finally:
             self.children.stop(server)
             self.children.stop(slack)
-        return {**summarise(load), "peak_rss_mb": rss, "slack_latency_ms": latency, **checks}
+        return {
+            **summarise(load),
+            "peak_rss_mb": rss,
+            "slack_latency_ms": latency,
+            "cpu_ms_per_request": load.get("cpu_ms_per_request"),
+            **checks,
+        }
 
     def _checks(self, scenario: str, database_url: str) -> dict[str, Any]:
         """What was recorded: S4 must record each event once however often it came."""

@@ -378,6 +378,7 @@ class Runtime:
             await self.dispatcher.wait(max(0.0, next_tick - loop.time()))
 
     async def start(self) -> None:
+        self.clients.share_session(self.client)
         if self._loop is None and (self.slack or self.teams is not None):
             # Before serving: a refused token is logged as an error at once, and /readyz
             # has its answer ready.

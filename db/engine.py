@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.domain.text import storable, storable_data
 from bot.settings import to_async_url
+from db.sqlite_driver import InlineConnection
+
+POOL_RECYCLE_SECONDS = 1800
 
 
 def make_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
@@ -32,16 +37,33 @@ def make_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             # (up to 100 ms a try) instead of waking when the lock is free (benchmarks S1).
             kwargs.setdefault("pool_size", 1)
             kwargs.setdefault("max_overflow", 0)
-        engine = create_async_engine(
-            url, connect_args={"timeout": 30}, json_serializer=storable_json, **kwargs
-        )
+        inline = _inline_creator(url)
+        if inline is not None:
+            kwargs.setdefault("async_creator", inline)
+        else:
+            kwargs.setdefault("connect_args", {"timeout": 30})
+        engine = create_async_engine(url, json_serializer=storable_json, **kwargs)
         _sqlite_pragmas(engine)
         _storable_parameters(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it cost three round trips on every checkout. A connection the server
+    # closed (restart, idle kill, failover) is noticed by asyncpg as soon as the socket
+    # closes, so checkout swaps it for a fresh one at no cost (_fresh_connections); recycling
+    # bounds how long any connection lives.
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     engine = create_async_engine(url, json_serializer=storable_json, **kwargs)
     _storable_parameters(engine)
+    _fresh_connections(engine)
     return engine
+
+
+def _fresh_connections(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _closed_is_gone(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # The pool then drops this connection and checks out (or opens) another.
+        is_closed = getattr(dbapi_connection.driver_connection, "is_closed", None)
+        if is_closed is not None and is_closed():
+            raise DisconnectionError("the server closed this connection")
 
 
 def storable_json(value: Any) -> str:
@@ -79,6 +101,20 @@ def _storable_row(parameters: Any) -> Any:
     return parameters
 
 
+def _inline_creator(url: str) -> Callable[[], Awaitable[InlineConnection]] | None:
+    """Connections without aiosqlite's per-call thread hand-off (db/sqlite_driver.py), for a
+    database file or `:memory:`; anything fancier (a `file:` URI) keeps aiosqlite."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.query or database.startswith("file:"):
+        return None
+
+    async def create() -> InlineConnection:
+        return await InlineConnection.open(database or ":memory:")
+
+    return create
+
+
 def missing_sqlite_file(database_url: str) -> str | None:
     """The path of a SQLite database file that does not exist yet (connecting would create
     it, empty), else None."""
@@ -93,11 +129,14 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        if dbapi_connection.isolation_level is not None:
+            dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        if not isinstance(dbapi_connection.driver_connection, InlineConnection):
+            # The inline driver waits for locks off the loop, with its own busy timeout.
+            cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")

@@ -32,10 +32,10 @@ async def record_request(
     source: str,
     now: datetime,
 ) -> tuple[Request, bool]:
-    """The request for this message, created on first sight. Returns (request, created)."""
-    existing = await uow.requests.by_message(message.team_id, message.channel_id, message.ts)
-    if existing is not None:
-        return existing, False
+    """The request for this message, created on first sight. Returns (request, created).
+
+    The insert comes first and the unique key on the message decides: a message seen before
+    costs one more look-up, a new one (the common case) no SELECT at all."""
     customer = customer_for(author, message.text)
     added = await uow.requests.add(
         Request(
@@ -56,7 +56,7 @@ async def record_request(
             updated_at=now,
         )
     )
-    if added is None:  # a concurrent delivery recorded it first
+    if added is None:  # tracked already, or a concurrent delivery recorded it first
         tracked = await uow.requests.by_message(message.team_id, message.channel_id, message.ts)
         if tracked is None:
             raise HandoffError(Problem.UNKNOWN_REQUEST)

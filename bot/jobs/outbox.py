@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.jobs.clock import utcnow
+from bot.jobs.outbox_marks import OutboxMarks, finish_of
 from bot.jobs.transport import Outcome, Transport
 from db.models import OutboxMessage
 from db.uow import Database
@@ -92,6 +93,7 @@ class Dispatcher:
         self.tick_wanted = False  # set by wake(tick=True); the serve loop runs a tick
         self._lock = asyncio.Lock()
         self._now: Callable[[], datetime] = clock
+        self.marks = OutboxMarks(db)  # results of concurrent sends commit together
 
     def wake(self, *, tick: bool = False) -> None:
         """Deliver soon: called right after a commit that wrote outbox rows. `tick=True`
@@ -248,8 +250,8 @@ class Dispatcher:
         channel: str | None = None,
         ts: str | None = None,
     ) -> None:
-        async with self.db.uow() as uow:
-            await uow.outbox.finish(
+        await self.marks.finish(
+            finish_of(
                 row.id,
                 attempt=row.attempts,
                 status=status,
@@ -258,4 +260,4 @@ class Dispatcher:
                 channel=channel,
                 ts=ts,
             )
-            await uow.commit()
+        )

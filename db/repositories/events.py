@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import HandoffEvent, ProcessedEvent
-from db.repositories.upsert import insert_for
+from db.repositories.upsert import dialect_of, per_dialect
+
+_FIRST_SEEN = per_dialect(
+    lambda insert: (
+        insert(ProcessedEvent)
+        .values(
+            platform=bindparam("p_platform"),
+            team_id=bindparam("p_team"),
+            event_key=bindparam("p_key"),
+            received_at=bindparam("p_at", type_=ProcessedEvent.received_at.type),
+        )
+        .on_conflict_do_nothing()
+        .returning(ProcessedEvent.event_key)
+    )
+)
 
 
 class ProcessedEventRepository:
@@ -24,13 +38,9 @@ class ProcessedEventRepository:
         two transactions: PostgreSQL makes the second wait for the first, then sees the
         conflict; SQLite's write lock (BEGIN IMMEDIATE) serialises them the same way.
         """
-        stmt = (
-            insert_for(self.session, ProcessedEvent)
-            .values(platform=platform, team_id=team_id, event_key=key[:255], received_at=now)
-            .on_conflict_do_nothing()
-            .returning(ProcessedEvent.event_key)
-        )
-        return (await self.session.execute(stmt)).first() is not None
+        stmt = _FIRST_SEEN[dialect_of(self.session)]
+        params = {"p_platform": platform, "p_team": team_id, "p_key": key[:255], "p_at": now}
+        return (await self.session.execute(stmt, params)).first() is not None
 
 
 class TimelineRepository:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Handoff, Request
 from db.repositories.workspaces import is_uninstalled
+
+
+@dataclass(frozen=True)
+class Move:
+    """A due hop moved on by the tick: read with `expected` as its due time."""
+
+    hop_id: int
+    expected: datetime
+    next_at: datetime | None
+    nudged: bool
+    escalated: bool
 
 
 class HandoffRepository:
@@ -100,6 +113,47 @@ class HandoffRepository:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def advance_many(self, moves: list[Move], *, now: datetime) -> set[int]:
+        """`advance` for many hops in one statement (the tick's batch): each moves on only if
+        still pending at the due time it was read with (compare-and-set). Returns the ids of
+        the hops that moved; a missing one was moved by someone else first."""
+        if not moves:
+            return set()
+
+        when = Handoff.next_nudge_at.type  # typed binds: SQLite stores datetimes as text
+
+        def by_id(values: dict[int, datetime | None]) -> Any:
+            return case({k: literal(v, when) for k, v in values.items()}, value=Handoff.id)
+
+        nudged = [m.hop_id for m in moves if m.nudged]
+        escalated = [m.hop_id for m in moves if m.escalated]
+        values: dict[str, object] = {
+            "next_nudge_at": by_id({m.hop_id: m.next_at for m in moves}),
+            "nudges_sent": Handoff.nudges_sent + case((Handoff.id.in_(nudged), 1), else_=0)
+            if nudged
+            else Handoff.nudges_sent,
+        }
+        if nudged:
+            values["last_nudged_at"] = case(
+                (Handoff.id.in_(nudged), literal(now, when)), else_=Handoff.last_nudged_at
+            )
+        if escalated:
+            values["escalated_at"] = case(
+                (Handoff.id.in_(escalated), literal(now, when)), else_=Handoff.escalated_at
+            )
+        stmt = (
+            update(Handoff)
+            .where(
+                Handoff.id.in_([m.hop_id for m in moves]),
+                Handoff.status == "pending",
+                Handoff.next_nudge_at == by_id({m.hop_id: m.expected for m in moves}),
+            )
+            .values(**values)
+            .returning(Handoff.id)
+            .execution_options(synchronize_session=False)
+        )
+        return set((await self.session.scalars(stmt)).all())
 
     async def chains(self, request_ids: list[int]) -> dict[int, list[Handoff]]:
         stmt = (

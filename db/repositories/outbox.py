@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -13,6 +14,50 @@ from sqlalchemy.orm import aliased
 from db.models import OutboxMessage, RateLimit
 
 UNFINISHED = ("pending", "sending")
+
+
+@dataclass(frozen=True)
+class Finish:
+    """One send's result, for `finish_many`."""
+
+    row_id: int
+    attempt: int
+    status: str
+    error: str | None
+    channel: str | None
+    ts: str | None
+    sent_at: datetime | None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "b_row_id": self.row_id,
+            "b_attempt": self.attempt,
+            "b_status": self.status,
+            "b_error": self.error,
+            "b_channel": self.channel,
+            "b_ts": self.ts,
+            "b_sent_at": self.sent_at,
+        }
+
+
+# Built once: the statement of `finish_many` (a Core UPDATE; the ORM would rebuild it per row).
+# Run on the session's connection, so it is Core (no ORM bookkeeping per row).
+_FINISH = (
+    update(OutboxMessage)
+    .where(
+        OutboxMessage.id == bindparam("b_row_id"),
+        OutboxMessage.status == "sending",
+        OutboxMessage.attempts == bindparam("b_attempt"),
+    )
+    .values(
+        status=bindparam("b_status"),
+        last_error=bindparam("b_error"),
+        result_channel=bindparam("b_channel"),
+        result_ts=bindparam("b_ts"),
+        sent_at=bindparam("b_sent_at"),
+        lease_until=None,
+    )
+)
 
 
 class OutboxRepository:
@@ -176,6 +221,14 @@ class OutboxRepository:
                 lease_until=None,
             )
         )
+
+    async def finish_many(self, finishes: list[Finish]) -> None:
+        """Record several sends' results with one statement (run once per row: executemany);
+        a row no longer held by that claim is left alone, as in `finish`."""
+        if not finishes:
+            return
+        connection = await self.session.connection()
+        await connection.execute(_FINISH, [f.params() for f in finishes])
 
     async def retry_later(
         self, row_id: int, *, attempt: int, at: datetime, error: str, maybe_sent: bool = False

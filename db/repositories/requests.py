@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Request
-from db.repositories.upsert import insert_for
+from db.repositories.upsert import dialect_of, per_dialect
+
+_COLUMNS = [c for c in Request.__table__.columns if c.key != "id"]
+_ADD = per_dialect(
+    lambda insert: (
+        insert(Request)
+        .values({c.key: bindparam(f"p_{c.key}", type_=c.type) for c in _COLUMNS})
+        .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "message_ts", "platform"])
+        .returning(Request)
+    )
+)
 
 
 class RequestRepository:
@@ -38,23 +48,16 @@ class RequestRepository:
         """Insert the request; None when its message is already tracked. Intake, /handoff and
         the shortcut may record one message at once: a plain INSERT would fail on the unique
         key (a 500), ON CONFLICT waits for the other transaction and then skips."""
-        values: dict[str, object] = {}
-        for column in Request.__table__.columns:
+        params: dict[str, object] = {}
+        for column in _COLUMNS:
             value = getattr(request, column.key)
             if value is None and column.default is not None and column.default.is_scalar:
                 value = column.default.arg
-            if column.key != "id":
-                values[column.key] = value
-        stmt = (
-            insert_for(self.session, Request)
-            .values(**values)
-            .on_conflict_do_nothing(
-                index_elements=["team_id", "channel_id", "message_ts", "platform"]
-            )
-            .returning(Request.id)
-        )
-        new_id = (await self.session.execute(stmt)).scalar_one_or_none()
-        return None if new_id is None else await self.get(request.team_id, new_id)
+            params[f"p_{column.key}"] = value
+        # The row comes back from the INSERT itself (no SELECT after it), as a Request in
+        # this session's identity map.
+        stmt = _ADD[dialect_of(self.session)]
+        return (await self.session.scalars(stmt, params)).first()
 
     async def recent_in_channel(
         self, team_id: str, channel_id: str, *, statuses: tuple[str, ...], limit: int
