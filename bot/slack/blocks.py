@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import rules
+from bot.domain import parts, rules
 from bot.domain.nudges import Backup
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import clip, date, escape, mention, quote, shown
@@ -54,6 +54,23 @@ def chain_text(chain: list[Handoff]) -> str:
     return "*Chain*\n" + "\n".join(lines)
 
 
+def parts_text(chain: list[Handoff]) -> str:
+    """A split request: each part, who has it, and how it stands."""
+    words = {
+        parts.WAITING: "waiting for them to confirm",
+        parts.OWNED: "confirmed",
+        parts.DONE: "resolved",
+        parts.WITHDRAWN: "handoff cancelled",
+    }
+    lines = []
+    for number, hops in parts.by_part(chain).items():
+        hop = parts.current(hops) or hops[-1]
+        kind, who = parts.holder(hop)
+        what = clip(shown(hops[0].note), 150)
+        lines.append(f"{number}. {mention(kind, who)}: _{what}_ ({words[parts.state(hops)]})")
+    return "*Parts*\n" + "\n".join(lines)
+
+
 def _status_line(handoff: Handoff, request: Request) -> str:
     owner = owner_of(handoff)
     if handoff.status == rules.PENDING:
@@ -72,8 +89,20 @@ def _status_line(handoff: Handoff, request: Request) -> str:
     return f":heavy_check_mark: Resolved by {by} on {at}. No more follow-ups."
 
 
-def _buttons(handoff: Handoff, request: Request) -> ActionsBlock | None:
+def _resolve_value(request: Request, handoff: Handoff, split: bool) -> str:
+    """`12`: the request; `12:2`: part 2 of a split request."""
+    return f"{request.id}:{handoff.part}" if split else str(request.id)
+
+
+def _split_button(request: Request) -> ButtonElement:
+    return ButtonElement(text="Split off a part", action_id=Action.SPLIT, value=str(request.id))
+
+
+def _buttons(handoff: Handoff, request: Request, chain: list[Handoff]) -> ActionsBlock | None:
     value = str(handoff.id)
+    split = parts.is_split(chain)
+    room = len(parts.by_part(chain)) < parts.MAX_PARTS
+    resolve_value = _resolve_value(request, handoff, split)
     if handoff.status == rules.PENDING:
         return ActionsBlock(
             elements=[
@@ -83,7 +112,7 @@ def _buttons(handoff: Handoff, request: Request) -> ActionsBlock | None:
                 ButtonElement(
                     text="Not me: suggest someone", action_id=Action.REDIRECT, value=value
                 ),
-                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=str(request.id)),
+                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=resolve_value),
                 ButtonElement(
                     text="Cancel handoff",
                     action_id=Action.CANCEL,
@@ -96,12 +125,17 @@ def _buttons(handoff: Handoff, request: Request) -> ActionsBlock | None:
                         deny="Keep it",
                     ),
                 ),
+                *([_split_button(request)] if room else []),
             ]
         )
-    if handoff.status == rules.CONFIRMED and request.status == rules.REQUEST_OWNED:
+    owned = request.status == rules.REQUEST_OWNED or (
+        split and request.status != rules.REQUEST_RESOLVED
+    )
+    if handoff.status == rules.CONFIRMED and owned and not handoff.resolved_at:
         return ActionsBlock(
             elements=[
-                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=str(request.id))
+                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=resolve_value),
+                *([_split_button(request)] if room else []),
             ]
         )
     return None
@@ -121,7 +155,9 @@ def handoff_card(
     """
     handler, owner = mention("user", handoff.from_id), owner_of(handoff)
     verb = "redirected" if handoff.reason else "handed"
-    headline = f":handshake: {handler} {verb} a customer request to {owner}"
+    split = parts.is_split(chain)
+    what = f"part {handoff.part} of a customer request" if split else "a customer request"
+    headline = f":handshake: {handler} {verb} {what} to {owner}"
     if direct:
         where = f"<{permalink}|the thread>" if permalink else "the thread"
         headline += f" in <#{request.channel_id}>. Reply in {where}."
@@ -134,10 +170,13 @@ def handoff_card(
         blocks.append(_section("*Note*\n" + shown(handoff.note)))
     if handoff.reason:
         blocks.append(_section(f"*Why {owner}*\n" + shown(handoff.reason)))
-    if len(chain) > 1:
-        blocks.append(_section(chain_text(chain)))
+    if split:
+        blocks.append(_section(parts_text(chain)))
+    own_part = [hop for hop in chain if hop.part == handoff.part]
+    if len(own_part) > 1:
+        blocks.append(_section(chain_text(own_part)))
     blocks.append(_context(_status_line(handoff, request)))
-    if (buttons := _buttons(handoff, request)) is not None:
+    if (buttons := _buttons(handoff, request, chain)) is not None:
         blocks.append(buttons)
     text = f"{handler} {verb} a request from {escape(request.customer_name) or 'a customer'}"
     return {"text": clip(text + f" to {owner}", 3000), "blocks": [b.to_dict() for b in blocks]}
@@ -158,15 +197,33 @@ def confirmed_thread_note(handoff: Handoff) -> Message:
     )
 
 
-def customer_intro(request: Request, owner_id: str) -> str:
+def customer_intro(request: Request, owner_id: str, chain: list[Handoff] | None = None) -> str:
+    """The line for the customer: who has their request; for a split one, every owner and
+    what they have."""
     name = escape(request.customer_name) or "there"
+    if chain and parts.is_split(chain):
+        held = []
+        for hops in parts.by_part(chain).values():
+            hop = parts.current(hops)
+            if hop is not None and parts.state(hops) != parts.WITHDRAWN:
+                kind, who = parts.holder(hop)
+                held.append(f"{mention(kind, who)} has {clip(shown(hops[0].note), 100)}")
+        if held:
+            owners = ", ".join(held[:-1]) + (" and " if len(held) > 1 else "") + held[-1]
+            return f"Hi {name}, from our team {owners}; they will follow up with you here."
     return (
         f"Hi {name}, {mention('user', owner_id)} from our team now has your request "
         "and will follow up with you here."
     )
 
 
-def handler_prompt(request: Request, handoff: Handoff, *, permalink: str | None) -> Message:
+def handler_prompt(
+    request: Request,
+    handoff: Handoff,
+    *,
+    permalink: str | None,
+    chain: list[Handoff] | None = None,
+) -> Message:
     """To the handler on confirm: tell the customer who has their request."""
     owner = mention("user", handoff.closed_by or handoff.owner_id)
     where = f"<{permalink}|the request>" if permalink else "the request"
@@ -174,7 +231,7 @@ def handler_prompt(request: Request, handoff: Handoff, *, permalink: str | None)
         f":white_check_mark: {owner} confirmed they own {where} from "
         f"{escape(request.customer_name) or 'the customer'}. "
         "Let the customer know who has it now, for example:\n"
-        f"> {customer_intro(request, handoff.closed_by or handoff.owner_id)}"
+        f"> {customer_intro(request, handoff.closed_by or handoff.owner_id, chain)}"
     )
     blocks: list[Block] = [_section(text)]
     if request.is_shared:

@@ -25,6 +25,7 @@ from bot.domain.rules import NOTE_LIMIT, REASON_LIMIT
 from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
 from bot.slack.mrkdwn import clip, escape, mention, quote, unescape
+from bot.slack.part_modals import add_part_button
 from bot.slack.payloads import row_id
 from db.models import Handoff, Request
 
@@ -162,6 +163,7 @@ def shortcut_modal(
         )
         blocks.append(_owner_input(None))
     blocks.append(_note_input())
+    blocks.append(add_part_button())  # one message, several problems: several owners
     return _view(V.SHORTCUT, "Find the right person", blocks, metadata)
 
 

@@ -13,6 +13,7 @@ from bot.slack.listeners import (
     events,
     home,
     installs,
+    parts,
     settings,
     shortcuts,
     views,
@@ -24,6 +25,7 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     shortcuts.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    parts.register(app, deps)
     directory.register(app, deps)
     home.register(app, deps)  # before events: app_home_opened is matched ahead of the catch-all
     settings.register(app, deps)
