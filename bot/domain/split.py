@@ -42,7 +42,8 @@ async def split(
         raise HandoffError(Problem.REQUEST_RESOLVED)
     chain = await uow.handoffs.chain(request.id)
     grouped = parts.by_part(chain)
-    specs = parts.check_split(specs, taken=parts.open_owners(chain), existing=len(grouped))
+    live = [n for n, hops in grouped.items() if parts.state(hops) != parts.WITHDRAWN]
+    specs = parts.check_split(specs, taken=parts.open_owners(chain), existing=len(live))
     first_part = max(grouped, default=0) + 1
     hop_number = await uow.handoffs.next_hop(request.id)
     opened = []
