@@ -194,7 +194,7 @@ class OutboxNotifier:
     ) -> None:
         await self._update_cards(request, handoff, chain)
         await self._redraw_parts(request, chain, besides=(handoff.part,))
-        facts = snapshot(request, handoff)
+        facts = snapshot(request, handoff, chain if parts.is_split(chain) else None)
         self._thread(request, Kind.CONFIRMED_NOTE, facts)
         # The chain lets the customer-facing line name every part's owner.
         prompt = snapshot(request, handoff, chain)

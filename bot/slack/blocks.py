@@ -186,11 +186,25 @@ def text_message(text: str) -> Message:
     return {"text": clip(text, 3000), "blocks": [_section(text).to_dict()]}
 
 
-def confirmed_thread_note(handoff: Handoff) -> Message:
+def _part_name(handoff: Handoff, chain: list[Handoff] | None) -> str | None:
+    """`part 2 (_the parcel_)` when the hop belongs to a split request."""
+    if not chain or not parts.is_split(chain):
+        return None
+    first = parts.by_part(chain).get(parts.number(handoff), [handoff])[0]
+    return f"part {parts.number(handoff)} (_{clip(shown(first.note), 100)}_)"
+
+
+def confirmed_thread_note(handoff: Handoff, chain: list[Handoff] | None = None) -> Message:
     owner, handler = (
         mention("user", handoff.closed_by or handoff.owner_id),
         mention("user", handoff.handler_id),
     )
+    if (part := _part_name(handoff, chain)) is not None:
+        return text_message(
+            f":white_check_mark: {owner} confirmed {part}: they own it now. {handler}, you're "
+            "off the hook for that part; I'll keep following up on the others until they are "
+            "confirmed."
+        )
     return text_message(
         f":white_check_mark: {owner} confirmed: they own this now. "
         f"{handler}, you're off the hook. Thanks for the warm handoff!"
@@ -227,6 +241,8 @@ def handler_prompt(
     """To the handler on confirm: tell the customer who has their request."""
     owner = mention("user", handoff.closed_by or handoff.owner_id)
     where = f"<{permalink}|the request>" if permalink else "the request"
+    if (part := _part_name(handoff, chain)) is not None:
+        where = f"{part} of {where}"
     text = (
         f":white_check_mark: {owner} confirmed they own {where} from "
         f"{escape(request.customer_name) or 'the customer'}. "

@@ -184,7 +184,7 @@ def _lesson(m: Message) -> blocks.Message:
 BUILDERS: dict[Kind, Callable[[Message], blocks.Message]] = {
     Kind.REQUEST_TRACKED: _reaction,
     Kind.CARD: _card,
-    Kind.CONFIRMED_NOTE: lambda m: blocks.confirmed_thread_note(m.hop),
+    Kind.CONFIRMED_NOTE: lambda m: blocks.confirmed_thread_note(m.hop, m.chain),
     Kind.HANDLER_PROMPT: lambda m: blocks.handler_prompt(
         m.request, m.hop, permalink=m.link, chain=m.chain
     ),

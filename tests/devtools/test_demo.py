@@ -69,3 +69,14 @@ async def test_demo_shows_slack_markup_as_a_person_reads_it(demo_output: str) ->
     assert "Note" in card and "invoice INV-0312 & up." in " ".join(card)
     for raw in ("&amp;", "&lt;", "&gt;", "<@U", "<#C", "<!date", "*Customer:*"):
         assert raw not in demo_output
+
+
+async def test_demo_shows_a_split_request_with_every_part_and_owner(demo_output: str) -> None:
+    split = demo_output[demo_output.index("\n6. ") :]
+    assert "Split into 2 parts" in split
+    assert "handed part 1 of a customer request to @bob" in split
+    assert "handed part 2 of a customer request to @erin" in split
+    assert "1. @bob: refund the shipping (waiting for them to confirm)" in split
+    assert "+ 2. @erin: send a new parcel (confirmed)" in split  # Bob's card, redrawn
+    assert "@bob has refund the shipping and @erin has send a new parcel" in split
+    assert "Sam Lee's request is split" in split

@@ -110,6 +110,8 @@ async def test_confirming_one_part_keeps_the_request_open_and_the_other_part_nud
     await click(box, Action.CONFIRM, str(bobs.id), user="U_BOB")
     assert (await the_request(db)).status == "handed_off"  # Erin's part still waits
     assert [h.status for h in await hops(db)] == ["confirmed", "pending"]
+    (note,) = [p["text"] for p in thread(box) if "confirmed part" in p["text"]]
+    assert "<@U_BOB> confirmed part 1 (_the refund_)" in note and "for that part" in note
 
     box.slack.reset_calls()
     await tick(box, T0 + timedelta(hours=3))
