@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot import metrics
 from bot.devtools.sandbox import Sandbox
 from bot.devtools.simulator import owner_state, text_state
 from bot.slack.ids import SHORTCUT_CALLBACK, Action
@@ -131,6 +132,23 @@ async def test_confirming_one_part_keeps_the_request_open_and_the_other_part_nud
     assert "<@U_BOB> has the refund" in line and "<@U_ERIN> has the replacement parcel" in line
     await tick(box, T0 + timedelta(days=3))
     assert dms(box, "U_ERIN") == [] and dms(box, "U_BOB") == []
+
+
+async def test_time_to_confirm_is_measured_per_part(box: Sandbox, db: Database) -> None:
+    def confirmed(part: str) -> tuple[float, float]:
+        name = "handoff_time_to_confirm_seconds"
+        labels = {"part": part}
+        count = metrics.REGISTRY.get_sample_value(f"{name}_count", labels) or 0.0
+        return count, metrics.REGISTRY.get_sample_value(f"{name}_sum", labels) or 0.0
+
+    await customer_request(box)
+    await split(box)
+    _, erins = await hops(db)
+    (one_count, one_sum), (two_count, two_sum) = confirmed("1"), confirmed("2")
+    box.clock.now = T0 + timedelta(minutes=20)  # type: ignore[attr-defined]
+    await click(box, Action.CONFIRM, str(erins.id), user="U_ERIN")
+    assert confirmed("2") == (two_count + 1, two_sum + 1200)
+    assert confirmed("1") == (one_count, one_sum)  # Bob's part has not been confirmed
 
 
 async def test_redirecting_one_part_leaves_the_other_alone(box: Sandbox, db: Database) -> None:
