@@ -19,6 +19,7 @@ from bot.domain import parts, rules
 from bot.domain.nudges import Backup
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import clip, date, escape, mention, quote, shown
+from bot.slack.part_blocks import part_name, parts_text, who_has_what
 from db.models import Handoff, Request
 
 Message = dict[str, Any]
@@ -52,23 +53,6 @@ def chain_text(chain: list[Handoff]) -> str:
             line += f": _{clip(shown(why), 200)}_"
         lines.append(line + f" ({hop.status})")
     return "*Chain*\n" + "\n".join(lines)
-
-
-def parts_text(chain: list[Handoff]) -> str:
-    """A split request: each part, who has it, and how it stands."""
-    words = {
-        parts.WAITING: "waiting for them to confirm",
-        parts.OWNED: "confirmed",
-        parts.DONE: "resolved",
-        parts.WITHDRAWN: "handoff cancelled",
-    }
-    lines = []
-    for number, hops in parts.by_part(chain).items():
-        hop = parts.current(hops) or hops[-1]
-        kind, who = parts.holder(hop)
-        what = clip(shown(hops[0].note), 150)
-        lines.append(f"{number}. {mention(kind, who)}: _{what}_ ({words[parts.state(hops)]})")
-    return "*Parts*\n" + "\n".join(lines)
 
 
 def _status_line(handoff: Handoff, request: Request) -> str:
@@ -186,20 +170,12 @@ def text_message(text: str) -> Message:
     return {"text": clip(text, 3000), "blocks": [_section(text).to_dict()]}
 
 
-def _part_name(handoff: Handoff, chain: list[Handoff] | None) -> str | None:
-    """`part 2 (_the parcel_)` when the hop belongs to a split request."""
-    if not chain or not parts.is_split(chain):
-        return None
-    first = parts.by_part(chain).get(parts.number(handoff), [handoff])[0]
-    return f"part {parts.number(handoff)} (_{clip(shown(first.note), 100)}_)"
-
-
 def confirmed_thread_note(handoff: Handoff, chain: list[Handoff] | None = None) -> Message:
     owner, handler = (
         mention("user", handoff.closed_by or handoff.owner_id),
         mention("user", handoff.handler_id),
     )
-    if (part := _part_name(handoff, chain)) is not None:
+    if (part := part_name(handoff, chain)) is not None:
         return text_message(
             f":white_check_mark: {owner} confirmed {part}: they own it now. {handler}, you're "
             "off the hook for that part; I'll keep following up on the others until they are "
@@ -215,16 +191,8 @@ def customer_intro(request: Request, owner_id: str, chain: list[Handoff] | None 
     """The line for the customer: who has their request; for a split one, every owner and
     what they have."""
     name = escape(request.customer_name) or "there"
-    if chain and parts.is_split(chain):
-        held = []
-        for hops in parts.by_part(chain).values():
-            hop = parts.current(hops)
-            if hop is not None and parts.state(hops) != parts.WITHDRAWN:
-                kind, who = parts.holder(hop)
-                held.append(f"{mention(kind, who)} has {clip(shown(hops[0].note), 100)}")
-        if held:
-            owners = ", ".join(held[:-1]) + (" and " if len(held) > 1 else "") + held[-1]
-            return f"Hi {name}, from our team {owners}; they will follow up with you here."
+    if chain and (owners := who_has_what(chain)):
+        return f"Hi {name}, from our team {owners}; they will follow up with you here."
     return (
         f"Hi {name}, {mention('user', owner_id)} from our team now has your request "
         "and will follow up with you here."
@@ -241,7 +209,7 @@ def handler_prompt(
     """To the handler on confirm: tell the customer who has their request."""
     owner = mention("user", handoff.closed_by or handoff.owner_id)
     where = f"<{permalink}|the request>" if permalink else "the request"
-    if (part := _part_name(handoff, chain)) is not None:
+    if (part := part_name(handoff, chain)) is not None:
         where = f"{part} of {where}"
     text = (
         f":white_check_mark: {owner} confirmed they own {where} from "

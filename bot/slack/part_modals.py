@@ -19,11 +19,11 @@ from slack_sdk.models.views import View
 
 from bot.domain.parts import MAX_PARTS
 from bot.domain.rules import NOTE_LIMIT
-from bot.slack.blocks import parts_text
 from bot.slack.ids import Action
 from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
 from bot.slack.mrkdwn import escape
+from bot.slack.part_blocks import parts_text
 from db.models import Handoff, Request
 
 ADD_PART_BLOCK = "add_part"
