@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot import cli_history, cli_workspace
+from bot import cli_history, cli_teams, cli_workspace
 from bot.cli_errors import OperatorError, database_problem, settings_problem, shown_url
 from bot.logs import setup_logging
 from bot.settings import Settings
@@ -119,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument(
         "--socket-mode", action="store_true", help="a manifest for Socket Mode instead"
     )
+    cli_teams.add_parser(sub, handoff_version=_version())
     return parser
 
 
@@ -135,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(json.dumps(manifest(args.url, socket_mode=args.socket_mode), indent=2))
         return 0
+    if args.command == "teams-package":
+        return cli_teams.run(args)
     if args.command == "demo":
         from bot.devtools.demo import run_demo
 
