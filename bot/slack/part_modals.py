@@ -59,17 +59,16 @@ def add_part_button() -> dict[str, Any]:
 
 def with_another_part(view: dict[str, Any]) -> dict[str, Any] | None:
     """The shortcut form as it is (what was typed stays: the block ids do not change) with
-    one more part's owner and note; None when it already has MAX_PARTS."""
-    blocks = list(view.get("blocks") or [])
-    numbers = [
-        int(b["block_id"][11:])
-        for b in blocks
-        if str(b.get("block_id", "")).startswith("part_owner_")
-    ]
+    one more part's owner and note; None when it already has MAX_PARTS (or is not that form)."""
+    if view.get("callback_id") != V.SHORTCUT:
+        return None
+    blocks = [b for b in view.get("blocks") or [] if isinstance(b, dict)]
+    ids = [str(b.get("block_id") or "") for b in blocks]
+    numbers = [int(i[11:]) for i in ids if i.startswith("part_owner_") and i[11:].isdigit()]
     number = max(numbers, default=1) + 1
     if number > MAX_PARTS:
         return None
-    at = next((i for i, b in enumerate(blocks) if b.get("block_id") == ADD_PART_BLOCK), len(blocks))
+    at = ids.index(ADD_PART_BLOCK) if ADD_PART_BLOCK in ids else len(blocks)
     added = _part_inputs(number, label=f"Part {number}")
     keep = [] if number == MAX_PARTS else [add_part_button()]
     blocks = blocks[:at] + added + keep + blocks[at + 1 :]

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import HandoffError, Problem
@@ -138,11 +138,11 @@ async def on_add_part(
     await ack()
     view = body.get("view") or {}
     grown = part_modals.with_another_part(view)
-    if grown is None:
+    if grown is None or not view.get("id"):  # five parts already, or not one of our forms
         return
     try:
-        await client.views_update(view_id=view.get("id") or "", hash=view.get("hash"), view=grown)
-    except (SlackApiError, OSError, TimeoutError):
+        await client.views_update(view_id=str(view["id"]), hash=view.get("hash"), view=grown)
+    except (SlackApiError, SlackClientError, OSError, TimeoutError):
         return  # the form moved on (or Slack is away): the person can press it again
 
 
