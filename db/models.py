@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -33,6 +33,19 @@ NAMING = {
 }
 
 ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
+# Id widths that hold Teams ids as well as Slack's (issue 13): user, tenant and activity ids;
+# conversation ids, which carry `;messageid=...` for a thread; a rate limit's key.
+PLATFORM_ID = 255
+CONVERSATION_ID = 512
+RATE_KEY = 640
+
+
+def platform_column(*, primary_key: bool = False) -> MappedColumn[Any]:
+    """The platform a team-scoped row belongs to: (platform, team_id) is its installation.
+    Declared after a key's other columns so it comes last in the key (and team_id first)."""
+    return mapped_column(
+        String(16), primary_key=primary_key, default="slack", server_default="slack"
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -61,8 +74,9 @@ class ProcessedEvent(Base):
     """One row per Slack event seen: the de-duplication key for retries."""
 
     __tablename__ = "processed_events"
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    event_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID), primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(PLATFORM_ID), primary_key=True)
+    platform: Mapped[str] = platform_column(primary_key=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
 
 
@@ -70,8 +84,9 @@ class Person(Base):
     """Cached `users.info`: names, email, time zone, whether the account can own work."""
 
     __tablename__ = "people"
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(PLATFORM_ID), primary_key=True)
+    platform: Mapped[str] = platform_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255), default="")
     real_name: Mapped[str] = mapped_column(String(255), default="")
     email: Mapped[str | None] = mapped_column(String(255))
@@ -87,16 +102,17 @@ class Request(Base):
 
     __tablename__ = "requests"
     __table_args__ = (
-        UniqueConstraint("team_id", "channel_id", "message_ts"),
+        UniqueConstraint("team_id", "channel_id", "message_ts", "platform"),
         Index(None, "team_id", "channel_id", "status", "created_at"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    channel_id: Mapped[str] = mapped_column(String(32))
-    message_ts: Mapped[str] = mapped_column(String(32))
-    thread_ts: Mapped[str] = mapped_column(String(32))
-    author_id: Mapped[str | None] = mapped_column(String(32))
-    author_bot_id: Mapped[str | None] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    platform: Mapped[str] = platform_column()
+    channel_id: Mapped[str] = mapped_column(String(CONVERSATION_ID))
+    message_ts: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    thread_ts: Mapped[str] = mapped_column(String(CONVERSATION_ID))
+    author_id: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
+    author_bot_id: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
     customer_name: Mapped[str | None] = mapped_column(String(255))
     customer_email: Mapped[str | None] = mapped_column(String(255))
     customer_phone: Mapped[str | None] = mapped_column(String(64))
@@ -104,7 +120,7 @@ class Request(Base):
     is_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="open")
-    owner_id: Mapped[str | None] = mapped_column(String(32))
+    owner_id: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -136,21 +152,22 @@ class Handoff(Base):
         ),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    platform: Mapped[str] = platform_column()
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
     hop: Mapped[int] = mapped_column(Integer)
     # Which part of a split request this hop carries (issue 18): each part is its own chain.
     part: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
-    handler_id: Mapped[str] = mapped_column(String(32))
-    from_id: Mapped[str] = mapped_column(String(32))
+    handler_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    from_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
     owner_kind: Mapped[str] = mapped_column(String(16))
-    owner_id: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
     note: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
-    closed_by: Mapped[str | None] = mapped_column(String(32))
+    closed_by: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
     # Follow-up (issue 3): when the next nudge is due (None: no more), how many went out.
     next_nudge_at: Mapped[datetime | None]
     nudges_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -158,7 +175,7 @@ class Handoff(Base):
     escalated_at: Mapped[datetime | None]
     # Set on a part's confirmed last hop when that part is resolved while others stay open.
     resolved_at: Mapped[datetime | None]
-    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    resolved_by: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
 
 
 class HandoffEvent(Base):
@@ -166,13 +183,14 @@ class HandoffEvent(Base):
 
     __tablename__ = "handoff_events"
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    platform: Mapped[str] = platform_column()
     request_id: Mapped[int] = mapped_column(
         ForeignKey("requests.id", ondelete="CASCADE"), index=True
     )
     handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
-    actor_id: Mapped[str | None] = mapped_column(String(32))
+    actor_id: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
 
@@ -186,7 +204,7 @@ class OutboxMessage(Base):
         Index(None, "channel", "status"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
     # Which platform's transport delivers it, and what it says: a neutral message `kind`
     # whose `facts` (a snapshot taken when it was decided) that platform renders at delivery.
     # `slack_call` rows carry a pre-rendered Web API call in `payload` instead.
@@ -198,9 +216,9 @@ class OutboxMessage(Base):
     method: Mapped[str] = mapped_column(String(64))
     # The conversation it goes to (a channel, or a user id for a DM): messages to one
     # conversation are delivered in the order they were written.
-    channel: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(CONVERSATION_ID))
     payload: Mapped[dict[str, Any]]
-    ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    ref: Mapped[str | None] = mapped_column(String(PLATFORM_ID), index=True)
     # A chat.update of a message this row's dependency posted: its channel and ts fill in.
     depends_on: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -208,8 +226,8 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    result_channel: Mapped[str | None] = mapped_column(String(32))
-    result_ts: Mapped[str | None] = mapped_column(String(32))
+    result_channel: Mapped[str | None] = mapped_column(String(CONVERSATION_ID))
+    result_ts: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     # An earlier attempt may have reached Slack without its answer coming back (a timeout, a
@@ -226,8 +244,9 @@ class RateLimit(Base):
     """
 
     __tablename__ = "rate_limits"
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    key: Mapped[str] = mapped_column(String(112), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID), primary_key=True)
+    key: Mapped[str] = mapped_column(String(RATE_KEY), primary_key=True)
+    platform: Mapped[str] = platform_column(primary_key=True)
     not_before: Mapped[datetime]
 
 
@@ -235,21 +254,22 @@ class Topic(Base):
     """A line of the routing directory: who owns what (issue 4)."""
 
     __tablename__ = "topics"
-    __table_args__ = (UniqueConstraint("team_id", "name_key"),)
+    __table_args__ = (UniqueConstraint("team_id", "name_key", "platform"),)
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    platform: Mapped[str] = platform_column()
     name: Mapped[str] = mapped_column(String(80))
     name_key: Mapped[str] = mapped_column(String(80))  # casefolded: names are unique that way
     # Each owner is a user id (U…/W…), a user-group id (S…) or a group handle ("@billing").
     owners: Mapped[list[str]] = mapped_column(JSON, default=list)
-    backup: Mapped[str | None] = mapped_column(String(64))
+    backup: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[str] = mapped_column(Text, default="")
     # The directory's order: a tie between topics goes to the one listed first (issue 16).
     position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_by: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
 
 
 class RoutingHistory(Base):
@@ -258,14 +278,17 @@ class RoutingHistory(Base):
 
     __tablename__ = "routing_history"
     __table_args__ = (
-        UniqueConstraint("team_id", "dedupe_key"),  # the same file imported twice adds nothing
+        UniqueConstraint(
+            "team_id", "dedupe_key", "platform"
+        ),  # the same file imported twice adds nothing
         Index(None, "team_id", "happened_at"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    platform: Mapped[str] = platform_column()
     text: Mapped[str] = mapped_column(Text)
     owner_kind: Mapped[str] = mapped_column(String(16))  # 'user' | 'usergroup'
-    owner_id: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
     topic: Mapped[str | None] = mapped_column(String(80))
     happened_at: Mapped[datetime]  # the ticket's date, or the import's when it had none
     imported_at: Mapped[datetime]
@@ -283,10 +306,11 @@ class TopicSignal(Base):
         Index(None, "team_id", "topic_id", "at"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    platform: Mapped[str] = platform_column()
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
     handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"))
-    owner_id: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
     kind: Mapped[str] = mapped_column(String(16))  # confirmed | redirected
     at: Mapped[datetime]
 
@@ -296,9 +320,10 @@ class Lesson(Base):
     per 30 days."""
 
     __tablename__ = "lessons"
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(PLATFORM_ID), primary_key=True)
     topic_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    platform: Mapped[str] = platform_column(primary_key=True)
     taught_at: Mapped[datetime]
 
 
@@ -307,8 +332,9 @@ class WorkspaceState(Base):
     version was imported)."""
 
     __tablename__ = "workspace_state"
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = platform_column(primary_key=True)
     value: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
 
@@ -317,8 +343,9 @@ class Preference(Base):
     """A person's own choices (issue 5): e.g. no personal morning digest."""
 
     __tablename__ = "preferences"
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(PLATFORM_ID), primary_key=True)
+    platform: Mapped[str] = platform_column(primary_key=True)
     personal_digest: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=text("true")
     )
@@ -331,10 +358,11 @@ class DigestRun(Base):
     each digest is written to the outbox once, in the transaction that inserted this row."""
 
     __tablename__ = "digest_runs"
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    target: Mapped[str] = mapped_column(String(32), primary_key=True)
+    target: Mapped[str] = mapped_column(String(CONVERSATION_ID), primary_key=True)
     local_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    platform: Mapped[str] = platform_column(primary_key=True)
     claimed_at: Mapped[datetime]
     items: Mapped[int] = mapped_column(Integer, default=0)  # 0: an all-clear, or skipped
 

@@ -51,6 +51,7 @@ async def split(
         hop = await uow.handoffs.add(
             Handoff(
                 team_id=request.team_id,
+                platform=request.platform,
                 request_id=request.id,
                 hop=hop_number + offset,
                 part=first_part + offset,

@@ -46,7 +46,13 @@ class DigestRepository:
         return found
 
     async def claim(
-        self, team_id: str, kind: str, items: dict[Key, int], *, now: datetime
+        self,
+        team_id: str,
+        kind: str,
+        items: dict[Key, int],
+        *,
+        now: datetime,
+        platform: str = "slack",
     ) -> set[Key]:
         """Insert a run per key; returns the keys this transaction inserted. Another
         transaction inserting the same key first makes ours wait (PostgreSQL's unique index,
@@ -56,6 +62,7 @@ class DigestRepository:
         for start in range(0, len(keys), CHUNK):
             rows = [
                 {
+                    "platform": platform,
                     "team_id": team_id,
                     "kind": kind,
                     "target": target,
@@ -68,7 +75,9 @@ class DigestRepository:
             stmt = (
                 insert_for(self.session, DigestRun)
                 .values(rows)
-                .on_conflict_do_nothing(index_elements=["team_id", "kind", "target", "local_day"])
+                .on_conflict_do_nothing(
+                    index_elements=["team_id", "kind", "target", "local_day", "platform"]
+                )
                 .returning(DigestRun.target, DigestRun.local_day)
             )
             won.update((row[0], row[1]) for row in (await self.session.execute(stmt)).all())

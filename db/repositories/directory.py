@@ -223,21 +223,31 @@ class DirectoryRepository:
     # -- teach for next time -----------------------------------------------------------------
 
     async def claim_lesson(
-        self, team_id: str, user_id: str, topic: str, *, now: datetime, every: timedelta
+        self,
+        team_id: str,
+        user_id: str,
+        topic: str,
+        *,
+        now: datetime,
+        every: timedelta,
+        platform: str = "slack",
     ) -> bool:
         """True when this person may be told about this topic now (not within `every`); the
         claim is recorded, so two replicas confirming at once teach once."""
         key = topic_key(topic)
         inserted = await self.session.execute(
             insert_for(self.session, Lesson)
-            .values(team_id=team_id, user_id=user_id, topic_key=key, taught_at=now)
-            .on_conflict_do_nothing(index_elements=["team_id", "user_id", "topic_key"])
+            .values(
+                platform=platform, team_id=team_id, user_id=user_id, topic_key=key, taught_at=now
+            )
+            .on_conflict_do_nothing(index_elements=["team_id", "user_id", "topic_key", "platform"])
         )
         if inserted.rowcount:  # type: ignore[attr-defined]
             return True
         result = await self.session.execute(
             update(Lesson)
             .where(
+                Lesson.platform == platform,
                 Lesson.team_id == team_id,
                 Lesson.user_id == user_id,
                 Lesson.topic_key == key,
@@ -249,18 +259,26 @@ class DirectoryRepository:
 
     # -- per-workspace state -----------------------------------------------------------------
 
-    async def state(self, team_id: str, key: str) -> dict[str, Any] | None:
-        row = await self.session.get(WorkspaceState, (team_id, key))
+    async def state(
+        self, team_id: str, key: str, *, platform: str = "slack"
+    ) -> dict[str, Any] | None:
+        row = await self.session.get(WorkspaceState, (team_id, key, platform))
         return None if row is None else dict(row.value)
 
     async def set_state(
-        self, team_id: str, key: str, value: dict[str, Any], *, now: datetime
+        self,
+        team_id: str,
+        key: str,
+        value: dict[str, Any],
+        *,
+        now: datetime,
+        platform: str = "slack",
     ) -> None:
         stmt = insert_for(self.session, WorkspaceState).values(
-            team_id=team_id, key=key, value=value, updated_at=now
+            platform=platform, team_id=team_id, key=key, value=value, updated_at=now
         )
         stmt = stmt.on_conflict_do_update(
-            index_elements=["team_id", "key"],
+            index_elements=["team_id", "key", "platform"],
             set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
         )
         await self.session.execute(stmt)

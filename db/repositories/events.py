@@ -15,7 +15,9 @@ class ProcessedEventRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def first_seen(self, team_id: str, key: str, *, now: datetime) -> bool:
+    async def first_seen(
+        self, team_id: str, key: str, *, now: datetime, platform: str = "slack"
+    ) -> bool:
         """Record `key`; True if this transaction is the first to see it.
 
         ON CONFLICT DO NOTHING returns no row for a key already there. Two deliveries racing in
@@ -24,7 +26,7 @@ class ProcessedEventRepository:
         """
         stmt = (
             insert_for(self.session, ProcessedEvent)
-            .values(team_id=team_id, event_key=key[:128], received_at=now)
+            .values(platform=platform, team_id=team_id, event_key=key[:255], received_at=now)
             .on_conflict_do_nothing()
             .returning(ProcessedEvent.event_key)
         )
@@ -45,9 +47,11 @@ class TimelineRepository:
         handoff_id: int | None = None,
         actor_id: str | None = None,
         detail: str | None = None,
+        platform: str = "slack",
     ) -> None:
         self.session.add(
             HandoffEvent(
+                platform=platform,
                 team_id=team_id,
                 request_id=request_id,
                 handoff_id=handoff_id,

@@ -31,6 +31,7 @@ class HistoryRepository:
         source: str,
         now: datetime,
         dry_run: bool = False,
+        platform: str = "slack",
     ) -> int:
         """Add the rows whose `dedupe_key` this workspace doesn't have yet; returns how many
         are (or, in a dry run, would be) new."""
@@ -39,19 +40,25 @@ class HistoryRepository:
         added = 0
         for start in range(0, len(rows), CHUNK):
             values = [
-                {**row, "team_id": team_id, "source": source, "imported_at": now}
+                {
+                    **row,
+                    "platform": platform,
+                    "team_id": team_id,
+                    "source": source,
+                    "imported_at": now,
+                }
                 for row in rows[start : start + CHUNK]
             ]
             # Parameters given apart (executemany, batched by the driver): a statement with
             # the values inlined is compiled afresh for every chunk, which cost most of it.
             stmt = (
                 insert_for(self.session, RoutingHistory)
-                .on_conflict_do_nothing(index_elements=["team_id", "dedupe_key"])
+                .on_conflict_do_nothing(index_elements=["team_id", "dedupe_key", "platform"])
                 .returning(RoutingHistory.id)
             )
             added += len((await self.session.execute(stmt, values)).all())
         if added:
-            await self.mark_changed(team_id, now=now)
+            await self.mark_changed(team_id, now=now, platform=platform)
         return added
 
     async def _known(self, team_id: str, keys: list[str]) -> int:
@@ -64,22 +71,26 @@ class HistoryRepository:
             known += int(await self.session.scalar(stmt) or 0)
         return known
 
-    async def mark_changed(self, team_id: str, *, now: datetime) -> None:
+    async def mark_changed(self, team_id: str, *, now: datetime, platform: str = "slack") -> None:
         """Say, in the import's transaction, that this workspace's history changed: every
         replica's router probes this one row (a fresh token each time, so two imports at
         once can't look like one)."""
         stmt = insert_for(self.session, WorkspaceState).values(
-            team_id=team_id, key=STATE_KEY, value={"token": uuid.uuid4().hex}, updated_at=now
+            platform=platform,
+            team_id=team_id,
+            key=STATE_KEY,
+            value={"token": uuid.uuid4().hex},
+            updated_at=now,
         )
         stmt = stmt.on_conflict_do_update(
-            index_elements=["team_id", "key"],
+            index_elements=["team_id", "key", "platform"],
             set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
         )
         await self.session.execute(stmt)
 
-    async def stamp(self, team_id: str) -> str:
+    async def stamp(self, team_id: str, *, platform: str = "slack") -> str:
         """What `mark_changed` last wrote ("" before any import): a one-row probe."""
-        row = await self.session.get(WorkspaceState, (team_id, STATE_KEY))
+        row = await self.session.get(WorkspaceState, (team_id, STATE_KEY, platform))
         return "" if row is None else str(row.value.get("token", ""))
 
     async def learnable(self, team_id: str, *, since: datetime) -> list[DecidedHop]:

@@ -103,15 +103,18 @@ class HomeRepository:
 
     # -- who opened App Home -------------------------------------------------------------------
 
-    async def remember_viewer(self, team_id: str, user_id: str, *, now: datetime) -> None:
+    async def remember_viewer(
+        self, team_id: str, user_id: str, *, now: datetime, platform: str = "slack"
+    ) -> None:
         stmt = insert_for(self.session, WorkspaceState).values(
+            platform=platform,
             team_id=team_id,
             key=VIEWER_PREFIX + user_id,
             value={"opened_at": now.isoformat()},
             updated_at=now,
         )
         stmt = stmt.on_conflict_do_update(
-            index_elements=["team_id", "key"],
+            index_elements=["team_id", "key", "platform"],
             set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
         )
         await self.session.execute(stmt)

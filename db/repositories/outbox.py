@@ -193,7 +193,9 @@ class OutboxRepository:
             update(OutboxMessage).where(self._held(row_id, attempt)).values(**values)
         )
 
-    async def hold(self, team_id: str, key: str, *, until: datetime, now: datetime) -> None:
+    async def hold(
+        self, team_id: str, key: str, *, until: datetime, now: datetime, platform: str = "slack"
+    ) -> None:
         """Nothing to `key` (a method, or `method:channel`) before `until`; a later wait
         already recorded stays. Waits already over are dropped, so the table stays small."""
         await self.session.execute(
@@ -201,9 +203,11 @@ class OutboxRepository:
         )
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(RateLimit).values(team_id=team_id, key=key, not_before=until)
+        stmt = insert(RateLimit).values(
+            platform=platform, team_id=team_id, key=key, not_before=until
+        )
         stmt = stmt.on_conflict_do_update(
-            index_elements=[RateLimit.team_id, RateLimit.key],
+            index_elements=[RateLimit.team_id, RateLimit.key, RateLimit.platform],
             set_={
                 "not_before": case(
                     (stmt.excluded.not_before > RateLimit.not_before, stmt.excluded.not_before),

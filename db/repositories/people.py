@@ -17,15 +17,17 @@ class PeopleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, team_id: str, user_id: str) -> Person | None:
-        return await self.session.get(Person, (team_id, user_id))
+    async def get(self, team_id: str, user_id: str, *, platform: str = "slack") -> Person | None:
+        return await self.session.get(Person, (team_id, user_id, platform))
 
     async def save(self, person: Person) -> None:
-        values = {"team_id": person.team_id, "user_id": person.user_id}
+        # A new Person has no platform until it is flushed: Slack's, unless the caller said.
+        platform = person.platform or "slack"
+        values = {"platform": platform, "team_id": person.team_id, "user_id": person.user_id}
         values.update({field: getattr(person, field) for field in _FIELDS})
         stmt = insert_for(self.session, Person).values(**values)
         stmt = stmt.on_conflict_do_update(
-            index_elements=["team_id", "user_id"],
+            index_elements=["team_id", "user_id", "platform"],
             set_={field: getattr(stmt.excluded, field) for field in _FIELDS},
         )
         await self.session.execute(stmt)

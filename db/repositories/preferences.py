@@ -32,13 +32,23 @@ class PreferencesRepository:
         return set(wanted) - off
 
     async def set_personal_digest(
-        self, team_id: str, user_id: str, enabled: bool, now: datetime
+        self,
+        team_id: str,
+        user_id: str,
+        enabled: bool,
+        now: datetime,
+        *,
+        platform: str = "slack",
     ) -> None:
         stmt = insert_for(self.session, Preference).values(
-            team_id=team_id, user_id=user_id, personal_digest=enabled, updated_at=now
+            platform=platform,
+            team_id=team_id,
+            user_id=user_id,
+            personal_digest=enabled,
+            updated_at=now,
         )
         stmt = stmt.on_conflict_do_update(
-            index_elements=["team_id", "user_id"],
+            index_elements=["team_id", "user_id", "platform"],
             set_={
                 "personal_digest": stmt.excluded.personal_digest,
                 "updated_at": stmt.excluded.updated_at,

@@ -48,7 +48,9 @@ class RequestRepository:
         stmt = (
             insert_for(self.session, Request)
             .values(**values)
-            .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "message_ts"])
+            .on_conflict_do_nothing(
+                index_elements=["team_id", "channel_id", "message_ts", "platform"]
+            )
             .returning(Request.id)
         )
         new_id = (await self.session.execute(stmt)).scalar_one_or_none()

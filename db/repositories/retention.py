@@ -38,7 +38,7 @@ class RetentionRepository:
 
     async def prune_event_keys(self, *, before: datetime, limit: int) -> int:
         keys = (
-            select(ProcessedEvent.team_id, ProcessedEvent.event_key)
+            select(ProcessedEvent.team_id, ProcessedEvent.event_key, ProcessedEvent.platform)
             .where(ProcessedEvent.received_at < before)
             .limit(limit)
         )
@@ -63,7 +63,13 @@ class RetentionRepository:
 
     async def prune_digest_runs(self, *, before: datetime, limit: int) -> int:
         keys = (
-            select(DigestRun.team_id, DigestRun.kind, DigestRun.target, DigestRun.local_day)
+            select(
+                DigestRun.team_id,
+                DigestRun.kind,
+                DigestRun.target,
+                DigestRun.local_day,
+                DigestRun.platform,
+            )
             .where(DigestRun.claimed_at < before)
             .limit(limit)
         )
@@ -73,7 +79,7 @@ class RetentionRepository:
         """People who have not opened App Home since `before`: their tab is drawn afresh when
         they open it again, and is no longer redrawn on every change meanwhile."""
         keys = (
-            select(WorkspaceState.team_id, WorkspaceState.key)
+            select(WorkspaceState.team_id, WorkspaceState.key, WorkspaceState.platform)
             .where(
                 WorkspaceState.key.startswith(VIEWER_PREFIX, autoescape=True),
                 WorkspaceState.updated_at < before,
@@ -123,7 +129,8 @@ class RetentionRepository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def _delete_keys(self, table: Any, keys: Any) -> int:
-        """Delete rows by their composite primary key, chosen by `keys` (at most `limit`).
+        """Delete rows by their composite primary key, chosen by `keys` (at most `limit`; its
+        columns in the order of the key, `platform` included).
 
         A subquery, not a list of the keys read first: PostgreSQL compared a list of 1,000
         row values with every row of the table (7 s a batch over 100,000 event keys), where
