@@ -299,6 +299,7 @@ class OutboxNotifier:
         facts = snapshot(
             request,
             handoff,
+            chain if parts.is_split(chain) else None,  # a split's escalation names its part
             waited_seconds=seconds(waited),
             backup=backup_facts(backup) if backup is not None else None,
         )

@@ -234,9 +234,17 @@ def handler_prompt(
     return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}
 
 
-def _request_link(request: Request, permalink: str | None) -> str:
+def _request_link(
+    request: Request,
+    permalink: str | None,
+    handoff: Handoff | None = None,
+    chain: list[Handoff] | None = None,
+) -> str:
+    """`the request from Jane`, or `part 2 (_the parcel_) of the request from Jane`."""
     who = escape(request.customer_name) or "a customer"
-    return f"<{permalink}|the request from {who}>" if permalink else f"the request from {who}"
+    link = f"<{permalink}|the request from {who}>" if permalink else f"the request from {who}"
+    part = part_name(handoff, chain) if handoff is not None else None
+    return f"{part} of {link}" if part else link
 
 
 def nudge_card(
@@ -281,12 +289,18 @@ def _reroute(handoff: Handoff, label: str) -> ActionsBlock:
 
 
 def handler_status(
-    request: Request, handoff: Handoff, *, permalink: str | None, waited: str
+    request: Request,
+    handoff: Handoff,
+    *,
+    permalink: str | None,
+    waited: str,
+    chain: list[Handoff] | None = None,
 ) -> Message:
     """To the handler, while the owner has not confirmed: how it stands, and a way out."""
     text = (
         f":hourglass_flowing_sand: Still waiting on {owner_of(handoff)} to confirm "
-        f"{_request_link(request, permalink)} ({waited}, reminder {handoff.nudges_sent + 1} "
+        f"{_request_link(request, permalink, handoff, chain)} ({waited}, reminder "
+        f"{handoff.nudges_sent + 1} "
         "sent). I'll keep at it; reroute it if someone else is better placed."
     )
     blocks: list[Block] = [_section(text), _reroute(handoff, "Reroute")]
@@ -300,11 +314,13 @@ def escalation(
     permalink: str | None,
     waited: str,
     backup: Backup | None = None,
+    chain: list[Handoff] | None = None,
 ) -> Message:
     """To the handler when nudges did not work: this needs a new owner, in one click."""
     text = (
         f":rotating_light: {owner_of(handoff)} hasn't confirmed "
-        f"{_request_link(request, permalink)} after {waited} and {handoff.nudges_sent} "
+        f"{_request_link(request, permalink, handoff, chain)} after {waited} and "
+        f"{handoff.nudges_sent} "
         "reminder(s). *This needs a new owner*: pick one so the customer isn't left waiting."
     )
     if backup is not None:

@@ -196,10 +196,10 @@ BUILDERS: dict[Kind, Callable[[Message], blocks.Message]] = {
     ),
     Kind.GROUP_REMINDER: lambda m: blocks.group_reminder(m.hop, waited=m.waited),
     Kind.HANDLER_STATUS: lambda m: blocks.handler_status(
-        m.request, m.hop, permalink=m.link, waited=m.waited
+        m.request, m.hop, permalink=m.link, waited=m.waited, chain=m.chain
     ),
     Kind.ESCALATION: lambda m: blocks.escalation(
-        m.request, m.hop, permalink=m.link, waited=m.waited, backup=m.backup
+        m.request, m.hop, permalink=m.link, waited=m.waited, backup=m.backup, chain=m.chain
     ),
     Kind.BACKUP_ESCALATION: lambda m: blocks.backup_escalation(
         m.request, m.hop, permalink=m.link, waited=m.waited, backup=m.backup

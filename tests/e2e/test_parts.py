@@ -121,7 +121,8 @@ async def test_confirming_one_part_keeps_the_request_open_and_the_other_part_nud
         reminder
     )
     assert dms(box, "U_BOB") == []  # the confirmed part is quiet
-    assert any("Still waiting on <@U_ERIN>" in p["text"] for p in dms(box, "U_ALICE"))
+    (status,) = [p["text"] for p in dms(box, "U_ALICE") if "Still waiting" in p["text"]]
+    assert "on <@U_ERIN> to confirm part 2 (_the replacement parcel_) of" in status
 
     box.slack.reset_calls()
     await click(box, Action.CONFIRM, str(erins.id), user="U_ERIN")
