@@ -1,7 +1,8 @@
 """The FastAPI app. It owns the lifespan of the runtime (engine, Slack app, background loop).
 
-Routes: /slack/events (Bolt), /healthz and /readyz, /metrics (Prometheus), and the REST API
-under /api (api/routes/, bearer token checked by api/auth.py)."""
+Routes: /slack/events (Bolt), /healthz and /readyz, /metrics (Prometheus), the REST API
+under /api (api/routes/, bearer token checked by api/auth.py), /docs (offline Swagger UI) and
+the web dashboard under /dashboard (api/dashboard/, signed in from chat)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import prometheus
+from api import dashboard, docs, prometheus
 from api.auth import ApiAuth
 from api.middleware import BodyLimit, SlackLatency
 from api.responses import invalid_request, unreadable_body
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         title="Handoff",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # api/docs.py serves it from vendored files (works offline)
+        redoc_url=None,
         description="Warm handoffs of customer requests: the REST API (bearer token) and "
         "health. See README.md, section HTTP API.",
     )
@@ -59,6 +62,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_exception_handler(RequestValidationError, invalid_request)
     for module in (handoffs, requests, directory, history, health_metrics, prometheus):
         app.include_router(module.router)
+    docs.install(app)
+    dashboard.install(app)
 
     if slack is not None:
         _slack_routes(app, runtime, slack)

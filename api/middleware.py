@@ -67,7 +67,7 @@ class BodyLimit:
 
 
 class SlackLatency:
-    """Observe how long POST /slack/events takes to answer."""
+    """Observe how long POST /slack/events takes to answer, and with which status class."""
 
     def __init__(self, app: ASGIApp, path: str = "/slack/events") -> None:
         self.app = app
@@ -78,7 +78,16 @@ class SlackLatency:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        status = 500  # an exception before the answer started is a 5xx to Slack
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, sending)
         finally:
             metrics.SLACK_EVENTS_LATENCY.observe(time.perf_counter() - start)
+            metrics.SLACK_EVENTS_RESPONSES.labels(status=f"{status // 100}xx").inc()

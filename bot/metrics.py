@@ -57,6 +57,17 @@ SLACK_EVENTS_LATENCY = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0),
     registry=REGISTRY,
 )
+SLACK_EVENTS_RESPONSES = Counter(
+    "handoff_slack_events_responses",
+    "Answers to POST /slack/events by status class (2xx, 4xx, 5xx); an exception counts as 5xx.",
+    ["status"],
+    registry=REGISTRY,
+)
+TICK_LAST_SUCCESS = Gauge(
+    "handoff_tick_last_success_timestamp_seconds",
+    "When this process last finished a scheduler pass (Unix time); 0 before the first.",
+    registry=REGISTRY,
+)
 OPEN_HANDOFFS = Gauge(
     "handoff_open_handoffs", "Handoffs waiting for their owner to confirm.", registry=REGISTRY
 )

@@ -17,6 +17,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.domain.digest import DigestConfig, digest_config, parse_time_of_day
 from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
@@ -234,6 +235,7 @@ class Runtime:
         purged = await purge_uninstalled(self.db, now=at, after=self.settings.purge_after)
         for team_id in purged.workspaces:
             self.deps.forget_workspace(team_id)
+        metrics.TICK_LAST_SUCCESS.set_to_current_time()  # the "tick not running" alert reads it
         return report
 
     async def backups_for(self, team_id: str, text: str) -> list[tuple[str, str, str]]:

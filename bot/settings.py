@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # The workspace that token reads; unset: the bot token's own workspace (auth.test).
     handoff_api_team: str | None = None
 
+    # The web dashboard (issue 17): the address browsers reach this app at, for the sign-in
+    # link `/handoff dashboard` answers with (e.g. https://handoff.acme.example). Unset: no
+    # dashboard links (the pages still answer, to sessions made before).
+    handoff_public_url: str | None = None
+
     # The daily digests (issue 5): times are HH:MM, the team's in HANDOFF_TIMEZONE, the
     # personal one in each person's own Slack time zone.
     handoff_digest_channel: str | None = None
@@ -75,6 +80,13 @@ class Settings(BaseSettings):
     handoff_digest_when_empty: Literal["post", "skip"] = "post"
     handoff_digest_grace: str = "6h"
     handoff_personal_digest_time: str = "09:00"
+
+    # The customer check (issue 18): this much working time after a confirmation, the handler
+    # is asked whether the owner reached the customer ("off": never asked).
+    handoff_customer_check: str = "24h"
+    # Who is asked in a Slack Connect channel: the handler, or the customer who posted the
+    # request ("Has @bob been in touch about your request?"). Workspace admins can change it.
+    handoff_customer_check_asks: Literal["handler", "customer"] = "handler"
 
     # Retention (issue 12): how long bookkeeping rows stay (processed events are kept 2 days,
     # dead letters at least the 7 days the digest shows them), and when to remove customers'
@@ -95,6 +107,18 @@ class Settings(BaseSettings):
     def _duration(cls, value: str) -> str:
         parse_duration(value)
         return value
+
+    @field_validator("handoff_customer_check")
+    @classmethod
+    def _customer_check(cls, value: str) -> str:
+        if value.strip().lower() != "off":
+            parse_duration(value)
+        return value.strip()
+
+    @property
+    def customer_check_after(self) -> timedelta | None:
+        value = self.handoff_customer_check
+        return None if value.lower() == "off" else parse_duration(value)
 
     @field_validator("handoff_retain_bookkeeping")
     @classmethod

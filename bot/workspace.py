@@ -38,6 +38,7 @@ FIELDS = (
     "escalate_after",
     "max_nudges",
     "working_hours",
+    "customer_check_asks",
 )
 
 
@@ -54,6 +55,7 @@ class WorkspaceSettings:
     escalate_after: str = "24h"
     max_nudges: int = 5
     working_hours: str = "mon-fri 09:00-18:00"
+    customer_check_asks: str = "handler"  # or "customer", in Slack Connect channels
     overridden: frozenset[str] = frozenset()  # the fields set in App Home, not by the env
 
     @property
@@ -83,6 +85,7 @@ def defaults(settings: Settings) -> dict[str, Any]:
         "escalate_after": settings.handoff_escalate_after,
         "max_nudges": settings.handoff_max_nudges,
         "working_hours": settings.handoff_working_hours,
+        "customer_check_asks": settings.handoff_customer_check_asks,
     }
 
 
@@ -154,6 +157,13 @@ def _hours(value: object) -> str:
     return text
 
 
+def _asks(value: object) -> str:
+    text = str(value or "").strip().lower()
+    if text not in ("handler", "customer"):
+        raise ValueError("Either handler or customer.")
+    return text
+
+
 CHECKS: dict[str, Callable[[object], Any]] = {
     "intake_channels": _channels,
     "digest_channel": _channel,
@@ -164,6 +174,7 @@ CHECKS: dict[str, Callable[[object], Any]] = {
     "escalate_after": _duration,
     "max_nudges": _count,
     "working_hours": _hours,
+    "customer_check_asks": _asks,
 }
 # A blank text field means "back to the environment's default"; a cleared picker means none.
 BLANK_IS_DEFAULT = {"digest_time", "timezone", *DURATIONS, "max_nudges", "working_hours"}

@@ -195,6 +195,51 @@ class HandoffEvent(Base):
     at: Mapped[datetime]
 
 
+class Followup(Base):
+    """A scheduled follow-up on one hop (issue 18), claimed by the tick like a nudge:
+    `promise`: the handler promised the customer an answer by `due_at`; `check`: after a
+    confirmation, ask the handler whether the owner reached the customer.
+
+    `next_at` is when the tick acts next (None: waiting for an answer, or finished);
+    `status` is open until the promise is kept or broken, or the check is answered."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        # One open promise and one open check per hop, whatever two replicas try at once.
+        Index(
+            "uq_followups_one_open",
+            "handoff_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_followups_due",
+            "next_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(None, "team_id", "status", "closed_at"),
+    )
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    platform: Mapped[str] = platform_column()
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # promise | check
+    recipient_id: Mapped[str] = mapped_column(String(PLATFORM_ID))  # who is reminded or asked
+    due_at: Mapped[datetime | None]  # a promise's deadline
+    next_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_by: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
 class OutboxMessage(Base):
     """A message to deliver, written in the transaction that decided it (see architecture)."""
 
@@ -394,6 +439,38 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class DashboardLink(Base):
+    """A one-time sign-in link to the web dashboard (issue 17): only its SHA-256 is kept; it
+    works once (`used_at`) and until `expires_at`."""
+
+    __tablename__ = "dashboard_links"
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = platform_column()
+    team_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DashboardSession(Base):
+    """A browser signed in to the dashboard: the cookie's SHA-256, whose it is, its CSRF token."""
+
+    __tablename__ = "dashboard_sessions"
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = platform_column()
+    team_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 # slack_sdk's OAuth tables join this MetaData (they need Base, hence the late import).

@@ -9,9 +9,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.engine import make_engine, make_sessionmaker
+from db.repositories.dashboard import DashboardRepository
+from db.repositories.dashboard_reads import DashboardReadRepository
 from db.repositories.digests import DigestRepository
 from db.repositories.directory import DirectoryRepository
 from db.repositories.events import ProcessedEventRepository, TimelineRepository
+from db.repositories.followups import FollowupRepository
 from db.repositories.handoffs import HandoffRepository
 from db.repositories.health import HealthRepository
 from db.repositories.history import HistoryRepository
@@ -34,6 +37,7 @@ class UnitOfWork:
         self.people = PeopleRepository(session)
         self.requests = RequestRepository(session)
         self.handoffs = HandoffRepository(session)
+        self.followups = FollowupRepository(session)
         self.timeline = TimelineRepository(session)
         self.outbox = OutboxRepository(session)
         self.directory = DirectoryRepository(session)
@@ -46,6 +50,8 @@ class UnitOfWork:
         self.retention = RetentionRepository(session)
         self.workspaces = WorkspaceRepository(session)
         self.api_tokens = ApiTokenRepository(session)
+        self.dashboard = DashboardRepository(session)
+        self.dashboard_reads = DashboardReadRepository(session)
         self._after_commit: list[Callable[[], object]] = []
         self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
 

@@ -7,6 +7,7 @@ Slack is simulated. After each step it prints every Web API call the bot made, a
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -171,9 +172,30 @@ class Story:
         self.answered(response, who="Bob", what="the click")
         await self.show_calls()
 
+    async def customer_check(self) -> None:
+        """A day of work later the tick asks Alice whether Bob reached the customer; she
+        answers *Not yet*, and Bob is reminded with the customer's contact."""
+        self.step("6. A working day later, the bot checks that Bob reached Jane Doe")
+        for _ in range(2):  # due at the end of a working day: the next morning instead
+            async with self.sandbox.runtime.db.uow() as uow:
+                (check,) = await uow.followups.due(datetime.max.replace(tzinfo=UTC), limit=1)
+            assert check.next_at is not None
+            self.say(f"(the tick at {check.next_at:%a %H:%M} UTC, HANDOFF_CUSTOMER_CHECK=24h)")
+            report = await self.sandbox.runtime.tick(check.next_at)
+            if report.followups.asked:
+                break
+        self.flush()
+        value = self.button(Action.CHECK_NOT_YET, "U_ALICE")
+        self.say("Alice presses [Not yet]")
+        response = await self.sandbox.sim.click(
+            Action.CHECK_NOT_YET, value, user="U_ALICE", channel="D_ALICE"
+        )
+        self.answered(response, who="Alice", what="the click")
+        await self.show_calls()
+
     async def split(self) -> None:
         ws = self.slack.workspace
-        self.step("6. Another email holds two problems; Alice splits it between Bob and Erin")
+        self.step("7. Another email holds two problems; Alice splits it between Bob and Erin")
         for line in plain(ws, SPLIT_EMAIL).splitlines():
             self.say(f"| {line}")
         ws.add_message(INTAKE, SPLIT_TS, SPLIT_EMAIL, bot_id="B_MAIL", username="Email forwarder")
@@ -188,7 +210,7 @@ class Story:
         response = await self.sandbox.sim.command(command, user="U_ALICE", channel=INTAKE)
         self.answered(response, who="Alice", what="/handoff")
         await self.show_calls()
-        self.step("7. Erin takes her part; Bob's part still waits for him (and is followed up)")
+        self.step("8. Erin takes her part; Bob's part still waits for him (and is followed up)")
         hop = self.button(Action.CONFIRM, "U_ERIN")
         response = await self.sandbox.sim.click(
             Action.CONFIRM, hop, user="U_ERIN", channel="D_ERIN"
@@ -235,6 +257,7 @@ async def run_demo(database_url: str | None) -> int:
                     story.redirect,
                     story.confirm,
                     story.who,
+                    story.customer_check,
                     story.split,
                 )
                 for step in steps:

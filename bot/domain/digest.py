@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 WhenEmpty = Literal["post", "skip"]
 UNHANDLED_AFTER = timedelta(days=1)  # a request nobody handed off, older than this, is listed
 DEAD_LETTERS_SINCE = timedelta(days=7)
+BROKEN_SINCE = timedelta(days=1)  # broken promises are listed the day after they broke
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -121,6 +122,19 @@ class WaitingHop:
 
 
 @dataclass(frozen=True)
+class BrokenPromise:
+    """A promise to a customer whose time ran out before they were told (issue 18)."""
+
+    request_id: int
+    channel_id: str
+    message_ts: str
+    thread_ts: str
+    customer: str | None
+    promised_by: str  # who made it
+    due_at: datetime
+
+
+@dataclass(frozen=True)
 class OpenRequest:
     """A request nobody has handed off (or whose handoff was cancelled), still open."""
 
@@ -159,6 +173,7 @@ class TeamDigest:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     dead_total: int = 0
     stale_topics: list[StaleTopicProblem] = field(default_factory=list)
+    broken_promises: list[BrokenPromise] = field(default_factory=list)  # since a day ago
 
     @property
     def problems(self) -> int:
@@ -174,7 +189,7 @@ class TeamDigest:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.waiting or self.unhandled or self.problems)
+        return not (self.waiting or self.unhandled or self.problems or self.broken_promises)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from bot import metrics
 from bot.domain import parts, rules
 from bot.domain.customer import customer_for
 from bot.domain.errors import HandoffError, Problem
+from bot.domain.followups import PromisePlan, record_promise
 from bot.domain.nudges import NudgePolicy, first_nudge_at, snoozed_until
 from bot.domain.ports import Notifier
 from bot.domain.schedule import zone
@@ -84,10 +85,12 @@ async def hand_off(
     note: str,
     now: datetime,
     policy: NudgePolicy = DEFAULT_POLICY,
+    promise: PromisePlan | None = None,
     part: int = 1,
 ) -> Handoff:
     """A new hop of `part` (the request's first, unless it was split) from `actor_id` to
-    `owner`. The owner was checked by `rules.check_new_owner`."""
+    `owner`. The owner was checked by `rules.check_new_owner`. `promise`: the handler also
+    promised the customer an answer by then (the card shows it)."""
     note = rules.check_text(note)
     locked = await uow.requests.get_for_update(team_id, request_id)
     if locked is None:
@@ -131,6 +134,16 @@ async def hand_off(
         detail=owner.id,
     )
     uow.after_commit(metrics.HANDOFFS_CREATED.inc)
+    if promise is not None:
+        await record_promise(
+            uow,
+            handoff,
+            by=promise.by,
+            actor_id=actor_id,
+            now=now,
+            hours=promise.hours,
+            tz=promise.tz,
+        )
     chain = await uow.handoffs.chain(locked.id)
     await notifier.handoff_opened(locked, handoff, chain, reach=owner.reach)
     return handoff

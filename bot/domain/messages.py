@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.nudges import Backup
-from db.models import Handoff, Request
+from db.models import Followup, Handoff, Request
 
 Facts = dict[str, Any]
 
@@ -34,6 +34,11 @@ class Kind(StrEnum):
     ESCALATION_NOTE = "escalation_note"  # thread: no confirmation, who was asked
     BACKUP_ESCALATION = "backup_escalation"  # a topic's backup: can you take it?
     LESSON = "lesson"  # the handler: next time, this topic goes straight to its owner
+    PROMISE_NOTE = "promise_note"  # thread: the handler promised the customer an answer by
+    PROMISE_REMINDER = "promise_reminder"  # the promiser: it runs out soon, customer not told
+    PROMISE_BROKEN = "promise_broken"  # the promiser: it ran out, give the customer a new time
+    CUSTOMER_CHECK = "customer_check"  # the handler: did the owner reach the customer?
+    CHECK_NUDGE = "check_nudge"  # the owner: the customer has not heard from you yet
     SLACK_CALL = "slack_call"  # a pre-rendered Slack Web API call (App Home, digests, legacy)
 
 
@@ -88,6 +93,21 @@ def hop_facts(hop: Handoff) -> Facts:
         "nudges_sent": hop.nudges_sent,
         "resolved_at": _moment(hop.resolved_at),
         "resolved_by": hop.resolved_by,
+    }
+
+
+def followup_facts(row: Followup, *, now: datetime) -> Facts:
+    """A promise or a check as it stands at `now` (a promise's time left is counted from it)."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "handoff_id": row.handoff_id,
+        "recipient_id": row.recipient_id,
+        "created_by": row.created_by,
+        "due_at": _moment(row.due_at),
+        "status": row.status,
+        "sent": row.sent,
+        "left_seconds": seconds(row.due_at - now) if row.due_at is not None else None,
     }
 
 

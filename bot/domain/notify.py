@@ -22,6 +22,7 @@ from bot.domain.messages import (
     seconds,
     snapshot,
 )
+from bot.domain.notify_followups import FollowupNotes
 from bot.domain.nudges import Backup
 from db.models import Handoff, OutboxMessage, Request
 from db.uow import UnitOfWork
@@ -30,7 +31,7 @@ POSTED = (Op.POST.value, "chat.postMessage")  # neutral posts, and carried-over 
 FINISHED = ("skipped", "dead")
 
 
-class OutboxNotifier:
+class OutboxNotifier(FollowupNotes):
     def __init__(
         self,
         uow: UnitOfWork,
@@ -123,12 +124,13 @@ class OutboxNotifier:
 
     # -- cards -----------------------------------------------------------------------------
 
-    def _cards(
+    async def _cards(
         self, request: Request, handoff: Handoff, chain: list[Handoff], reach: tuple[str, ...]
     ) -> None:
-        thread = snapshot(request, handoff, chain, direct=False)
+        extras = await self._card_extras(chain)
+        thread = snapshot(request, handoff, chain, direct=False, **extras)
         self._thread(request, Kind.CARD, thread, ref=f"card:{handoff.id}")
-        direct = snapshot(request, handoff, chain, direct=True)
+        direct = snapshot(request, handoff, chain, direct=True, **extras)
         for user_id in reach or ((handoff.owner_id,) if handoff.owner_kind == "user" else ()):
             self._direct(request.team_id, user_id, Kind.CARD, direct, ref=f"dm:{handoff.id}")
 
@@ -156,6 +158,7 @@ class OutboxNotifier:
                 await self._redraw(request, last, chain)
 
     async def _redraw(self, request: Request, handoff: Handoff, chain: list[Handoff]) -> None:
+        extras = await self._card_extras(chain)
         for ref, direct in (("card", False), ("dm", True), ("nudge", True)):
             for row in await self.uow.outbox.by_ref(request.team_id, f"{ref}:{handoff.id}"):
                 if row.method not in POSTED or row.status in FINISHED:
@@ -163,7 +166,7 @@ class OutboxNotifier:
                 self.say(
                     request.team_id,
                     Kind.CARD,
-                    snapshot(request, handoff, chain, direct=direct),
+                    snapshot(request, handoff, chain, direct=direct, **extras),
                     audience=Audience(row.audience or Audience.THREAD),
                     to=row.channel or request.channel_id,
                     op=Op.UPDATE,
@@ -186,7 +189,7 @@ class OutboxNotifier:
     async def handoff_opened(
         self, request: Request, handoff: Handoff, chain: list[Handoff], *, reach: tuple[str, ...]
     ) -> None:
-        self._cards(request, handoff, chain, reach)
+        await self._cards(request, handoff, chain, reach)
         await self._refresh(request, chain, reach)
 
     async def handoff_confirmed(
@@ -214,7 +217,7 @@ class OutboxNotifier:
         await self._redraw_parts(request, chain, besides=(handoff.part,))
         facts = snapshot(request, handoff, previous=hop_facts(previous))
         self._thread(request, Kind.REDIRECTED_NOTE, facts)
-        self._cards(request, handoff, chain, reach)
+        await self._cards(request, handoff, chain, reach)
         previous_owner = (previous.owner_id,) if previous.owner_kind == "user" else ()
         already_know = {handoff.from_id, handoff.owner_id}
         for user_id in dict.fromkeys((*previous_owner, handoff.handler_id)):

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.domain import handoffs as lifecycle
 from bot.domain.errors import HandoffError
+from bot.domain.followups import CheckPlan, schedule_check
 from bot.domain.ports import Notifier
 from bot.domain.ranking import TopicEntry
 from bot.flows.outcome import Refusal, refused
@@ -34,9 +35,11 @@ async def confirm(
     in_group: bool,
     topics: Sequence[TopicEntry],
     now: datetime,
+    check: CheckPlan | None = None,
 ) -> Confirmed:
     """`in_group`: the actor is a member of the user group the hop names (looked up by the
-    adapter); `topics`: the directory topics the request matches."""
+    adapter); `topics`: the directory topics the request matches; `check`: when to ask the
+    handler whether the customer was reached (None: the workspace does not ask)."""
     try:
         hop = await lifecycle.confirm(
             uow,
@@ -50,6 +53,8 @@ async def confirm(
     except HandoffError as error:
         return Confirmed(refusal=await refused(uow, error))
     await record_decision(uow, hop, topics, kind="confirmed", now=now)
+    if check is not None:
+        await schedule_check(uow, hop, check, now=now)
     lesson = await lesson_after_confirm(uow, hop, topics, now=now)
     if lesson is not None:  # said in this unit of work: it exists exactly when the confirm does
         await notifier.lesson(hop, topic=lesson.topic)

@@ -12,6 +12,7 @@ from datetime import datetime
 from bot.domain import handoffs as lifecycle
 from bot.domain import split as splitting
 from bot.domain.errors import HandoffError, Problem
+from bot.domain.followups import PromisePlan
 from bot.domain.nudges import NudgePolicy
 from bot.domain.parts import PartSpec
 from bot.domain.ports import Notifier
@@ -49,6 +50,7 @@ async def hand_off(
     message_at: tuple[str, str] | None = None,
     message: IncomingMessage | None = None,
     author: PersonInfo | None = None,
+    promise: PromisePlan | None = None,
 ) -> HandedOff:
     """`owner` was checked by the adapter (exists, not a bot, not the actor). Exactly one of
     `request_id`, `message_at` (channel, ts) or `message` says which request."""
@@ -66,6 +68,7 @@ async def hand_off(
             note=note,
             now=now,
             policy=policy,
+            promise=promise,
         )
     except HandoffError as error:
         return HandedOff(refusal=await refused(uow, error))

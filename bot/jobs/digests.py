@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.digest import (
+    BROKEN_SINCE,
     DEAD_LETTERS_SINCE,
     UNHANDLED_AFTER,
+    BrokenPromise,
     DigestConfig,
     DigestSender,
     StaleTopicProblem,
@@ -53,7 +55,19 @@ async def build_team_digest(
         StaleTopicProblem(t.name, t.redirects, t.confirmations)
         for t in await uow.directory.stale_topics(team_id, now=now)
     ]
-    return TeamDigest(team_id, day, now, waiting, unhandled, dead, dead_total, stale)
+    broken = [
+        BrokenPromise(
+            request.id,
+            request.channel_id,
+            request.message_ts,
+            request.thread_ts,
+            request.customer_name,
+            promise.created_by or promise.recipient_id,
+            promise.due_at or now,
+        )
+        for promise, request in await uow.followups.broken(team_id, since=now - BROKEN_SINCE)
+    ]
+    return TeamDigest(team_id, day, now, waiting, unhandled, dead, dead_total, stale, broken)
 
 
 class _Once:

@@ -21,6 +21,8 @@ from db.uow import Database
 EVENT_KEYS_KEPT = timedelta(days=2)  # Slack's retries end within minutes
 # The team digest lists what was dead-lettered in the last 7 days (bot/jobs/digests.py).
 DEAD_LETTERS_SHOWN = timedelta(days=7)
+# A dashboard link or session is useless once expired; a day more keeps a trace of sign-ins.
+DASHBOARD_KEPT = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class RetentionReport:
     outbox: int = 0
     digest_runs: int = 0
     home_viewers: int = 0
+    dashboard: int = 0
     redacted: int = 0
 
 
@@ -57,6 +60,7 @@ def _steps(retention: Retention, now: datetime) -> dict[str, Step]:
         ),
         "digest_runs": lambda repo, n: repo.prune_digest_runs(before=now - keep, limit=n),
         "home_viewers": lambda repo, n: repo.prune_home_viewers(before=now - keep, limit=n),
+        "dashboard": lambda repo, n: repo.prune_dashboard(before=now - DASHBOARD_KEPT, limit=n),
     }
     closed = retention.closed
     if closed is not None:

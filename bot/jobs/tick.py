@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.domain.ports import People
 from bot.jobs.digests import ConfigFor, DigestReport, SenderFor, send_digests
+from bot.jobs.followups import FollowupReport, send_due_followups
 from bot.jobs.nudges import BackupsFor, NotifierFor, NudgeReport, PolicyFor, send_due_nudges
 from bot.jobs.outbox import DeliveryReport, Dispatcher
 from bot.jobs.retention import Retention, RetentionReport, apply_retention
@@ -17,6 +18,7 @@ from db.uow import Database
 @dataclass
 class TickReport:
     nudges: NudgeReport = field(default_factory=NudgeReport)
+    followups: FollowupReport = field(default_factory=FollowupReport)
     digests: DigestReport = field(default_factory=DigestReport)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     retention: RetentionReport = field(default_factory=RetentionReport)
@@ -56,6 +58,15 @@ async def tick(
         before_first=before_nudges,
         batch=batch,
         backups_for=backups_for,
+    )
+    # Promises and customer checks (issue 18): their own rows, claimed the same way.
+    report.followups = await send_due_followups(
+        db,
+        people,
+        notifier_for,  # type: ignore[arg-type]  # the tick's notifiers are outbox notifiers
+        policy_for=policy_for,
+        now=now,
+        batch=batch,
     )
     if digest_config_for is not None and digest_sender_for is not None:
         report.digests = await send_digests(

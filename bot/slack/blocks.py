@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain import parts, rules
 from bot.domain.nudges import Backup
+from bot.slack.followup_blocks import promise_button, promise_context
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import clip, date, escape, mention, quote, shown
 from bot.slack.part_blocks import part_name, parts_text, who_has_what
@@ -132,10 +133,12 @@ def handoff_card(
     *,
     permalink: str | None,
     direct: bool,
+    promise: Any = None,
 ) -> Message:
     """The card: who hands what to whom, the customer, the issue, the note, and the buttons.
 
-    `direct` is the copy sent to the owner by DM: it says where the thread is.
+    `direct` is the copy sent to the owner by DM: it says where the thread is. `promise`: the
+    facts of the newest promise to the customer (issue 18), shown with the time left.
     """
     handler, owner = mention("user", handoff.from_id), owner_of(handoff)
     verb = "redirected" if handoff.reason else "handed"
@@ -160,7 +163,10 @@ def handoff_card(
     if len(own_part) > 1:
         blocks.append(_section(chain_text(own_part)))
     blocks.append(_context(_status_line(handoff, request)))
+    if promise is not None:
+        blocks.append(promise_context(promise))
     if (buttons := _buttons(handoff, request, chain)) is not None:
+        buttons.elements.append(promise_button(handoff.id))
         blocks.append(buttons)
     text = f"{handler} {verb} a request from {escape(request.customer_name) or 'a customer'}"
     return {"text": clip(text + f" to {owner}", 3000), "blocks": [b.to_dict() for b in blocks]}

@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.digest import (
+    BrokenPromise,
     DeadLetter,
     OpenRequest,
     PersonalDigest,
@@ -34,7 +35,7 @@ from bot.domain.digest import (
 from bot.domain.nudges import waited
 from bot.slack.ids import Action
 from bot.slack.links import permalink
-from bot.slack.mrkdwn import clip, escape, mention, readable, unescape
+from bot.slack.mrkdwn import clip, date, escape, mention, readable, unescape
 
 Message = dict[str, Any]
 SECTION_LIMIT = 3000
@@ -118,6 +119,14 @@ def unhandled_line(request: OpenRequest, *, now: Any, base: str | None) -> str:
     text = one_line(request.text, 90) or "_(no text)_"
     age = waited(request.created_at, now)
     return f"• {_customer(request)}: {text} · nobody on it for {age} · {_where(base, request)}"
+
+
+def broken_promise_line(promise: BrokenPromise, *, base: str | None) -> str:
+    who = mention("user", promise.promised_by)
+    return (
+        f"• {_customer(promise)} was promised an answer by {date(promise.due_at)} "  # type: ignore[arg-type]
+        f"({who}) and not told in time · {_where(base, promise)}"  # type: ignore[arg-type]
+    )
 
 
 def _conversation(channel: str | None) -> str:
@@ -206,6 +215,10 @@ def team_digest(
         shown = digest.unhandled[: limits.unhandled]
         lines = [unhandled_line(r, now=now, base=base) for r in shown]
         parts.append(("*Requests with no handoff*, over a day old", lines, len(digest.unhandled)))
+    if digest.broken_promises:
+        lines = [broken_promise_line(p, base=base) for p in digest.broken_promises[:20]]
+        title = "*Broken promises*: customers not told by the time they were promised"
+        parts.append((title, lines, len(digest.broken_promises)))
     if digest.problems:
         lines = [dead_letter_line(digest.dead_total, digest.dead_letters)] * bool(digest.dead_total)
         lines += [stale_topic_line(t) for t in digest.stale_topics[: limits.problems]]

@@ -21,6 +21,10 @@ class Action(StrEnum):
     HOME_REVOKE_TOKEN = "home_revoke_api_token"  # App Home: admins revoke a REST API token
     SPLIT = "handoff_split"  # the card: hand another part of the request to someone else
     ADD_PART = "handoff_add_part"  # the shortcut's form: one more owner and note
+    PROMISE = "handoff_promise"  # the card: promise the customer an answer by a time
+    PROMISE_TOLD = "handoff_promise_told"  # the promise reminder: the customer was told
+    CHECK_YES = "handoff_check_yes"  # the customer check: the owner reached them
+    CHECK_NOT_YET = "handoff_check_not_yet"  # the customer check: not yet
 
 
 class View(StrEnum):
@@ -32,6 +36,7 @@ class View(StrEnum):
     DIRECTORY_REMOVE = "directory_remove_modal"
     SETTINGS = "workspace_settings_modal"
     SPLIT = "split_part_modal"
+    PROMISE = "promise_modal"
 
 
 class Block(StrEnum):
@@ -41,6 +46,7 @@ class Block(StrEnum):
     REASON = "reason"
     BACK_OK = "back_ok"
     SUGGESTIONS = "suggestions"
+    PROMISE = "promise"
 
 
 SHORTCUT_CALLBACK = "find_the_right_person"

@@ -18,6 +18,7 @@ USAGE = (
     "• Message menu ⋮ → *Find the right person*: hand off any message.\n"
     "• `/handoff who &lt;words&gt;`: whom to ask about something (only you see the answer).\n"
     "• `/handoff directory`: who owns what; admins can edit it there.\n"
+    "• `/handoff dashboard`: a private sign-in link to the web dashboard.\n"
     "• `/handoff help`: this text.\n"
     "You stay on the hook until the new owner presses *I've got it*; "
     "I'll follow up with both of you until then."
@@ -79,7 +80,11 @@ def who_answer(words: str, suggestions: list[Suggestion]) -> str:
         return (
             f"I don't know yet who handles _{about}_: nobody in the directory matches and no "
             "past handoff looks like it. Ask your lead, and once it's sorted an admin can add "
-            "it with `/handoff directory`."
+            "it with `/handoff directory`.\n"
+            "I'll find out: promise an answer by a time you can keep, so the customer isn't "
+            "left guessing. End the handoff with it, for example "
+            "`/handoff @owner &lt;message link&gt; what they need by tomorrow 3pm`, or use "
+            "*Promise a time* on the card."
         )
     lines = [f"*Who can help with _{about}_?*"]
     for rank, suggestion in enumerate(suggestions, 1):

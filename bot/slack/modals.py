@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.ranking import Suggestion
 from bot.domain.rules import NOTE_LIMIT, REASON_LIMIT
+from bot.slack.followup_blocks import promise_input
 from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
 from bot.slack.mrkdwn import clip, escape, mention, quote, unescape
@@ -103,7 +104,7 @@ def handoff_modal(
     return _view(
         V.HANDOFF,
         "Hand off a request",
-        [picker, _owner_input(owner_id), _note_input(note)],
+        [picker, _owner_input(owner_id), _note_input(note), promise_input()],
         {"channel_id": channel_id},
     )
 
@@ -163,6 +164,7 @@ def shortcut_modal(
         )
         blocks.append(_owner_input(None))
     blocks.append(_note_input())
+    blocks.append(promise_input())
     blocks.append(add_part_button())  # one message, several problems: several owners
     return _view(V.SHORTCUT, "Find the right person", blocks, metadata)
 
@@ -217,6 +219,7 @@ class Submitted:
     reason: str
     request_id: int | None
     back_ok: bool
+    promise: str = ""  # "Promise the customer an answer by" (issue 18), as typed
 
 
 def read_submission(view: dict[str, Any]) -> Submitted:
@@ -241,4 +244,5 @@ def read_submission(view: dict[str, Any]) -> Submitted:
         reason=escape(element(B.REASON).get("value") or ""),
         request_id=row_id(request_id),
         back_ok=bool(element(B.BACK_OK).get("selected_options")),
+        promise=str(element(B.PROMISE).get("value") or "").strip(),
     )

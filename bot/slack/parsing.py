@@ -80,6 +80,11 @@ class Directory:
 
 
 @dataclass(frozen=True)
+class Dashboard:
+    """`/handoff dashboard`: a one-time sign-in link to the web dashboard, privately."""
+
+
+@dataclass(frozen=True)
 class OpenModal:
     """No link: pick the request in a modal (owner and note pre-filled when given)."""
 
@@ -115,8 +120,6 @@ class SplitCommand:
     link: MessageLink
     parts: tuple[PartText, ...]
 
-
-Parsed = Help | Who | Directory | OpenModal | HandOffCommand | SplitCommand | CommandError
 
 MAX_PARTS_TYPED = 5  # the domain's limit too; checked here before any owner is looked up
 _MENTION = r"(?:<@[UW][A-Z0-9_]+(?:\|[^>]*)?>|<!subteam\^[A-Z0-9_]+(?:\|[^>]*)?>)"
@@ -157,6 +160,11 @@ def parse_parts(text: str) -> SplitCommand | HandOffCommand | CommandError | Non
     return SplitCommand(link=link, parts=tuple(found))
 
 
+Parsed = (
+    Help | Who | Directory | Dashboard | OpenModal | HandOffCommand | SplitCommand | CommandError
+)
+
+
 def parse_command(text: str) -> Parsed:
     """`/handoff @owner <link> [note]`; owner and link may come in either order; or the
     part syntax (`parse_parts`)."""
@@ -174,6 +182,8 @@ def parse_command(text: str) -> Parsed:
         return Who(words) if words else CommandError("who_needs_words")
     if first == "directory":
         return Directory()
+    if first == "dashboard":
+        return Dashboard()
     owner: Owner | None = None
     link: MessageLink | None = None
     consumed = 0

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.domain.messages import Audience, Facts, Kind, Op
 from bot.domain.nudges import waited as in_words
-from bot.slack import blocks
+from bot.slack import blocks, followup_blocks
 from bot.slack.links import permalink
 from bot.slack.mrkdwn import clip, escape, mention, shown
 from db.models import OutboxMessage
@@ -119,7 +119,9 @@ def _reaction(m: Message) -> dict[str, Any]:
 
 def _card(m: Message) -> blocks.Message:
     direct = bool(m.facts.get("direct"))
-    return blocks.handoff_card(m.request, m.hop, m.chain, permalink=m.link, direct=direct)
+    return blocks.handoff_card(
+        m.request, m.hop, m.chain, permalink=m.link, direct=direct, promise=m.facts.get("promise")
+    )
 
 
 def _redirected(m: Message, *, direct: bool) -> blocks.Message:
@@ -206,4 +208,17 @@ BUILDERS: dict[Kind, Callable[[Message], blocks.Message]] = {
     ),
     Kind.ESCALATION_NOTE: _escalation_note,
     Kind.LESSON: _lesson,
+    Kind.PROMISE_NOTE: lambda m: followup_blocks.promise_note(m.request, m.facts["promise"]),
+    Kind.PROMISE_REMINDER: lambda m: followup_blocks.promise_reminder(
+        m.request, m.hop, m.facts["promise"], permalink=m.link
+    ),
+    Kind.PROMISE_BROKEN: lambda m: followup_blocks.promise_broken(
+        m.request, m.hop, m.facts["promise"], permalink=m.link
+    ),
+    Kind.CUSTOMER_CHECK: lambda m: followup_blocks.customer_check(
+        m.request, m.hop, m.facts["check"], permalink=m.link
+    ),
+    Kind.CHECK_NUDGE: lambda m: followup_blocks.check_nudge(
+        m.request, m.hop, m.facts["check"], permalink=m.link
+    ),
 }

@@ -15,7 +15,9 @@ from slack_sdk.models.blocks import (
     ConversationSelectElement,
     InputBlock,
     MarkdownTextObject,
+    Option,
     PlainTextInputElement,
+    RadioButtonsElement,
     SectionBlock,
     TimePickerElement,
 )
@@ -35,6 +37,25 @@ def _text(name: str, label: str, value: object, hint: str) -> InputBlock:
         optional=True,  # blank: back to the server's default (named in the hint)
         element=PlainTextInputElement(action_id="value", initial_value=str(value), max_length=60),
         hint=hint,
+    )
+
+
+def _asks_input(current: str) -> InputBlock:
+    """Issue 18: in a Slack Connect channel, whom the customer check asks."""
+    options = [
+        Option(value="handler", label="The handler (who handed it off)"),
+        Option(value="customer", label="The customer, in the request's thread"),
+    ]
+    element = RadioButtonsElement(
+        action_id="value",
+        options=options,
+        initial_option=next((o for o in options if o.value == current), options[0]),
+    )
+    return InputBlock(
+        block_id="customer_check_asks",
+        label="In Slack Connect channels, check the customer was reached by asking",
+        element=element,
+        hint="A working day after the owner confirms (HANDOFF_CUSTOMER_CHECK).",
     )
 
 
@@ -117,6 +138,7 @@ def settings_modal(ws: WorkspaceSettings, settings: Settings) -> dict[str, Any]:
             f"In each person's own time zone, like mon-fri 09:00-18:00. "
             f"Default: {base['working_hours']}.",
         ),
+        _asks_input(ws.customer_check_asks),
         ContextBlock(elements=[MarkdownTextObject(text="Only workspace admins can change these.")]),
     ]
     return View(
@@ -162,6 +184,8 @@ def read_settings(view: dict[str, Any]) -> dict[str, Any]:
             form[name] = element.get("selected_conversation")
         elif kind == "timepicker" or "selected_time" in element:
             form[name] = element.get("selected_time")
+        elif kind == "radio_buttons" or "selected_option" in element:
+            form[name] = (element.get("selected_option") or {}).get("value")
         else:
             form[name] = element.get("value")
     return form

@@ -11,7 +11,16 @@ from sqlalchemy import and_, delete, exists, func, or_, select, text, tuple_, up
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from db.models import DigestRun, Handoff, OutboxMessage, ProcessedEvent, Request, WorkspaceState
+from db.models import (
+    DashboardLink,
+    DashboardSession,
+    DigestRun,
+    Handoff,
+    OutboxMessage,
+    ProcessedEvent,
+    Request,
+    WorkspaceState,
+)
 from db.repositories.home import VIEWER_PREFIX
 
 REDACTED = "[redacted]"
@@ -74,6 +83,22 @@ class RetentionRepository:
             .limit(limit)
         )
         return await self._delete_keys(DigestRun, keys)
+
+    async def prune_dashboard(self, *, before: datetime, limit: int) -> int:
+        """Dashboard sign-in links and sessions that expired (or ended) before `before`: they
+        can never sign anyone in again."""
+        count = 0
+        old_links = select(DashboardLink.id).where(DashboardLink.expires_at < before).limit(limit)
+        result = await self.session.execute(
+            delete(DashboardLink).where(DashboardLink.id.in_(old_links))
+        )
+        count += int(getattr(result, "rowcount", 0) or 0)
+        over = or_(DashboardSession.expires_at < before, DashboardSession.ended_at < before)
+        old_sessions = select(DashboardSession.id).where(over).limit(limit)
+        result = await self.session.execute(
+            delete(DashboardSession).where(DashboardSession.id.in_(old_sessions))
+        )
+        return count + int(getattr(result, "rowcount", 0) or 0)
 
     async def prune_home_viewers(self, *, before: datetime, limit: int) -> int:
         """People who have not opened App Home since `before`: their tab is drawn afresh when

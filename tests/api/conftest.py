@@ -45,6 +45,7 @@ class Hop:
     escalated_after: timedelta | None = None
     handler: str = "U_ALICE"
     owner_kind: str = "user"
+    passed_by: str | None = None  # who redirected it to this owner (from_id); else the handler
 
 
 @dataclass
@@ -95,7 +96,7 @@ async def add_story(
                     request_id=request.id,
                     hop=number,
                     handler_id=spec.handler,
-                    from_id=spec.handler,
+                    from_id=spec.passed_by or spec.handler,
                     owner_kind=spec.owner_kind,
                     owner_id=spec.owner,
                     note="customer wants a refund",
@@ -116,7 +117,7 @@ async def add_story(
                 handoff_id=hop.id,
                 kind=kind,
                 at=at,
-                actor_id=spec.handler,
+                actor_id=spec.passed_by or spec.handler,
                 detail=spec.reason,
             )
             if spec.status == "confirmed" and closed:

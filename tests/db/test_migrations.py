@@ -293,7 +293,7 @@ def _column_widths(table: str) -> Callable[[Any], dict[str, int | None]]:
 
 def _insert_request_and_hop(part: int | None) -> Callable[[Any], None]:
     """A request and a pending hop as the code of that schema writes them (`part`: None
-    before 0010)."""
+    before 0012)."""
 
     def insert(sync_conn: Any) -> None:
         at = datetime(2026, 11, 29, 9, 0)
@@ -337,24 +337,24 @@ async def test_request_parts_make_old_hops_part_one_and_refuse_to_downgrade_a_sp
     fresh_database_url: str,
 ) -> None:
     url = fresh_database_url
-    await migrate.upgrade(url, "0009_platform_keys")
+    await migrate.upgrade(url, "0011_dashboard")
     await on_database(url, _insert_request_and_hop(None))
-    await migrate.upgrade(url, "0010_request_parts")
+    await migrate.upgrade(url, "0012_request_parts")
     assert await on_database(url, _hop_parts) == [(1, 1)]  # the old chain is part 1
 
     await on_database(url, _insert_request_and_hop(2))  # a second pending hop: part 2
     assert await on_database(url, _hop_parts) == [(1, 1), (2, 2)]
     try:
-        await migrate.downgrade(url, "0009_platform_keys")
+        await migrate.downgrade(url, "0011_dashboard")
     except RuntimeError as error:
         assert "split into parts" in str(error)
     else:
         raise AssertionError("a split request was squeezed into one chain")
-    assert await on_database(url, migrate.current_revision) == "0010_request_parts"
+    assert await on_database(url, migrate.current_revision) == "0012_request_parts"
 
     await on_database(url, _delete_part(2))
-    await migrate.downgrade(url, "0009_platform_keys")
-    assert await on_database(url, migrate.current_revision) == "0009_platform_keys"
+    await migrate.downgrade(url, "0011_dashboard")
+    assert await on_database(url, migrate.current_revision) == "0011_dashboard"
     columns = await on_database(
         url, lambda c: {col["name"] for col in inspect(c).get_columns("handoffs")}
     )

@@ -71,8 +71,18 @@ async def test_demo_shows_slack_markup_as_a_person_reads_it(demo_output: str) ->
         assert raw not in demo_output
 
 
+async def test_demo_shows_the_customer_check(demo_output: str) -> None:
+    """Issue 18: a working day after Bob confirmed, Alice is asked; *Not yet* reminds Bob."""
+    said = calls(demo_output)
+    to_alice = " ".join(said["DM to @alice"])
+    assert "Did @bob reach Jane Doe?" in to_alice and "[Yes, it's handled] [Not yet]" in to_alice
+    to_bob = " ".join(said["DM to @bob"])
+    assert "@alice says Jane Doe hasn't heard from you yet" in to_bob
+    assert "jane@customer.example · +1 415 555 0100" in to_bob
+
+
 async def test_demo_shows_a_split_request_with_every_part_and_owner(demo_output: str) -> None:
-    split = demo_output[demo_output.index("\n6. ") :]
+    split = demo_output[demo_output.index("\n7. ") :]
     assert "Split into 2 parts" in split
     assert "handed part 1 of a customer request to @bob" in split
     assert "handed part 2 of a customer request to @erin" in split

@@ -140,6 +140,9 @@ async def submit_settings(box: Sandbox, user: str, **values: Any) -> dict[str, A
         elif element["type"] == "timepicker":
             chosen = values.get(name, element.get("initial_time"))
             state[name] = {"type": element["type"], "selected_time": chosen}
+        elif element["type"] == "radio_buttons":
+            chosen = values.get(name, (element.get("initial_option") or {}).get("value"))
+            state[name] = {"type": element["type"], "selected_option": {"value": chosen}}
         else:
             state[name] = text_state(values.get(name, element.get("initial_value")))
     response = await box.sim.submit(view, state, user=user)
@@ -426,6 +429,20 @@ async def test_a_blank_field_goes_back_to_the_environment_default(
     await submit_settings(box, "U_CAROL", first_nudge="")
     assert await stored_settings(db) == {"timezone": "Europe/Paris"}
     assert (await box.runtime.deps.workspace("T0001")).first_nudge == "2h"
+
+
+async def test_admins_choose_whom_the_customer_check_asks_in_slack_connect(
+    box: Sandbox, db: Database
+) -> None:
+    """Issue 18: a radio choice, stored only when it differs from the environment's."""
+    await open_home(box, "U_CAROL")
+    await submit_settings(box, "U_CAROL", customer_check_asks="customer")
+    assert await stored_settings(db) == {"customer_check_asks": "customer"}
+    assert (await box.runtime.deps.workspace("T0001")).customer_check_asks == "customer"
+    bad = await submit_settings(box, "U_CAROL", customer_check_asks="everyone")
+    assert bad["errors"] == {"customer_check_asks": "Either handler or customer."}
+    await submit_settings(box, "U_CAROL", customer_check_asks="handler")
+    assert await stored_settings(db) == {}
 
 
 # -- personal digest ------------------------------------------------------------------------------

@@ -73,9 +73,14 @@ async def test_a_confirmed_handoff_stays_quiet(box: Sandbox, db: Database) -> No
     await box.sim.click(Action.CONFIRM, str(hop.id), user="U_BOB", channel="C_SUPPORT")
     await box.settle()
     box.slack.reset_calls()
-    for hours in (2, 6, 30, 72):
+    for hours in (2, 6, 30, 48):
         await tick(box, T0 + timedelta(hours=hours))
     assert box.slack.calls == []
+    # Issue 18: the one thing still said is the customer check, 24 working hours later
+    # (Friday 11:00 UTC), to the handler; no reminder reaches the owner.
+    await tick(box, T0 + timedelta(hours=72))
+    (check,) = box.slack.posted()
+    assert check["channel"] == "U_ALICE" and "Did <@U_BOB> reach Jane Doe?" in check["text"]
 
 
 async def test_a_queued_nudge_for_a_hop_confirmed_meanwhile_is_not_sent(

@@ -11,6 +11,7 @@ from bot.slack.listeners import (
     commands,
     directory,
     events,
+    followups,
     home,
     installs,
     parts,
@@ -26,6 +27,7 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     actions.register(app, deps)
     views.register(app, deps)
     parts.register(app, deps)
+    followups.register(app, deps)
     directory.register(app, deps)
     home.register(app, deps)  # before events: app_home_opened is matched ahead of the catch-all
     settings.register(app, deps)

@@ -23,6 +23,7 @@ from bot.slack.ids import Action
 from bot.slack.mrkdwn import date
 from bot.slack.payloads import row_id
 from bot.slack.people import SlackUnavailable
+from bot.slack.promises import check_plan
 from bot.slack.routing import topics_of_hop
 from db.uow import UnitOfWork
 
@@ -33,6 +34,7 @@ async def on_confirm(
     click = read_click(body)
     topics = await topics_of_hop(deps, click.team, click.target) if click.target else []
     checked = await preflight(deps, client, click, hop_owner)
+    check = await check_plan(deps, click.team)
 
     async def step(uow: UnitOfWork, target: int, now: datetime) -> Refusal | None:
         result = await confirm.confirm(
@@ -44,6 +46,7 @@ async def on_confirm(
             in_group=checked.member,
             topics=topics,
             now=now,
+            check=check,
         )
         return result.refusal
 

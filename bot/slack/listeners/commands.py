@@ -13,17 +13,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import HandoffError
 from bot.domain.parts import PartSpec
+from bot.domain.promise_time import PromiseError, split_promise
 from bot.domain.types import Owner
 from bot.flows import hand_off as flow
 from bot.slack import messages, modals
 from bot.slack.context import Deps
 from bot.slack.ids import COMMAND
+from bot.slack.listeners.dashboard import dashboard_link
 from bot.slack.listeners.directory import open_directory
 from bot.slack.listeners.shortcuts import suggestions_for
 from bot.slack.lookups import LinkProblem, checked_owner, fetch_message
-from bot.slack.mrkdwn import mention
+from bot.slack.mrkdwn import date, mention
 from bot.slack.parsing import (
     CommandError,
+    Dashboard,
     Directory,
     HandOffCommand,
     Help,
@@ -33,6 +36,7 @@ from bot.slack.parsing import (
     parse_command,
 )
 from bot.slack.people import SlackUnavailable
+from bot.slack.promises import promise_plan
 from db.models import Request
 
 log = logging.getLogger(__name__)
@@ -65,6 +69,11 @@ async def _hand_off(
 ) -> str:
     """Validate, record the request if new, hand it off; the text to answer with."""
     team, actor = command.get("team_id") or "", command.get("user_id") or ""
+    note, when = split_promise(parsed.note)
+    try:  # a `by …` that cannot be kept is answered before anything is asked or written
+        promise = await promise_plan(deps, team, actor, when) if when is not None else None
+    except PromiseError as error:
+        return f":warning: {error}"
     owner = await checked_owner(
         deps.people, team, parsed.owner, actor_id=actor, bot_user_id=context.bot_user_id
     )
@@ -84,19 +93,23 @@ async def _hand_off(
             team_id=team,
             actor_id=actor,
             owner=owner,
-            note=parsed.note,
+            note=note,
             policy=policy,
             now=now,
             request_id=request.id if request is not None else None,
             message=message,
             author=author,
+            promise=promise,
         )
         if result.refusal is not None:
             return messages.problem_text(result.refusal)
         await uow.commit()
     deps.dispatcher.wake()
     assert result.request is not None  # not refused: the request exists
-    return _handed_text(result.request, owner)
+    text = _handed_text(result.request, owner)
+    if promise is not None:
+        text += f" You promised the customer an answer by {date(promise.by)}: I'll remind you."
+    return text
 
 
 async def _split(
@@ -204,6 +217,8 @@ async def on_handoff(
             text = await _who(deps, command, parsed, respond)
         elif isinstance(parsed, Directory):
             text = await open_directory(deps, client, command)
+        elif isinstance(parsed, Dashboard):
+            text = await dashboard_link(deps, command)
         elif isinstance(parsed, CommandError):
             text = messages.command_error(parsed.code, parsed.detail)
         elif isinstance(parsed, SplitCommand):

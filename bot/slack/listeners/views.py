@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import HandoffError, Problem
+from bot.domain.promise_time import PromiseError
 from bot.domain.types import Owner
 from bot.flows import hand_off, redirect
 from bot.flows.outcome import Refusal
@@ -23,6 +24,7 @@ from bot.slack.lookups import checked_owner, in_group
 from bot.slack.modals import Submitted, read_submission
 from bot.slack.payloads import row_id, team_and_user
 from bot.slack.people import SlackUnavailable
+from bot.slack.promises import promise_plan
 from bot.slack.routing import topics_of_hop
 
 # Where a refusal is shown in the form: next to the field it is about.
@@ -87,6 +89,11 @@ async def _hand_off(
 ) -> None:
     """Both hand-off forms: `which` names the request (`request_id=` or `message_at=`)."""
     team, actor = team_and_user(body)
+    try:
+        promise = await promise_plan(deps, team, actor, form.promise) if form.promise else None
+    except PromiseError as error:
+        await ack(response_action="errors", errors={B.PROMISE: plain(str(error))})
+        return
     owner = await _checked(deps, team, actor, picked(form), context.bot_user_id)
     if not isinstance(owner, Owner):
         await ack(**owner)
@@ -104,6 +111,7 @@ async def _hand_off(
             note=form.note,
             policy=policy,
             now=now,
+            promise=promise,
             **which,
         )
         if result.refusal is not None:

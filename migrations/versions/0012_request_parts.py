@@ -1,7 +1,7 @@
 """request parts (issue 18): a request may be split across owners; each part is a chain
 
-Revision ID: 0010_request_parts
-Revises: 0009_platform_keys
+Revision ID: 0012_request_parts
+Revises: 0011_dashboard
 Create Date: 2026-11-29 23:50:00.000000
 
 Every existing hop becomes part 1 of its request. The one-pending-hop rule moves from the
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_request_parts"
-down_revision: str | None = "0009_platform_keys"
+revision: str = "0012_request_parts"
+down_revision: str | None = "0011_dashboard"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -48,7 +48,7 @@ def downgrade() -> None:
     )
     if split is not None:
         raise RuntimeError(
-            f"request {split[0]} is split into parts; the schema before 0010 holds one chain "
+            f"request {split[0]} is split into parts; the schema before 0012 holds one chain "
             "per request. Resolve or delete split requests before downgrading."
         )
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
