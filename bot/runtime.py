@@ -35,6 +35,7 @@ from bot.slack.install import HandoffOAuthFlow, oauth_flow
 from bot.slack.listeners import register_all
 from bot.slack.notifier import SlackNotifier
 from bot.slack.people import SlackPeople
+from bot.slack.rotation import RotationLease
 from bot.slack.routing import Router
 from bot.slack.token_check import TokenCheck
 from bot.slack.transport import SlackTransport
@@ -165,6 +166,7 @@ class Runtime:
                 client_id=settings.slack_client_id, client_secret=secret, client=self.client
             ),
             enterprise_of=self._enterprise_of,
+            rotation_lock=RotationLease(self.db),
         )
         self.oauth = oauth_flow(
             client=self.client,

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.domain.digest import parse_time_of_day
 from bot.domain.nudges import NudgePolicy
 from bot.domain.schedule import WorkingHours, parse_duration
+from bot.domain.units import Duration, TimeOfDay, TimeZone, duration_text
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///./handoff.db"
@@ -46,12 +44,12 @@ class Settings(BaseSettings):
     handoff_log_format: str = "text"
 
     # The nudge policy (issue 3): durations like 2h, 90m, 1h30m; hours like mon-fri 09:00-18:00
-    handoff_first_nudge: str = "2h"
-    handoff_nudge_every: str = "4h"
-    handoff_escalate_after: str = "24h"
+    handoff_first_nudge: Duration = "2h"
+    handoff_nudge_every: Duration = "4h"
+    handoff_escalate_after: Duration = "24h"
     handoff_max_nudges: int = Field(default=5, ge=1)
     handoff_working_hours: str = "mon-fri 09:00-18:00"
-    handoff_timezone: str = "UTC"  # for user groups and people whose zone Slack doesn't give
+    handoff_timezone: TimeZone = "UTC"  # for user groups and people whose zone Slack doesn't give
     handoff_post_interval: float = Field(default=1.0, ge=0)  # seconds between posts to a channel
     handoff_tick_batch: int = Field(default=500, ge=1)  # due hops claimed per transaction
     # Seconds one outbox send may take; an outbox row's lease is 2 s above it (renewed while
@@ -76,10 +74,10 @@ class Settings(BaseSettings):
     # The daily digests (issue 5): times are HH:MM, the team's in HANDOFF_TIMEZONE, the
     # personal one in each person's own Slack time zone.
     handoff_digest_channel: str | None = None
-    handoff_digest_time: str = "09:00"
+    handoff_digest_time: TimeOfDay = "09:00"
     handoff_digest_when_empty: Literal["post", "skip"] = "post"
-    handoff_digest_grace: str = "6h"
-    handoff_personal_digest_time: str = "09:00"
+    handoff_digest_grace: Duration = "6h"
+    handoff_personal_digest_time: TimeOfDay = "09:00"
 
     # The customer check (issue 18): this much working time after a confirmation, the handler
     # is asked whether the owner reached the customer ("off": never asked).
@@ -91,29 +89,16 @@ class Settings(BaseSettings):
     # Retention (issue 12): how long bookkeeping rows stay (processed events are kept 2 days,
     # dead letters at least the 7 days the digest shows them), and when to remove customers'
     # personal data from resolved requests (unset or "off": never).
-    handoff_retain_bookkeeping: str = "30d"
+    handoff_retain_bookkeeping: Duration = "30d"
     handoff_retain_closed: str | None = None
     # An uninstalled workspace's data is purged this long after Slack said so ("0": at once);
     # a re-install before then finds everything as it was.
     handoff_purge_after: str = "30d"
 
-    @field_validator(
-        "handoff_first_nudge",
-        "handoff_nudge_every",
-        "handoff_escalate_after",
-        "handoff_digest_grace",
-    )
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
-
     @field_validator("handoff_customer_check")
     @classmethod
     def _customer_check(cls, value: str) -> str:
-        if value.strip().lower() != "off":
-            parse_duration(value)
-        return value.strip()
+        return "off" if value.strip().lower() == "off" else duration_text(value)
 
     @property
     def customer_check_after(self) -> timedelta | None:
@@ -132,16 +117,14 @@ class Settings(BaseSettings):
     def _closed(cls, value: str | None) -> str | None:
         if value is None or value.strip().lower() in ("", "off"):
             return None
-        if parse_duration(value) < timedelta(days=1):
+        if parse_duration(duration_text(value)) < timedelta(days=1):
             raise ValueError(f"keep resolved requests at least 1d before redacting: {value!r}")
-        return value
+        return duration_text(value)
 
     @field_validator("handoff_purge_after")
     @classmethod
     def _purge_after(cls, value: str) -> str:
-        if value.strip() != "0":
-            parse_duration(value)
-        return value.strip()
+        return "0" if value.strip() == "0" else duration_text(value)
 
     @property
     def purge_after(self) -> timedelta:
@@ -171,25 +154,10 @@ class Settings(BaseSettings):
         closed = self.handoff_retain_closed
         return parse_duration(closed) if closed else None
 
-    @field_validator("handoff_digest_time", "handoff_personal_digest_time")
-    @classmethod
-    def _time_of_day(cls, value: str) -> str:
-        parse_time_of_day(value)
-        return check_time_of_day(value)
-
     @field_validator("handoff_working_hours")
     @classmethod
     def _hours(cls, value: str) -> str:
         WorkingHours.parse(value)
-        return value
-
-    @field_validator("handoff_timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"not an IANA time zone: {value!r} (e.g. Europe/Paris)") from error
         return value
 
     @property
@@ -255,14 +223,6 @@ class Settings(BaseSettings):
     def slack_oauth(self) -> bool:
         """Many workspaces: OAuth credentials given and no single bot token."""
         return bool(self.slack_client_id and not self.slack_bot_token)
-
-
-def check_time_of_day(value: str) -> str:
-    """`HH:MM` on a 24-hour clock, returned zero-padded; ValueError says how to write it."""
-    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError(f"not a time of day: {value!r} (write it like 09:00 or 17:30)")
-    return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
 def to_async_url(url: str) -> str:

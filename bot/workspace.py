@@ -15,11 +15,18 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.nudges import NudgePolicy
 from bot.domain.schedule import WorkingHours, parse_duration
-from bot.settings import Settings, check_time_of_day
+from bot.domain.units import (
+    Duration,
+    TimeOfDay,
+    TimeZone,
+    duration_text,
+    time_of_day_text,
+    zone_text,
+)
+from bot.settings import Settings
 from db.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -48,11 +55,11 @@ class WorkspaceSettings:
 
     intake_channels: list[str] = field(default_factory=list)
     digest_channel: str | None = None
-    digest_time: str = "09:00"
-    timezone: str = "UTC"
-    first_nudge: str = "2h"
-    nudge_every: str = "4h"
-    escalate_after: str = "24h"
+    digest_time: TimeOfDay = "09:00"
+    timezone: TimeZone = "UTC"
+    first_nudge: Duration = "2h"
+    nudge_every: Duration = "4h"
+    escalate_after: Duration = "24h"
     max_nudges: int = 5
     working_hours: str = "mon-fri 09:00-18:00"
     customer_check_asks: str = "handler"  # or "customer", in Slack Connect channels
@@ -108,33 +115,9 @@ def _channel(value: object) -> str | None:
     return found[0] if found else None
 
 
-def _time(value: object) -> str:
-    try:
-        return check_time_of_day(str(value or ""))
-    except ValueError:
-        raise ValueError("Write a time of day like 09:00 or 17:30 (24-hour clock).") from None
-
-
-def _zone(value: object) -> str:
-    name = str(value or "").strip()
-    try:
-        if not name:
-            raise ValueError
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"{name[:40] or 'That'} is not a time zone; use a name like Europe/Paris."
-        ) from None
-    return name
-
-
 def _duration(value: object) -> str:
-    text = str(value or "").strip().lower()
-    try:
-        amount = parse_duration(text)
-    except ValueError:
-        raise ValueError("Write a duration like 2h, 90m or 1h30m.") from None
-    if not 60 <= amount.total_seconds() <= 30 * 86400:
+    text = duration_text(value)
+    if not 60 <= parse_duration(text).total_seconds() <= 30 * 86400:
         raise ValueError("Between 1 minute (1m) and 30 days (30d).")
     return text
 
@@ -167,8 +150,8 @@ def _asks(value: object) -> str:
 CHECKS: dict[str, Callable[[object], Any]] = {
     "intake_channels": _channels,
     "digest_channel": _channel,
-    "digest_time": _time,
-    "timezone": _zone,
+    "digest_time": time_of_day_text,
+    "timezone": zone_text,
     "first_nudge": _duration,
     "nudge_every": _duration,
     "escalate_after": _duration,

@@ -9,7 +9,6 @@ after it. Exactly-once is the database's job: a unique row per (team, kind, targ
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.schedule import WorkingHours, parse_duration
+from bot.domain.units import time_of_day
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -26,15 +26,9 @@ WhenEmpty = Literal["post", "skip"]
 UNHANDLED_AFTER = timedelta(days=1)  # a request nobody handed off, older than this, is listed
 DEAD_LETTERS_SINCE = timedelta(days=7)
 BROKEN_SINCE = timedelta(days=1)  # broken promises are listed the day after they broke
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
-def parse_time_of_day(text: str) -> time:
-    """`09:00`, `7:30` to a time; ValueError says how to write it."""
-    match = _CLOCK.match(text)
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError(f"not a time of day: {text!r} (write it like 09:00)")
-    return time(int(match.group(1)), int(match.group(2)))
+parse_time_of_day = time_of_day  # one parser for every time of day (bot/domain/units.py)
 
 
 @dataclass(frozen=True)

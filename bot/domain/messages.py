@@ -13,6 +13,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from pydantic import TypeAdapter
+
+from bot.domain.digest import PersonalDigest, TeamDigest
 from bot.domain.nudges import Backup
 from db.models import Followup, Handoff, Request
 
@@ -39,13 +42,19 @@ class Kind(StrEnum):
     PROMISE_BROKEN = "promise_broken"  # the promiser: it ran out, give the customer a new time
     CUSTOMER_CHECK = "customer_check"  # the handler: did the owner reach the customer?
     CHECK_NUDGE = "check_nudge"  # the owner: the customer has not heard from you yet
-    SLACK_CALL = "slack_call"  # a pre-rendered Slack Web API call (App Home, digests, legacy)
+    CUSTOMER_INTRO = "customer_intro"  # thread, to the customer: who has their request now
+    PRIVATE_NOTE = "private_note"  # one line only the actor sees, where they clicked or typed
+    TEAM_DIGEST = "team_digest"  # the team's daily digest, in its channel
+    PERSONAL_DIGEST = "personal_digest"  # one person's morning list
+    HOME = "home"  # a person's own view of what waits on them (Slack's App Home)
+    SLACK_CALL = "slack_call"  # a pre-rendered Slack Web API call (rows older versions wrote)
 
 
 class Audience(StrEnum):
     THREAD = "thread"  # the request's thread
     DIRECT = "direct"  # one person, privately
     CHANNEL = "channel"  # a conversation itself (a reaction on the request's message)
+    PRIVATE = "private"  # one person, inside a conversation others are in (only they see it)
 
 
 class Op(StrEnum):
@@ -54,6 +63,8 @@ class Op(StrEnum):
     POST = "post"
     UPDATE = "update"  # replaces the message its dependency row posted
     REACT = "react"
+    PUBLISH = "publish"  # replaces a person's own view (App Home) as a whole
+    PRIVATE = "private"  # shown to one person only (Slack: an ephemeral message)
 
 
 def _moment(value: datetime | None) -> str | None:
@@ -133,3 +144,25 @@ def snapshot(
         facts["chain"] = [hop_facts(h) for h in chain]
     facts.update(more)
     return facts
+
+
+# -- digests: the domain's digests as facts, and back ---------------------------------------
+
+_TEAM_DIGEST = TypeAdapter(TeamDigest)
+_PERSONAL_DIGEST = TypeAdapter(PersonalDigest)
+
+
+def team_digest_facts(digest: TeamDigest) -> Facts:
+    return {"digest": _TEAM_DIGEST.dump_python(digest, mode="json")}
+
+
+def personal_digest_facts(digest: PersonalDigest) -> Facts:
+    return {"digest": _PERSONAL_DIGEST.dump_python(digest, mode="json")}
+
+
+def team_digest_of(facts: Facts) -> TeamDigest:
+    return _TEAM_DIGEST.validate_python(facts["digest"])
+
+
+def personal_digest_of(facts: Facts) -> PersonalDigest:
+    return _PERSONAL_DIGEST.validate_python(facts["digest"])

@@ -14,11 +14,22 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.domain.ranking_abstain import chatter, unknown
 from bot.domain.ranking_history import History, LearnedHop, Similar
+from bot.domain.ranking_learner import Reading
+from bot.domain.ranking_reasons import (
+    Away,
+    BackupFor,
+    ConfirmedSimilar,
+    LearnedFrom,
+    MatchesTopic,
+    PassedOn,
+    Reason,
+)
 from bot.domain.ranking_topics import TopicEntry, TopicIndex, TopicMatch
 from bot.domain.terms import BOUNDARY, STOPWORDS, stem_words, words
 
-__all__ = ["WINDOW", "LearnedHop", "Ranker", "Suggestion", "TopicEntry"]
+__all__ = ["WINDOW", "LearnedHop", "Ranker", "Reason", "Suggestion", "TopicEntry"]
 
 WINDOW = timedelta(days=90)
 SIMILAR = 0.3  # below this a past request is not "similar" (1.0: the same words)
@@ -49,7 +60,7 @@ class Suggestion:
     kind: str  # 'user' | 'usergroup'
     id: str
     score: float
-    reasons: tuple[str, ...]  # mrkdwn; directory text in it is escaped
+    reasons: tuple[Reason, ...]  # data: each adapter words them (bot/slack/reasons.py)
     topic: str | None  # the topic it comes from, if any
 
 
@@ -93,17 +104,9 @@ class _Candidate:
         return (self.topic.score if self.topic else 0.0) + self.evidence.score
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _recency(closed_at: datetime, now: datetime) -> float:
     age = min(max((now - closed_at) / WINDOW, 0.0), 1.0)
     return 1.0 - (1.0 - OLDEST_WEIGHT) * age
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 class Ranker:
@@ -187,14 +190,20 @@ class Ranker:
         ]
         similar = self._history.similar(terms, since=now - WINDOW, minimum=SIMILAR)
         learned = self._evidence(similar, now)
-        self._weigh(text, similar, learned, now)
-        analysis = _Analysis(matches, learned)
+        reading = self._weigh(text, similar, learned, now)
+        nobody = chatter(terms, matches) or unknown(
+            reading,
+            requests=self._history.learner.requests,
+            closest=similar[0].similarity if similar else 0.0,
+            matches=matches,
+        )
+        analysis = _Analysis(() if nobody else matches, {} if nobody else learned)
         self._cached = (key, analysis)
         return analysis
 
     def _weigh(
         self, text: str, similar: list[Similar], learned: dict[Owner, _Evidence], now: datetime
-    ) -> float:
+    ) -> Reading | None:
         """The learner says whose request this is. How much that counts grows with how many
         similar requests were confirmed inside the window, or with how much of the request
         it has seen. Nothing confirmed inside the window: it is silent. (An older request
@@ -202,13 +211,14 @@ class Ranker:
         since = now - WINDOW
         newest = self._history.newest_confirmed
         if newest is None or newest < since:
-            return 0.0
+            return None
         mass = sum(
             request.similarity
             for request in similar
             if any(o.confirmed and o.closed_at >= since for o in request.outcomes)
         )
-        shares, seen = self._history.learner.probabilities(text, temperature=TEMPERATURE)
+        reading = self._history.learner.probabilities(text, temperature=TEMPERATURE)
+        shares, seen = reading.shares, reading.seen
         grown = 1 - math.exp(-self._history.learner.requests / SEEN_REQUESTS)
         support = max(1 - math.exp(-mass / SUPPORT_SCALE), SEEN_WEIGHT * grown * seen)
         weight = HISTORY_MAX * support
@@ -217,7 +227,7 @@ class Ranker:
                 evidence = learned.setdefault(owner, _Evidence())
                 evidence.share = share * weight
                 evidence.learned_requests = self._history.learner.confirmed(owner)
-        return support
+        return reading
 
     @staticmethod
     def _evidence(similar: list[Similar], now: datetime) -> dict[Owner, _Evidence]:
@@ -310,24 +320,23 @@ class Ranker:
     # -- explaining --------------------------------------------------------------------------
 
     def _suggestion(self, candidate: _Candidate) -> Suggestion:
-        reasons: list[str] = []
+        reasons: list[Reason] = []
         if candidate.backup_for is not None:
-            name = _escape(candidate.backup_for.topic.name)
-            reasons.append(f"backup for {name} while the owner {candidate.backup_note}")
+            left = candidate.backup_note == "has left"
+            reasons.append(BackupFor(candidate.backup_for.topic.name, left=left))
         elif candidate.topic is not None:
-            reasons.append(self._topic_reason(candidate.topic))
+            match = candidate.topic
+            reasons.append(MatchesTopic(match.topic.name, match.keywords[:3], match.words[:3]))
         evidence = candidate.evidence
+        days = WINDOW.days
         if evidence.confirmed_requests:
-            count = _plural(evidence.confirmed_requests, "similar request")
-            reasons.append(f"confirmed {count} in the last 90 days")
+            reasons.append(ConfirmedSimilar(evidence.confirmed_requests, days=days))
         elif evidence.share >= MIN_SCORE and evidence.learned_requests:
-            count = _plural(evidence.learned_requests, "request")
-            reasons.append(f"learned from the {count} they confirmed")
+            reasons.append(LearnedFrom(evidence.learned_requests))
         if evidence.redirected_requests:
-            count = _plural(evidence.redirected_requests, "similar request")
-            reasons.append(f"passed on {count} in the last 90 days")
+            reasons.append(PassedOn(evidence.redirected_requests, days=days))
         if candidate.away:
-            reasons.append("Slack says they're away")
+            reasons.append(Away())
         topic = candidate.backup_for or candidate.topic
         return Suggestion(
             kind=candidate.owner[0],
@@ -336,12 +345,3 @@ class Ranker:
             reasons=tuple(reasons),
             topic=topic.topic.name if topic else None,
         )
-
-    @staticmethod
-    def _topic_reason(match: TopicMatch) -> str:
-        name = _escape(match.topic.name)
-        if match.keywords:
-            listed = ", ".join(f"*{_escape(keyword)}*" for keyword in match.keywords[:3])
-            return f"matches {listed}: {name}"
-        listed = ", ".join(f"*{_escape(word)}*" for word in match.words[:3])
-        return f"related to {name}: {listed}"

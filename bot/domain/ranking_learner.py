@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 from bot.domain.terms import tokens
@@ -29,6 +30,18 @@ def vector(terms: Sequence[str]) -> dict[str, float]:
     weights = {term: 1.0 + math.log(count) for term, count in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return {term: w / norm for term, w in weights.items()}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the learner makes of one request."""
+
+    shares: dict[Owner, float]  # owner -> how likely the request is theirs; sums to 1
+    seen: float  # 0..1: the share of its vector in words and pairs two learned requests had
+    # The likeliest owner's evidence: each word's log-odds for them (idf-weighted) times its
+    # weight in the request. It grows with history (rarer words, surer counts), so it is read
+    # against what a request of a learner that size usually has (ranking.py).
+    evidence: float
 
 
 class Learner:
@@ -58,14 +71,15 @@ class Learner:
         """How many requests this owner confirmed that are counted."""
         return self._owners.get(owner, 0)
 
-    def probabilities(self, text: str, *, temperature: float) -> tuple[dict[Owner, float], float]:
+    def probabilities(self, text: str, *, temperature: float) -> Reading:
         """Each owner with confirmed history: how likely this request is theirs (sums to 1);
-        and how much of the request the learner has seen before, 0..1 (the share of its
-        vector in words and pairs at least two learned requests had)."""
+        how much of the request the learner has seen before; and how strong the evidence
+        for the likeliest owner is."""
         if not self._owners:
-            return {}, 0.0
+            return Reading({}, 0.0, 0.0)
         base = 0.0
         lift: dict[Owner, float] = {}
+        weighed: dict[Owner, float] = {}
         vector = features(text)
         known = [term for term in vector if term in self._total]
         seen = sum(vector[term] ** 2 for term in known if self._df[term] >= 2)
@@ -73,13 +87,15 @@ class Learner:
             idf = math.log((self._requests + 1) / (self._df[term] + 1)) + 1.0
             total = self._total[term]
             base += idf * (math.log(ALPHA) - math.log(total + ALPHA))
+            share = vector[term]
             for owner, weight in self._by_owner[term].items():
                 with_owner = math.log(weight + ALPHA) - math.log(total - weight + ALPHA)
-                lift[owner] = lift.get(owner, 0.0) + idf * (
-                    with_owner - math.log(ALPHA) + math.log(total + ALPHA)
-                )
+                gain = idf * (with_owner - math.log(ALPHA) + math.log(total + ALPHA))
+                lift[owner] = lift.get(owner, 0.0) + gain
+                weighed[owner] = weighed.get(owner, 0.0) + share * gain
         scores = {owner: (base + lift.get(owner, 0.0)) / temperature for owner in self._owners}
         top = max(scores.values())
         exp = {owner: math.exp(score - top) for owner, score in scores.items()}
         whole = sum(exp.values())
-        return {owner: value / whole for owner, value in exp.items()}, seen
+        shares = {owner: value / whole for owner, value in exp.items()}
+        return Reading(shares, seen, max(weighed.values(), default=0.0))

@@ -57,6 +57,7 @@ FILLER_WORDS = _split(
     fwd fw re subject message forwarded wrote date cc name
     get gets got getting need needs want wants like know let see make use via one two
     anyone someone somebody something anything
+    ok okay yeah yep cool nice great awesome perfect noted bye
     """
 )
 STOPWORDS = FUNCTION_WORDS | FILLER_WORDS
@@ -101,11 +102,28 @@ _IRREGULAR = {
 }
 
 
+# British spellings as American ones ("recognise", "organisation", "analysed", "colour",
+# "favourite"): every text and keyword goes through the same mapping, so it only has to avoid
+# joining two different words, and no English word pair differs only so.
+_BRITISH = re.compile(
+    r"(?<=\w{3})(?:(is)(e|ed|es|ing|ation|ations|er|ers)|(ys)(e|ed|es|ing)"
+    r"|(our)(s|ed|ing|ite|ites|able|er|ers)?)$"
+)
+
+
+def _american(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "iz" + match.group(2)
+    if match.group(3):
+        return "yz" + match.group(4)
+    return "or" + (match.group(6) or "")
+
+
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     """Snowball English, except that "delivery" joins "delivered" and "deliver": Porter2 keeps
     the y (deliveri) while stripping the verb to deliv, and "-ery" nouns are common in support."""
-    word = _IRREGULAR.get(word, word)
+    word = _BRITISH.sub(_american, _IRREGULAR.get(word, word))
     if len(word) >= 7 and word.endswith("ery"):
         word = word[:-1]
     elif len(word) >= 9 and word.endswith("eries"):

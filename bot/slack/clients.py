@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 # have rotated it, or the workspace may have uninstalled the app.
 RECHECK_SECONDS = 60.0
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
+# A lock every replica sees, by installation (bot/slack/rotation.py).
+RotationLock = Callable[[str], AbstractAsyncContextManager[None]]
 
 
 class NotInstalled(Exception):
@@ -61,6 +64,7 @@ class SlackClients:
         rotator: AsyncTokenRotator | None = None,
         rotate_minutes_before: int = 120,
         enterprise_of: Callable[[str], Awaitable[str | None]] | None = None,
+        rotation_lock: RotationLock | None = None,
     ) -> None:
         if client is not None and store is not None:
             raise ValueError("give either the one bot token's clients or an installation store")
@@ -74,6 +78,10 @@ class SlackClients:
         self.rotator = rotator
         self.rotate_minutes_before = rotate_minutes_before
         self.enterprise_of = enterprise_of
+        # Held by one replica at a time while it refreshes a token: Slack honours a refresh
+        # token once, so a second replica using the same one would fail (and, with
+        # rotation, the first one's new token is what everyone must use).
+        self.rotation_lock = rotation_lock
         self._session: aiohttp.ClientSession | None = None
         self._cache: dict[str, _Cached] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -133,7 +141,15 @@ class SlackClients:
             if bot is None or not bot.bot_token:
                 self._cache.pop(team_id, None)
                 raise NotInstalled(team_id)
-            bot = await self._rotated(bot)
+            if self._expiring(bot) and self.rotation_lock is not None:
+                async with self.rotation_lock(str(bot.team_id or bot.enterprise_id or team_id)):
+                    # Read again under the lock: another replica may have refreshed it.
+                    bot = await self._find_bot(team_id, enterprise_id)
+                    if bot is None or not bot.bot_token:
+                        raise NotInstalled(team_id)
+                    bot = await self._rotated(bot)
+            else:
+                bot = await self._rotated(bot)
             expires = int(bot.bot_token_expires_at) if bot.bot_token_expires_at else None
             cached = _Cached(
                 token=str(bot.bot_token),
@@ -143,6 +159,11 @@ class SlackClients:
             )
             self._cache[team_id] = cached
             return cached
+
+    def _expiring(self, bot: Bot) -> bool:
+        expires = bot.bot_token_expires_at
+        margin = self.rotate_minutes_before * 60
+        return self.rotator is not None and expires is not None and expires <= time.time() + margin
 
     def _fresh(self, cached: _Cached) -> bool:
         if time.monotonic() - cached.checked_at > RECHECK_SECONDS:

@@ -1,7 +1,8 @@
-"""Publishing App Home: gather what the viewer should see, render it, write a views.publish row.
+"""Publishing App Home: gather what the viewer should see and write it as a neutral HOME row.
 
 Every publish is an outbox row (ref `home:<user>`) written in the caller's transaction, with
-the view rendered from that transaction's state: what Slack shows is the state as of the
+what the view shows taken from that transaction's state (bot/slack/home_facts.py) and
+rendered at delivery (bot/slack/render.py): what Slack shows is the state as of the
 commit. At most one is pending per person: a newer one withdraws the older. A change to a
 handoff refreshes the Home of the people it concerns, once per transaction (a before-commit
 hook on the unit of work), and only for people who have opened App Home before.
@@ -12,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from bot.domain.messages import Audience, Kind, Op
 from bot.settings import Settings
-from bot.slack.home_blocks import MAX_ITEMS, ApiTokenItem, HomeData, home_view
+from bot.slack.home_blocks import MAX_ITEMS, ApiTokenItem, HomeData
+from bot.slack.home_facts import home_facts
 from bot.workspace import load
 from db.uow import UnitOfWork
 
-PUBLISH = "views.publish"
+PLATFORM = "slack"
 RECENT = timedelta(days=7)
 
 
@@ -95,8 +98,11 @@ async def publish(
     await uow.outbox.skip_pending(team_id, [ref(user_id)], reason="a newer Home view")
     uow.outbox.add(
         team_id=team_id,
-        method=PUBLISH,
-        payload={"user_id": user_id, "view": home_view(data)},
+        platform=PLATFORM,
+        kind=Kind.HOME.value,
+        audience=Audience.DIRECT.value,
+        facts={**home_facts(data), "context": {"workspace_url": workspace_url}},
+        method=Op.PUBLISH.value,
         now=now,
         # Its own queue: in order with this person's other Home views, never held up behind
         # a DM that waits for their working hours.

@@ -6,6 +6,7 @@ from bot.domain.errors import HandoffError, Problem
 from bot.domain.ranking import Suggestion
 from bot.flows.outcome import Refusal
 from bot.slack.mrkdwn import clip, mention, shown
+from bot.slack.reasons import reasons_text
 from db.models import Handoff
 
 USAGE = (
@@ -89,7 +90,7 @@ def who_answer(words: str, suggestions: list[Suggestion]) -> str:
     lines = [f"*Who can help with _{about}_?*"]
     for rank, suggestion in enumerate(suggestions, 1):
         who = mention(suggestion.kind, suggestion.id)
-        why = "; ".join(suggestion.reasons) or "a good match"  # escaped by the ranker
+        why = reasons_text(suggestion)
         lines.append(f"{rank}. {who}: {why}")
     lines.append(
         "To hand a request to them: `/handoff @owner &lt;message link&gt;`, or *Find the right "

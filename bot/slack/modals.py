@@ -28,6 +28,7 @@ from bot.slack.ids import View as V
 from bot.slack.mrkdwn import clip, escape, mention, quote, unescape
 from bot.slack.part_modals import add_part_button
 from bot.slack.payloads import row_id
+from bot.slack.reasons import reasons_text
 from db.models import Handoff, Request
 
 
@@ -116,7 +117,7 @@ def suggestion_value(suggestion: Suggestion) -> str:
 def _suggestion_option(suggestion: Suggestion) -> dict[str, Any]:
     who = mention(suggestion.kind, suggestion.id)
     label = f"{who} · {escape(clip(suggestion.topic, 40))}" if suggestion.topic else who
-    reasons = "; ".join(suggestion.reasons) or "a good match"  # escaped by the ranker
+    reasons = reasons_text(suggestion)
     return {  # an option's text and description hold at most 75 characters each
         "text": {"type": "mrkdwn", "text": clip(label, 75)},
         "description": {"type": "mrkdwn", "text": clip(reasons, 75)},

@@ -1,30 +1,24 @@
 """The Slack Notifier: the neutral outbox notifier (bot/domain/notify.py), plus what only
 Slack has.
 
-The Notifier port's messages are written as neutral rows and rendered at delivery
-(bot/slack/render.py). The building blocks below (`post`, `dm`, `in_thread`, `ephemeral`)
-write pre-rendered Web API calls (`slack_call` rows) for the listeners' own answers, and App
-Home views follow every change. Nothing here talks to Slack.
+Every message is written as a neutral row (a kind and its facts) and rendered at delivery
+(bot/slack/render.py): the Notifier port's messages, and the listeners' own answers (a
+private note, the customer introduction). App Home views follow every change. Nothing here
+talks to Slack.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from bot.domain.messages import Audience, Kind, Op, snapshot
 from bot.domain.notify import OutboxNotifier
 from bot.settings import Settings
 from bot.slack.home import refresh_before_commit
-from db.models import OutboxMessage, Request
+from db.models import Handoff, OutboxMessage, Request
 from db.uow import UnitOfWork
 
 PLATFORM = "slack"
-POST, UPDATE, EPHEMERAL, REACT = (
-    "chat.postMessage",
-    "chat.update",
-    "chat.postEphemeral",
-    "reactions.add",
-)
 
 
 class SlackNotifier(OutboxNotifier):
@@ -59,55 +53,27 @@ class SlackNotifier(OutboxNotifier):
             workspace_url=self.workspace_url,
         )
 
-    # -- pre-rendered calls, for the listeners' own answers --------------------------------
-
-    def post(
-        self,
-        team_id: str,
-        channel: str,
-        message: dict[str, Any],
-        *,
-        thread_ts: str | None = None,
-        ref: str | None = None,
-        not_before: datetime | None = None,
-    ) -> OutboxMessage:
-        payload = dict(message, channel=channel, unfurl_links=False, unfurl_media=False)
-        if thread_ts:
-            payload["thread_ts"] = thread_ts
-        return self.uow.outbox.add(
-            team_id=team_id,
-            method=POST,
-            payload=payload,
-            now=self.now,
-            channel=channel,
-            ref=ref,
-            not_before=not_before,
-        )
+    # -- the listeners' own answers ----------------------------------------------------------
 
     def ephemeral(
         self, team_id: str, channel: str, user_id: str, text: str, *, thread_ts: str | None = None
-    ) -> None:
-        payload: dict[str, Any] = {"channel": channel, "user": user_id, "text": text}
-        if thread_ts:
-            payload["thread_ts"] = thread_ts
-        self.uow.outbox.add(
-            team_id=team_id, method=EPHEMERAL, payload=payload, now=self.now, channel=channel
+    ) -> OutboxMessage:
+        """`text` to `user_id` only, in `channel` (a finished line: the listeners' answers)."""
+        facts = {"user_id": user_id, "text": text, "thread_ts": thread_ts}
+        return self.say(
+            team_id, Kind.PRIVATE_NOTE, facts, audience=Audience.PRIVATE, to=channel, op=Op.PRIVATE
         )
 
-    def in_thread(
-        self, request: Request, message: dict[str, Any], *, ref: str | None = None
+    def customer_intro(
+        self, request: Request, owner_id: str, chain: list[Handoff] | None = None
     ) -> OutboxMessage:
-        return self.post(
-            request.team_id, request.channel_id, message, thread_ts=request.thread_ts, ref=ref
+        """In the request's thread, to the customer: who has their request now (for a split
+        one, the chain names every part's owner)."""
+        facts = snapshot(request, None, chain or None, owner_id=owner_id)
+        return self.say(
+            request.team_id,
+            Kind.CUSTOMER_INTRO,
+            facts,
+            audience=Audience.THREAD,
+            to=request.channel_id,
         )
-
-    def dm(
-        self,
-        team_id: str,
-        user_id: str,
-        message: dict[str, Any],
-        *,
-        ref: str | None = None,
-        not_before: datetime | None = None,
-    ) -> OutboxMessage:
-        return self.post(team_id, user_id, message, ref=ref, not_before=not_before)

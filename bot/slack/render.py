@@ -13,15 +13,30 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from bot.domain.messages import Audience, Facts, Kind, Op
+from bot.domain.messages import (
+    Audience,
+    Facts,
+    Kind,
+    Op,
+    personal_digest_of,
+    team_digest_of,
+)
 from bot.domain.nudges import waited as in_words
-from bot.slack import blocks, followup_blocks
+from bot.slack import blocks, digest_blocks, followup_blocks
+from bot.slack.home_blocks import home_view
+from bot.slack.home_facts import home_data_of
 from bot.slack.links import permalink
 from bot.slack.mrkdwn import clip, escape, mention, shown
 from db.models import OutboxMessage
 
 EPOCH = datetime(2000, 1, 1)
-METHODS = {Op.POST: "chat.postMessage", Op.UPDATE: "chat.update", Op.REACT: "reactions.add"}
+METHODS = {
+    Op.POST: "chat.postMessage",
+    Op.UPDATE: "chat.update",
+    Op.REACT: "reactions.add",
+    Op.PUBLISH: "views.publish",
+    Op.PRIVATE: "chat.postEphemeral",
+}
 
 
 class RenderError(ValueError):
@@ -70,8 +85,16 @@ class Message:
         return [Snapshot.of(hop) for hop in self.facts.get("chain") or []]
 
     @property
+    def context(self) -> dict[str, Any]:
+        return self.facts.get("context") or {}
+
+    @property
+    def app_id(self) -> str | None:
+        return self.context.get("app_id")
+
+    @property
     def link(self) -> str | None:
-        return permalink((self.facts.get("context") or {}).get("workspace_url"), self.request)
+        return permalink(self.context.get("workspace_url"), self.request)
 
     @property
     def waited(self) -> str:
@@ -103,8 +126,10 @@ def render(row: OutboxMessage) -> Call:
     if kind == Kind.REQUEST_TRACKED:
         return Call(METHODS[op], _reaction(message))
     body = builder(message)
-    if op == Op.UPDATE:
+    if op in (Op.UPDATE, Op.PUBLISH):
         return Call(METHODS[op], body)
+    if op == Op.PRIVATE:
+        return Call(METHODS[op], dict(body, channel=row.channel))
     payload = dict(body, channel=row.channel, unfurl_links=False, unfurl_media=False)
     if row.audience == Audience.THREAD:
         payload["thread_ts"] = message.request.thread_ts
@@ -183,6 +208,35 @@ def _lesson(m: Message) -> blocks.Message:
     )
 
 
+def _private_note(m: Message) -> blocks.Message:
+    """A finished line, as the listeners' answers always were: text only, no blocks."""
+    payload = {"user": m.facts["user_id"], "text": m.facts["text"]}
+    if m.facts.get("thread_ts"):
+        payload["thread_ts"] = m.facts["thread_ts"]
+    return payload
+
+
+def _customer_intro(m: Message) -> blocks.Message:
+    return blocks.text_message(blocks.customer_intro(m.request, m.facts["owner_id"], m.chain))
+
+
+def _team_digest(m: Message) -> blocks.Message:
+    return digest_blocks.team_digest(
+        team_digest_of(m.facts), workspace_url=m.context.get("workspace_url"), app_id=m.app_id
+    )
+
+
+def _personal_digest(m: Message) -> blocks.Message:
+    return digest_blocks.personal_digest(
+        personal_digest_of(m.facts), workspace_url=m.context.get("workspace_url"), app_id=m.app_id
+    )
+
+
+def _home(m: Message) -> blocks.Message:
+    data = home_data_of(m.facts, workspace_url=m.context.get("workspace_url"))
+    return {"user_id": data.user_id, "view": home_view(data)}
+
+
 BUILDERS: dict[Kind, Callable[[Message], blocks.Message]] = {
     Kind.REQUEST_TRACKED: _reaction,
     Kind.CARD: _card,
@@ -221,4 +275,9 @@ BUILDERS: dict[Kind, Callable[[Message], blocks.Message]] = {
     Kind.CHECK_NUDGE: lambda m: followup_blocks.check_nudge(
         m.request, m.hop, m.facts["check"], permalink=m.link
     ),
+    Kind.PRIVATE_NOTE: _private_note,
+    Kind.CUSTOMER_INTRO: _customer_intro,
+    Kind.TEAM_DIGEST: _team_digest,
+    Kind.PERSONAL_DIGEST: _personal_digest,
+    Kind.HOME: _home,
 }

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from bot.domain.digest import DeadLetter, OpenRequest, WaitingHop
 from db.models import DigestRun, Handoff, OutboxMessage, Person, Request
 from db.repositories.upsert import insert_for
+from db.repositories.workspaces import is_uninstalled
 
 CHUNK = 500
 TEXT_READ = 400  # characters of a request's text a digest line could show, and then some
@@ -25,8 +26,13 @@ class DigestRepository:
         self.session = session
 
     async def teams(self) -> list[str]:
-        """Every workspace with requests."""
-        stmt = select(Request.team_id).distinct().order_by(Request.team_id)
+        """Every installed workspace with requests (an uninstalled one gets no digest)."""
+        stmt = (
+            select(Request.team_id)
+            .where(~is_uninstalled(Request.team_id, Request.platform))
+            .distinct()
+            .order_by(Request.team_id)
+        )
         return list((await self.session.scalars(stmt)).all())
 
     # -- exactly once ------------------------------------------------------------------------

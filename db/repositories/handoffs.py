@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Handoff, Request
+from db.repositories.workspaces import is_uninstalled
 
 
 class HandoffRepository:
@@ -43,9 +44,16 @@ class HandoffRepository:
     async def due(
         self, now: datetime, *, limit: int, after: tuple[datetime, int] | None = None
     ) -> list[Handoff]:
-        """Open hops whose next nudge is due, oldest due first; `after` continues a walk
-        (keyset), so rows another process holds are passed over, not read again and again."""
-        stmt = select(Handoff).where(Handoff.status == "pending", Handoff.next_nudge_at <= now)
+        """Open hops whose next nudge is due, in installed workspaces, oldest due first;
+        `after` continues a walk (keyset), so rows another process holds are passed over,
+        not read again and again."""
+        stmt = select(Handoff).where(
+            Handoff.status == "pending",
+            Handoff.next_nudge_at <= now,
+            # An uninstalled workspace is told nothing more (its rows wait for the purge, or
+            # for a re-install, which finds them as they were).
+            ~is_uninstalled(Handoff.team_id, Handoff.platform),
+        )
         if after is not None:
             at, last_id = after
             stmt = stmt.where(

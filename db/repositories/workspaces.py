@@ -5,12 +5,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from db.models import ApiToken, Base, Workspace
+from db.models import ApiToken, Base, Workspace, WorkspaceState
+from db.repositories.upsert import insert_for
 
 SLACK = "slack"
+
+
+Column = ColumnElement[str] | InstrumentedAttribute[str]
+
+
+def is_uninstalled(team_id: Column, platform: Column) -> ColumnElement[bool]:
+    """True for a row of a workspace that uninstalled the app (a workspace never recorded,
+    as with one bot token before its first event, counts as installed)."""
+    return exists().where(
+        Workspace.platform == platform,
+        Workspace.team_id == team_id,
+        Workspace.uninstalled_at.is_not(None),
+    )
 
 
 class WorkspaceRepository:
@@ -101,6 +116,38 @@ class WorkspaceRepository:
             if count:
                 deleted[table.name] = count
         return deleted
+
+    # -- a lease every replica sees (e.g. one token refresh at a time) ----------------------
+
+    async def take_lease(
+        self,
+        team_id: str,
+        key: str,
+        *,
+        holder: str,
+        now: datetime,
+        until: datetime,
+        platform: str = SLACK,
+    ) -> bool:
+        """Hold `key` for this workspace until `until`, unless someone else holds it now.
+        One statement: PostgreSQL locks the row it conflicts on, SQLite has one writer."""
+        stmt = insert_for(self.session, WorkspaceState).values(
+            platform=platform, team_id=team_id, key=key, value={"holder": holder}, updated_at=until
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["team_id", "key", "platform"],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+            where=WorkspaceState.updated_at <= now,  # the last holder's lease ran out
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def drop_lease(
+        self, team_id: str, key: str, *, holder: str, platform: str = SLACK
+    ) -> None:
+        row = await self.session.get(WorkspaceState, (team_id, key, platform))
+        if row is not None and (row.value or {}).get("holder") == holder:
+            await self.session.delete(row)
 
 
 class ApiTokenRepository:

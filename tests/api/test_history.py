@@ -11,6 +11,7 @@ import pytest
 
 from bot.devtools.fake_slack import Fault
 from bot.devtools.sandbox import Sandbox
+from bot.domain.ranking_reasons import ConfirmedSimilar
 from bot.slack.routing import Router
 from db.models import RoutingHistory
 from db.uow import Database
@@ -75,7 +76,7 @@ async def test_another_replica_learns_an_import_on_its_next_suggestion(
     assert await replica.suggest(TEAM, EXCHANGE) == []
     await post(box, "hubspot.csv")
     (first, *_) = await replica.suggest(TEAM, EXCHANGE)
-    assert first.id == "U_ERIN" and "confirmed 1 similar request" in " ".join(first.reasons)
+    assert first.id == "U_ERIN" and ConfirmedSimilar(1, days=90) in first.reasons
 
 
 @pytest.mark.parametrize(

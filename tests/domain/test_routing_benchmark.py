@@ -35,16 +35,20 @@ def test_the_sample_is_the_fixed_one(sample: dict[str, list[Row]]) -> None:
 
 
 def test_cold_routing_from_the_directory_alone_holds(sample: dict[str, list[Row]]) -> None:
-    on_test, _ = measured(sample, k=0)
-    assert on_test.top1 >= 0.5825 - MARGIN
+    on_test, on_oos = measured(sample, k=0)
+    assert on_test.top1 >= 0.585 - MARGIN
     assert on_test.top3 >= 0.75 - MARGIN
+    assert on_oos.nobody >= 0.54 - MARGIN
 
 
 def test_learning_from_confirmed_history_holds(sample: dict[str, list[Row]]) -> None:
     """Before the learner (per-owner BM25 sums that tied as history grew): 81.25% top-1,
-    93.5% top-3, 2.5% of in-scope requests with nobody, 24% of out-of-scope ones."""
+    93.5% top-3, 2.5% of in-scope requests with nobody, 24% of out-of-scope ones. Before
+    "I don't know" (ranking_abstain.py): 87.75% top-1, 95.75% top-3, 0.5% and 17% with
+    nobody; the rule answers a quarter of the out-of-scope rows with nobody, at the cost
+    of 1.5 points more in-scope rows unanswered."""
     on_test, on_oos = measured(sample, k=1500)
-    assert on_test.top1 >= 0.8775 - MARGIN
-    assert on_test.top3 >= 0.9575 - MARGIN
-    assert on_test.nobody <= 0.005 + MARGIN
-    assert on_oos.nobody >= 0.17 - MARGIN
+    assert on_test.top1 >= 0.8725 - MARGIN
+    assert on_test.top3 >= 0.95 - MARGIN
+    assert on_test.nobody <= 0.02 + MARGIN
+    assert on_oos.nobody >= 0.24 - MARGIN

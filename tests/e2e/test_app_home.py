@@ -18,6 +18,7 @@ from bot.devtools.simulator import text_state
 from bot.jobs.outbox import DeliveryReport
 from bot.slack.ids import Action
 from bot.slack.ids import View as V
+from bot.slack.render import render
 from bot.workspace import STATE_KEY
 from db.models import OutboxMessage, Preference, Request
 from db.uow import Database
@@ -244,7 +245,7 @@ async def test_at_most_one_refresh_is_pending_per_person(box: Sandbox, db: Datab
     refreshes = [r for r in await rows(db, OutboxMessage) if r.ref == "home:U_BOB"]
     assert [r.status for r in refreshes].count("pending") == 1
     assert [r.status for r in refreshes][-1] == "pending"  # the newest one stays
-    assert "<@U_BOB> took" in json.dumps(refreshes[-1].payload)  # as of the commit
+    assert "<@U_BOB> took" in json.dumps(render(refreshes[-1]).payload)  # as of the commit
 
 
 async def _never(*_: object, **__: object) -> DeliveryReport:
@@ -296,7 +297,9 @@ async def test_nudge_now_reminds_the_owner_at_once_and_at_most_once_an_hour(
     # The answer tops Alice's Home. The tick's refresh after the nudge may replace that view
     # before it is even sent (one pending view per person), so look in the outbox.
     views = [
-        json.dumps(r.payload) for r in await rows(db, OutboxMessage) if r.ref == "home:U_ALICE"
+        json.dumps(render(r).payload)
+        for r in await rows(db, OutboxMessage)
+        if r.ref == "home:U_ALICE"
     ]
     assert any("I'll remind <@U_BOB> now" in v for v in views)
     await until(box, lambda: bool(dms(box, "U_BOB")))

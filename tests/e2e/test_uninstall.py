@@ -3,14 +3,14 @@ uninstalled workspace and nothing of another; a re-install within the window fin
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from bot.devtools.fake_slack import Grant
 from bot.devtools.sandbox import Sandbox
 from bot.jobs.clock import utcnow
-from db.models import Base, Handoff, Request
+from db.models import Base, Handoff, OutboxMessage, Request
 from db.uow import Database
 from tests.e2e.helpers import EMAIL, LINK, TS
 from tests.e2e.test_install import install, sim_for
@@ -107,3 +107,35 @@ async def test_one_token_mode_a_workspace_back_at_work_calls_off_its_purge(
             workspace = await uow.workspaces.get(GONE)
         assert workspace is not None and workspace.uninstalled_at is None
         assert (await per_table(db, GONE))["requests"] == 1
+
+
+def next_weekday_at(start: datetime, hour: int) -> datetime:
+    """`hour`:30 UTC on the first Monday-to-Friday day on or after `start`'s day."""
+    day = start.replace(hour=hour, minute=30, second=0, microsecond=0)
+    while day < start or day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+async def test_the_tick_writes_no_nudge_or_digest_for_an_uninstalled_workspace(
+    db: Database, database_url: str
+) -> None:
+    """Nothing is written for it (not written, then dead-lettered or skipped at delivery);
+    the workspace still installed gets both, in the same tick."""
+    async with Sandbox(
+        database_url, oauth=True, digests=True, handoff_digest_channel="C_SUPPORT"
+    ) as box:
+        await two_workspaces_at_work(box)
+        assert (await sim_for(box, GONE).event({"type": "app_uninstalled"})).status_code == 200
+        async with db.uow() as uow:
+            last = await uow.session.scalar(select(func.max(OutboxMessage.id)))
+        # A weekday morning, days later: every hop is due a follow-up, the digest is due.
+        await box.runtime.tick(next_weekday_at(utcnow() + timedelta(days=2), 9))
+        async with db.uow() as uow:
+            written = (
+                await uow.session.scalars(select(OutboxMessage).where(OutboxMessage.id > last))
+            ).all()
+    kinds = {team: sorted({r.kind for r in written if r.team_id == team}) for team in (GONE, KEPT)}
+    assert kinds[GONE] == []
+    assert "team_digest" in kinds[KEPT]
+    assert {"nudge", "escalation"} & set(kinds[KEPT])  # days later: reminded, or escalated

@@ -17,6 +17,7 @@ from bot.domain.schedule import WorkingHours
 from bot.domain.types import PersonInfo
 from bot.jobs.digests import DigestReport, send_digests
 from bot.slack.digests import SlackDigests
+from bot.slack.render import render
 from db.models import DigestRun, Handoff, OutboxMessage, Person, Request, Topic
 from db.uow import Database, UnitOfWork
 from tests.jobs.processes import env_for, start
@@ -147,7 +148,8 @@ async def run(
 async def posts(db: Database, channel: str | None = None) -> list[dict[str, Any]]:
     async with db.uow() as uow:
         rows = (await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
-    return [r.payload for r in rows if channel is None or r.channel == channel]
+    # What would be delivered: each row as Slack's renderer turns it into a call.
+    return [render(r).payload for r in rows if channel is None or r.channel == channel]
 
 
 def text_of(payload: dict[str, Any]) -> str:

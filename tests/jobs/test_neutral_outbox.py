@@ -136,3 +136,25 @@ async def test_a_row_no_platform_can_render_is_dead_lettered_with_the_reason(
     errors = sorted(row.last_error or "" for row in rows)
     assert errors == ["no transport for teams", "not rendered: unknown message no_such_kind/post"]
     assert {row.status for row in rows} == {"dead"}
+
+
+async def test_app_home_and_private_answers_are_neutral_rows_too(
+    sandbox: Sandbox, db: Database
+) -> None:
+    """Nothing the app writes is a pre-rendered Slack call any more: App Home views and a
+    listener's private answer are kinds with facts, rendered at delivery."""
+    await customer_request(sandbox)
+    await handed_off(sandbox, "<@U_ERIN|erin>")
+    (hop,) = await hops(db)
+    event = {"type": "app_home_opened", "user": "U_ERIN", "channel": "DERIN", "tab": "home"}
+    assert (await sandbox.sim.event({**event, "event_ts": "1.0"})).status_code == 200
+    for _ in range(2):  # the second click is answered privately: already confirmed
+        await sandbox.sim.click(Action.CONFIRM, str(hop.id), user="U_ERIN", channel="C_SUPPORT")
+        await sandbox.settle()
+    rows = await outbox(db)
+    assert {row.kind for row in rows} >= {"home", "private_note"}
+    assert [row for row in rows if row.kind == "slack_call"] == []
+    assert all(row.status == "sent" for row in rows if row.kind in ("home", "private_note"))
+    (note,) = sandbox.slack.calls_to("chat.postEphemeral")
+    assert note.args["user"] == "U_ERIN" and "already" in note.args["text"]
+    assert "<@U_ERIN> took" in json.dumps(sandbox.slack.homes["U_ERIN"])  # as of the confirm

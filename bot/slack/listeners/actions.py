@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.flows import cancel, confirm, redirect, resolve, snooze, tell_customer
 from bot.flows.outcome import Refusal
-from bot.slack import blocks, modals
+from bot.slack import modals
 from bot.slack.clicks import act, answer_alone, hop_owner, pending_owner, preflight, read_click
 from bot.slack.context import Deps
 from bot.slack.ids import Action
@@ -129,9 +129,8 @@ async def on_tell_customer(
             uow, team_id=click.team, handoff_id=target, actor_id=click.actor, now=now
         )
         if told.first_time and told.request is not None and told.owner_id:
-            intro = blocks.customer_intro(told.request, told.owner_id, list(told.chain))
             notifier = deps.notifier(uow, now=now, team_id=click.team)
-            notifier.in_thread(told.request, blocks.text_message(intro))
+            notifier.customer_intro(told.request, told.owner_id, list(told.chain))
         return told.refusal
 
     await act(deps, click, checked, step)
