@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.domain import parts
 from db.models import Handoff, HandoffEvent, Request
 
 HandoffStatus = Literal["pending", "confirmed", "redirected", "cancelled", "resolved"]
@@ -23,6 +24,7 @@ class HandoffOut(Out):
     id: int
     request_id: int
     hop: int
+    part: int  # which part of the request (1 unless it was split)
     status: HandoffStatus
     handler_id: str
     from_id: str
@@ -35,6 +37,7 @@ class HandoffOut(Out):
     closed_by: str | None
     nudges_sent: int
     escalated_at: datetime | None
+    resolved_at: datetime | None  # the part was resolved (a split request's confirmed part)
 
 
 class HandoffListItem(HandoffOut):
@@ -81,10 +84,30 @@ class RequestPage(BaseModel):
     next_cursor: str | None
 
 
+PartState = Literal["waiting", "owned", "done", "withdrawn"]
+
+
+class PartOut(BaseModel):
+    """One part of a request (issue 18): what it is, who has it now, how it stands. A request
+    that was not split has one part."""
+
+    part: int
+    note: str  # what the part is about, as the handler wrote it
+    state: PartState
+    owner_kind: str
+    owner_id: str  # who confirmed it, or whom it waits on
+    hops: list[int]  # the ids of its hops, in order
+    created_at: datetime
+    confirmed_at: datetime | None  # its first confirmation
+    seconds_to_confirm: float | None  # from its first hop to that confirmation
+
+
 class Story(BaseModel):
-    """A request's whole story: the request, every hop with its reason, every event."""
+    """A request's whole story: the request, its parts, every hop with its reason, every
+    event."""
 
     request: RequestOut
+    parts: list[PartOut]
     chain: list[HandoffOut]
     timeline: list[EventOut]
 
@@ -93,9 +116,28 @@ class HandoffDetail(Story):
     handoff: HandoffOut
 
 
+def part_out(number: int, hops: list[Handoff]) -> PartOut:
+    hop = parts.current(hops) or hops[-1]
+    kind, who = parts.holder(hop)
+    confirmed = next((h.closed_at for h in hops if h.status == "confirmed"), None)
+    started = hops[0].created_at
+    return PartOut(
+        part=number,
+        note=hops[0].note,
+        state=parts.state(hops),  # type: ignore[arg-type]
+        owner_kind=kind,
+        owner_id=who,
+        hops=[h.id for h in hops],
+        created_at=started,
+        confirmed_at=confirmed,
+        seconds_to_confirm=(confirmed - started).total_seconds() if confirmed else None,
+    )
+
+
 def story(request: Request, chain: list[Handoff], timeline: list[HandoffEvent]) -> Story:
     return Story(
         request=RequestOut.model_validate(request),
+        parts=[part_out(n, hops) for n, hops in parts.by_part(chain).items()],
         chain=[HandoffOut.model_validate(hop) for hop in chain],
         timeline=[EventOut.model_validate(event) for event in timeline],
     )

@@ -9,6 +9,10 @@ reports the same figure for them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -75,3 +79,21 @@ OUTBOX_PENDING = Gauge(
 OUTBOX_DEAD = Gauge(
     "handoff_outbox_dead", "Messages the outbox gave up on (dead-lettered).", registry=REGISTRY
 )
+
+TIME_TO_CONFIRM = Histogram(
+    "handoff_time_to_confirm_seconds",
+    "From a part's first handoff to its owner's confirmation, by part of the request (1 for "
+    "a request that was not split).",
+    ["part"],
+    buckets=(60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800),
+    registry=REGISTRY,
+)
+
+
+def confirmed_part(hop: Any, chain: Iterable[Any], *, now: datetime) -> Callable[[], None]:
+    """The observation of a confirmation, to run after its commit: the time since the first
+    hop of the confirmed hop's part (a redirect does not restart the customer's wait)."""
+    started = min((h.created_at for h in chain if h.part == hop.part), default=hop.created_at)
+    waited = max(0.0, (now - started).total_seconds())
+    part = str(hop.part)
+    return lambda: TIME_TO_CONFIRM.labels(part=part).observe(waited)

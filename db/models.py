@@ -131,10 +131,11 @@ class Handoff(Base):
     __tablename__ = "handoffs"
     __table_args__ = (
         UniqueConstraint("request_id", "hop"),
-        # At most one open hop per request, whatever two replicas try at once.
+        # At most one open hop per part of a request, whatever two replicas try at once.
         Index(
             "uq_handoffs_one_pending",
             "request_id",
+            "part",
             unique=True,
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
@@ -155,6 +156,8 @@ class Handoff(Base):
     platform: Mapped[str] = platform_column()
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
     hop: Mapped[int] = mapped_column(Integer)
+    # Which part of a split request this hop carries (issue 18): each part is its own chain.
+    part: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     handler_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
     from_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
     owner_kind: Mapped[str] = mapped_column(String(16))
@@ -170,6 +173,9 @@ class Handoff(Base):
     nudges_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_nudged_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    # Set on a part's confirmed last hop when that part is resolved while others stay open.
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(PLATFORM_ID))
 
 
 class HandoffEvent(Base):

@@ -43,6 +43,12 @@ topics:
     owners: [U_ERIN]
     keywords: [parcel, courier, delivery]
 """
+SPLIT_TS = "1700000000.000200"
+SPLIT_EMAIL = (
+    "From: Sam Lee <mailto:sam@customer.example|sam@customer.example>\n"
+    "My parcel arrived broken: please refund the shipping and send a new one."
+)
+SPLIT_LINK = f"<https://acme.slack.com/archives/{INTAKE}/p{SPLIT_TS.replace('.', '')}>"
 NOTE = "Customer says both charges are on her card statement; invoice INV-0312 &amp; up."
 
 
@@ -187,6 +193,40 @@ class Story:
         self.answered(response, who="Alice", what="the click")
         await self.show_calls()
 
+    async def split(self) -> None:
+        ws = self.slack.workspace
+        self.step("7. Another email holds two problems; Alice splits it between Bob and Erin")
+        for line in plain(ws, SPLIT_EMAIL).splitlines():
+            self.say(f"| {line}")
+        ws.add_message(INTAKE, SPLIT_TS, SPLIT_EMAIL, bot_id="B_MAIL", username="Email forwarder")
+        await self.sandbox.sim.message(
+            INTAKE, SPLIT_TS, SPLIT_EMAIL, bot_id="B_MAIL", username="Email forwarder"
+        )
+        await self.show_calls()
+        command = (
+            f"{SPLIT_LINK} <@U_BOB|bob>: refund the shipping; <@U_ERIN|erin>: send a new parcel"
+        )
+        self.say(f"/handoff {plain(ws, command)}")
+        response = await self.sandbox.sim.command(command, user="U_ALICE", channel=INTAKE)
+        self.answered(response, who="Alice", what="/handoff")
+        await self.show_calls()
+        self.step("8. Erin takes her part; Bob's part still waits for him (and is followed up)")
+        hop = self.button(Action.CONFIRM, "U_ERIN")
+        response = await self.sandbox.sim.click(
+            Action.CONFIRM, hop, user="U_ERIN", channel="D_ERIN"
+        )
+        self.answered(response, who="Erin", what="the click")
+        await self.show_calls()
+
+    async def split_outcome(self) -> str:
+        async with self.sandbox.runtime.db.uow() as uow:
+            request = await uow.requests.by_message(TEAM, INTAKE, SPLIT_TS)
+            chain = await uow.handoffs.chain(request.id) if request else []
+        states = [(hop.part, hop.owner_id, hop.status) for hop in chain]
+        if states != [(1, "U_BOB", "pending"), (2, "U_ERIN", "confirmed")]:
+            raise DemoFailed(f"the split request should have two parts; it has {states}")
+        return "Sam Lee's request is split: Erin has the parcel, Bob is asked about the refund."
+
     async def outcome(self) -> str:
         async with self.sandbox.runtime.db.uow() as uow:
             request = await uow.requests.by_message(TEAM, INTAKE, EMAIL_TS)
@@ -218,12 +258,15 @@ async def run_demo(database_url: str | None) -> int:
                     story.confirm,
                     story.who,
                     story.customer_check,
+                    story.split,
                 )
                 for step in steps:
                     await step()
                 closing = await story.outcome()
+                split = await story.split_outcome()
             except DemoFailed as failure:
                 print(f"\nThe demo stopped: {failure}")
                 return 1
-        print(f"\n{closing}")
+        print(f"\n{split}")
+        print(closing)
     return 0

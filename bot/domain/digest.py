@@ -110,6 +110,9 @@ class WaitingHop:
     created_at: datetime
     nudges_sent: int
     escalated: bool
+    part: int = 1  # which part of a split request (issue 18) this hop carries
+    parts: int = 1  # how many parts the request has; 1: not split
+    note: str = ""  # what the part is (a split request's lines say which part waits)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,11 @@ class Problem(StrEnum):
     NOTE_TOO_LONG = "note_too_long"
     UNKNOWN_HANDOFF = "unknown_handoff"
     UNKNOWN_REQUEST = "unknown_request"
+    # A split (issue 18): more parts than allowed, a part with nothing in it, one owner twice.
+    TOO_MANY_PARTS = "too_many_parts"
+    EMPTY_PART = "empty_part"
+    SAME_OWNER_TWICE = "same_owner_twice"
+    UNKNOWN_PART = "unknown_part"
 
 
 class HandoffError(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import metrics
-from bot.domain import rules
+from bot.domain import parts, rules
 from bot.domain.customer import customer_for
 from bot.domain.errors import HandoffError, Problem
 from bot.domain.followups import PromisePlan, record_promise
@@ -86,16 +86,18 @@ async def hand_off(
     now: datetime,
     policy: NudgePolicy = DEFAULT_POLICY,
     promise: PromisePlan | None = None,
+    part: int = 1,
 ) -> Handoff:
-    """A new hop from `actor_id` to `owner`. The owner was checked by `rules.check_new_owner`.
-    `promise`: the handler also promised the customer an answer by then (the card shows it)."""
+    """A new hop of `part` (the request's first, unless it was split) from `actor_id` to
+    `owner`. The owner was checked by `rules.check_new_owner`. `promise`: the handler also
+    promised the customer an answer by then (the card shows it)."""
     note = rules.check_text(note)
     locked = await uow.requests.get_for_update(team_id, request_id)
     if locked is None:
         raise HandoffError(Problem.UNKNOWN_REQUEST)
     if locked.status == rules.REQUEST_RESOLVED:
         raise HandoffError(Problem.REQUEST_RESOLVED)
-    pending = await uow.handoffs.pending_for(locked.id)
+    pending = await uow.handoffs.pending_for(locked.id, part=part)
     if pending is not None:
         raise HandoffError(
             Problem.ALREADY_PENDING,
@@ -108,6 +110,7 @@ async def hand_off(
             team_id=locked.team_id,
             request_id=locked.id,
             hop=await uow.handoffs.next_hop(locked.id),
+            part=part,
             handler_id=actor_id,
             from_id=actor_id,
             owner_kind=owner.kind,
@@ -115,7 +118,7 @@ async def hand_off(
             note=note,
             status=rules.PENDING,
             created_at=now,
-            next_nudge_at=_first_nudge(now, owner, policy),
+            next_nudge_at=first_nudge(now, owner, policy),
             nudges_sent=0,
         )
     )
@@ -146,11 +149,11 @@ async def hand_off(
     return handoff
 
 
-def _first_nudge(now: datetime, owner: Owner, policy: NudgePolicy) -> datetime:
+def first_nudge(now: datetime, owner: Owner, policy: NudgePolicy) -> datetime:
     return first_nudge_at(now, policy, zone(owner.tz, policy.timezone))
 
 
-def _close(hop: Handoff, status: str, *, actor_id: str, now: datetime) -> None:
+def close_hop(hop: Handoff, status: str, *, actor_id: str, now: datetime) -> None:
     """The hop is decided: no more nudges for it."""
     hop.status = status
     hop.closed_at = now
@@ -193,9 +196,10 @@ async def confirm(
         raise HandoffError(
             Problem.NOT_OWNER, owner_id=handoff.owner_id, owner_kind=handoff.owner_kind
         )
-    _close(handoff, rules.CONFIRMED, actor_id=actor_id, now=now)
-    request.status = rules.REQUEST_OWNED
+    close_hop(handoff, rules.CONFIRMED, actor_id=actor_id, now=now)
+    chain = await uow.handoffs.chain(request.id)
     request.owner_id = actor_id
+    request.status = parts.request_status(chain, owner_id=actor_id)  # other parts may wait
     request.updated_at = now
     uow.timeline.add(
         team_id=team_id,
@@ -206,7 +210,8 @@ async def confirm(
         actor_id=actor_id,
     )
     uow.after_commit(metrics.HANDOFFS_CONFIRMED.inc)
-    await notifier.handoff_confirmed(request, handoff, await uow.handoffs.chain(request.id))
+    uow.after_commit(metrics.confirmed_part(handoff, chain, now=now))
+    await notifier.handoff_confirmed(request, handoff, chain)
     return handoff
 
 
@@ -236,15 +241,17 @@ async def redirect(
     chain = await uow.handoffs.chain(request.id)
     if new_owner.id == previous.owner_id:
         raise HandoffError(Problem.BACK_IN_CHAIN, user_id=new_owner.id, current=True)
-    if new_owner.id in rules.people_in_chain(chain) and not back_ok:
+    this_part = [hop for hop in chain if hop.part == previous.part]  # other parts are theirs
+    if new_owner.id in rules.people_in_chain(this_part) and not back_ok:
         raise HandoffError(Problem.BACK_IN_CHAIN, user_id=new_owner.id, current=False)
-    _close(previous, rules.REDIRECTED, actor_id=actor_id, now=now)
+    close_hop(previous, rules.REDIRECTED, actor_id=actor_id, now=now)
     await uow.session.flush()  # free the one-pending-hop slot before the next hop takes it
     handoff = await uow.handoffs.add(
         Handoff(
             team_id=team_id,
             request_id=request.id,
-            hop=previous.hop + 1,
+            hop=await uow.handoffs.next_hop(request.id),  # hops number the whole request
+            part=previous.part,
             handler_id=previous.handler_id,
             from_id=actor_id,
             owner_kind=new_owner.kind,
@@ -253,7 +260,7 @@ async def redirect(
             reason=reason,
             status=rules.PENDING,
             created_at=now,
-            next_nudge_at=_first_nudge(now, new_owner, policy),
+            next_nudge_at=first_nudge(now, new_owner, policy),
             nudges_sent=0,
         )
     )
@@ -289,8 +296,10 @@ async def cancel(
         raise HandoffError(
             Problem.NOT_IN_CHAIN, owner_id=handoff.owner_id, owner_kind=handoff.owner_kind
         )
-    _close(handoff, rules.CANCELLED, actor_id=actor_id, now=now)
-    request.status = rules.REQUEST_OWNED if request.owner_id else rules.REQUEST_OPEN
+    close_hop(handoff, rules.CANCELLED, actor_id=actor_id, now=now)
+    chain = await uow.handoffs.chain(request.id)
+    # The part is as it was before this handoff; the request is what its parts make it.
+    request.status = parts.request_status(chain, owner_id=request.owner_id)
     request.updated_at = now
     uow.timeline.add(
         team_id=team_id,
@@ -300,45 +309,8 @@ async def cancel(
         at=now,
         actor_id=actor_id,
     )
-    chain = await uow.handoffs.chain(request.id)
     await notifier.handoff_closed(request, handoff, chain, actor_id=actor_id)
     return handoff
-
-
-async def resolve(
-    uow: UnitOfWork,
-    notifier: Notifier,
-    *,
-    team_id: str,
-    request_id: int,
-    actor_id: str,
-    in_group: bool,
-    now: datetime,
-) -> Request:
-    """Done: the request is resolved and any open hop with it; all follow-up stops."""
-    request = await uow.requests.get_for_update(team_id, request_id)
-    if request is None:
-        raise HandoffError(Problem.UNKNOWN_REQUEST)
-    if request.status == rules.REQUEST_RESOLVED:
-        raise HandoffError(Problem.REQUEST_RESOLVED)
-    chain = await uow.handoffs.chain(request.id)
-    if not rules.may_resolve(chain, actor_id, request_owner=request.owner_id, in_group=in_group):
-        raise HandoffError(Problem.NOT_IN_CHAIN, owner_id=request.owner_id, owner_kind="user")
-    pending = next((hop for hop in chain if hop.status == rules.PENDING), None)
-    if pending is not None:
-        _close(pending, rules.RESOLVED, actor_id=actor_id, now=now)
-    request.status = rules.REQUEST_RESOLVED
-    request.updated_at = now
-    uow.timeline.add(
-        team_id=team_id,
-        request_id=request.id,
-        handoff_id=pending.id if pending else None,
-        kind="resolved",
-        at=now,
-        actor_id=actor_id,
-    )
-    await notifier.handoff_closed(request, pending, chain, actor_id=actor_id)
-    return request
 
 
 async def snooze(

@@ -91,6 +91,7 @@ def hop_facts(hop: Handoff) -> Facts:
     return {
         "id": hop.id,
         "hop": hop.hop,
+        "part": hop.part,
         "handler_id": hop.handler_id,
         "from_id": hop.from_id,
         "owner_kind": hop.owner_kind,
@@ -101,6 +102,8 @@ def hop_facts(hop: Handoff) -> Facts:
         "closed_at": _moment(hop.closed_at),
         "closed_by": hop.closed_by,
         "nudges_sent": hop.nudges_sent,
+        "resolved_at": _moment(hop.resolved_at),
+        "resolved_by": hop.resolved_by,
     }
 
 

@@ -7,11 +7,11 @@ facts. Nothing is rendered here: the dispatcher has the row's platform render it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain import rules
+from bot.domain import parts, rules
 from bot.domain.messages import (
     Audience,
     Facts,
@@ -142,6 +142,22 @@ class OutboxNotifier(FollowupNotes):
             [f"nudge:{handoff.id}", f"status:{handoff.id}"],
             reason=f"hop {handoff.status} before this was sent",
         )
+        await self._redraw(request, handoff, chain)
+
+    async def _redraw_parts(
+        self, request: Request, chain: list[Handoff], *, besides: Iterable[int]
+    ) -> None:
+        """A split request's cards each list every part and who has it: when one part
+        changes, the open cards of the others are redrawn (their reminders stay queued)."""
+        if not parts.is_split(chain):
+            return
+        done = set(besides)
+        for number, hops in parts.by_part(chain).items():
+            last = hops[-1]
+            if number not in done and last.status in (rules.PENDING, rules.CONFIRMED):
+                await self._redraw(request, last, chain)
+
+    async def _redraw(self, request: Request, handoff: Handoff, chain: list[Handoff]) -> None:
         extras = await self._card_extras(chain)
         for ref, direct in (("card", False), ("dm", True), ("nudge", True)):
             for row in await self.uow.outbox.by_ref(request.team_id, f"{ref}:{handoff.id}"):
@@ -180,9 +196,12 @@ class OutboxNotifier(FollowupNotes):
         self, request: Request, handoff: Handoff, chain: list[Handoff]
     ) -> None:
         await self._update_cards(request, handoff, chain)
-        facts = snapshot(request, handoff)
+        await self._redraw_parts(request, chain, besides=(handoff.part,))
+        facts = snapshot(request, handoff, chain if parts.is_split(chain) else None)
         self._thread(request, Kind.CONFIRMED_NOTE, facts)
-        self._direct(request.team_id, handoff.handler_id, Kind.HANDLER_PROMPT, facts)
+        # The chain lets the customer-facing line name every part's owner.
+        prompt = snapshot(request, handoff, chain)
+        self._direct(request.team_id, handoff.handler_id, Kind.HANDLER_PROMPT, prompt)
         await self._refresh(request, chain)
 
     async def handoff_redirected(
@@ -195,6 +214,7 @@ class OutboxNotifier(FollowupNotes):
         reach: tuple[str, ...],
     ) -> None:
         await self._update_cards(request, previous, chain)
+        await self._redraw_parts(request, chain, besides=(handoff.part,))
         facts = snapshot(request, handoff, previous=hop_facts(previous))
         self._thread(request, Kind.REDIRECTED_NOTE, facts)
         await self._cards(request, handoff, chain, reach)
@@ -206,14 +226,32 @@ class OutboxNotifier(FollowupNotes):
         await self._refresh(request, chain, reach)
 
     async def handoff_closed(
-        self, request: Request, handoff: Handoff | None, chain: list[Handoff], *, actor_id: str
+        self,
+        request: Request,
+        handoff: Handoff | None,
+        chain: list[Handoff],
+        *,
+        actor_id: str,
+        parts_closed: Sequence[int] = (),
     ) -> None:
+        """A hop cancelled, or parts resolved (`parts_closed`; all of them when the
+        request is resolved)."""
+        whole = request.status == rules.REQUEST_RESOLVED
         if handoff is not None:
             await self._update_cards(request, handoff, chain)
         for hop in chain:
-            if hop.status == rules.CONFIRMED and hop is not handoff:
+            finished = whole or hop.part in parts_closed
+            if hop.status == rules.CONFIRMED and hop is not handoff and finished:
                 await self._update_cards(request, hop, chain)  # drop its "Resolved" button
-        facts = snapshot(request, handoff, actor_id=actor_id)
+        changed = [handoff.part] if handoff is not None else []
+        await self._redraw_parts(request, chain, besides=[*changed, *parts_closed])
+        facts = snapshot(
+            request,
+            handoff,
+            chain if parts.is_split(chain) else None,
+            actor_id=actor_id,
+            parts_closed=list(parts_closed),
+        )
         self._thread(request, Kind.CLOSED_NOTE, facts)
         if handoff is not None and handoff.owner_kind == "user" and handoff.owner_id != actor_id:
             self._direct(request.team_id, handoff.owner_id, Kind.CLOSED_NOTE, facts)
@@ -264,6 +302,7 @@ class OutboxNotifier(FollowupNotes):
         facts = snapshot(
             request,
             handoff,
+            chain if parts.is_split(chain) else None,  # a split's escalation names its part
             waited_seconds=seconds(waited),
             backup=backup_facts(backup) if backup is not None else None,
         )
@@ -288,6 +327,13 @@ class OutboxNotifier(FollowupNotes):
         elif backup is not None:  # a group has no DM: its members see it in the thread
             self._thread(request, Kind.BACKUP_ESCALATION, facts, ref=status_ref)
         self._thread(request, Kind.ESCALATION_NOTE, facts, ref=status_ref)
+        await self._refresh(request, chain)
+
+    async def parts_changed(
+        self, request: Request, chain: list[Handoff], *, besides: Sequence[int]
+    ) -> None:
+        """Parts were added to a request handed off before: its other cards list them."""
+        await self._redraw_parts(request, chain, besides=besides)
         await self._refresh(request, chain)
 
     async def lesson(self, hop: Handoff, *, topic: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -43,7 +44,17 @@ class Notifier(Protocol):
     ) -> None: ...
 
     async def handoff_closed(
-        self, request: Request, handoff: Handoff | None, chain: list[Handoff], *, actor_id: str
+        self,
+        request: Request,
+        handoff: Handoff | None,
+        chain: list[Handoff],
+        *,
+        actor_id: str,
+        parts_closed: Sequence[int] = (),
+    ) -> None: ...
+
+    async def parts_changed(
+        self, request: Request, chain: list[Handoff], *, besides: Sequence[int]
     ) -> None: ...
 
     async def nudge(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import followups, rules
-from bot.domain import handoffs as lifecycle
+from bot.domain import split as splitting
 from bot.domain.errors import HandoffError, Problem
 from bot.domain.notify import OutboxNotifier
 from bot.flows.outcome import Refusal, refused
@@ -60,7 +60,7 @@ async def answer(
     # timeline above keeps who said it).
     resolver = hop.handler_id if followups.asks_customer(row, hop) else actor_id
     try:
-        await lifecycle.resolve(
+        await splitting.resolve(  # the part this check is about (the request, if not split)
             uow,
             notifier,
             team_id=team_id,
@@ -68,6 +68,7 @@ async def answer(
             actor_id=resolver,
             in_group=False,
             now=now,
+            part=hop.part,
         )
     except HandoffError as error:
         return Answered(refusal=await refused(uow, error))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import handoffs as lifecycle
+from bot.domain import split as lifecycle
 from bot.domain.errors import HandoffError
 from bot.domain.ports import Notifier
 from bot.flows.outcome import Refusal, refused
@@ -28,8 +28,10 @@ async def resolve(
     actor_id: str,
     in_group: bool,
     now: datetime,
+    part: int | None = None,
 ) -> Resolved:
-    """`in_group`: the actor is a member of the group the pending hop names."""
+    """`in_group`: the actor is a member of the group the pending hop names; `part`: the
+    part of a split request to resolve (None: all of it)."""
     try:
         request = await lifecycle.resolve(
             uow,
@@ -39,6 +41,7 @@ async def resolve(
             actor_id=actor_id,
             in_group=in_group,
             now=now,
+            part=part,
         )
     except HandoffError as error:
         return Resolved(refusal=await refused(uow, error))

@@ -20,6 +20,7 @@ class Told:
     request: Request | None = None
     owner_id: str | None = None  # who took it, for the introduction
     first_time: bool = False  # False: it was already said; nothing more to post
+    chain: tuple[Handoff, ...] = ()  # a split request's line names every part's owner
     refusal: Refusal | None = None
 
 
@@ -32,9 +33,10 @@ async def tell_customer(
     except HandoffError as error:
         return Told(refusal=await refused(uow, error))
     owner = hop.closed_by or hop.owner_id
+    chain = tuple(await uow.handoffs.chain(request.id))
     events = await uow.timeline.for_request(team_id, request.id)
     if any(e.kind == TOLD and e.handoff_id == hop.id for e in events):
-        return Told(request, owner)
+        return Told(request, owner, chain=chain)
     uow.timeline.add(
         team_id=team_id,
         request_id=request.id,
@@ -43,7 +45,7 @@ async def tell_customer(
         at=now,
         actor_id=actor_id,
     )
-    return Told(request, owner, first_time=True)
+    return Told(request, owner, first_time=True, chain=chain)
 
 
 async def _confirmed_hop(

@@ -15,11 +15,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import rules
+from bot.domain import parts, rules
 from bot.domain.nudges import Backup
 from bot.slack.followup_blocks import promise_button, promise_context
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import clip, date, escape, mention, quote, shown
+from bot.slack.part_blocks import part_name, parts_text, who_has_what
 from db.models import Handoff, Request
 
 Message = dict[str, Any]
@@ -73,8 +74,20 @@ def _status_line(handoff: Handoff, request: Request) -> str:
     return f":heavy_check_mark: Resolved by {by} on {at}. No more follow-ups."
 
 
-def _buttons(handoff: Handoff, request: Request) -> ActionsBlock | None:
+def _resolve_value(request: Request, handoff: Handoff, split: bool) -> str:
+    """`12`: the request; `12:2`: part 2 of a split request."""
+    return f"{request.id}:{handoff.part}" if split else str(request.id)
+
+
+def _split_button(request: Request) -> ButtonElement:
+    return ButtonElement(text="Split off a part", action_id=Action.SPLIT, value=str(request.id))
+
+
+def _buttons(handoff: Handoff, request: Request, chain: list[Handoff]) -> ActionsBlock | None:
     value = str(handoff.id)
+    split = parts.is_split(chain)
+    room = len(parts.by_part(chain)) < parts.MAX_PARTS
+    resolve_value = _resolve_value(request, handoff, split)
     if handoff.status == rules.PENDING:
         return ActionsBlock(
             elements=[
@@ -84,7 +97,7 @@ def _buttons(handoff: Handoff, request: Request) -> ActionsBlock | None:
                 ButtonElement(
                     text="Not me: suggest someone", action_id=Action.REDIRECT, value=value
                 ),
-                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=str(request.id)),
+                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=resolve_value),
                 ButtonElement(
                     text="Cancel handoff",
                     action_id=Action.CANCEL,
@@ -97,12 +110,17 @@ def _buttons(handoff: Handoff, request: Request) -> ActionsBlock | None:
                         deny="Keep it",
                     ),
                 ),
+                *([_split_button(request)] if room else []),
             ]
         )
-    if handoff.status == rules.CONFIRMED and request.status == rules.REQUEST_OWNED:
+    owned = request.status == rules.REQUEST_OWNED or (
+        split and request.status != rules.REQUEST_RESOLVED
+    )
+    if handoff.status == rules.CONFIRMED and owned and not handoff.resolved_at:
         return ActionsBlock(
             elements=[
-                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=str(request.id))
+                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=resolve_value),
+                *([_split_button(request)] if room else []),
             ]
         )
     return None
@@ -124,7 +142,9 @@ def handoff_card(
     """
     handler, owner = mention("user", handoff.from_id), owner_of(handoff)
     verb = "redirected" if handoff.reason else "handed"
-    headline = f":handshake: {handler} {verb} a customer request to {owner}"
+    split = parts.is_split(chain)
+    what = f"part {handoff.part} of a customer request" if split else "a customer request"
+    headline = f":handshake: {handler} {verb} {what} to {owner}"
     if direct:
         where = f"<{permalink}|the thread>" if permalink else "the thread"
         headline += f" in <#{request.channel_id}>. Reply in {where}."
@@ -137,12 +157,15 @@ def handoff_card(
         blocks.append(_section("*Note*\n" + shown(handoff.note)))
     if handoff.reason:
         blocks.append(_section(f"*Why {owner}*\n" + shown(handoff.reason)))
-    if len(chain) > 1:
-        blocks.append(_section(chain_text(chain)))
+    if split:
+        blocks.append(_section(parts_text(chain)))
+    own_part = [hop for hop in chain if hop.part == handoff.part]
+    if len(own_part) > 1:
+        blocks.append(_section(chain_text(own_part)))
     blocks.append(_context(_status_line(handoff, request)))
     if promise is not None:
         blocks.append(promise_context(promise))
-    if (buttons := _buttons(handoff, request)) is not None:
+    if (buttons := _buttons(handoff, request, chain)) is not None:
         buttons.elements.append(promise_button(handoff.id))
         blocks.append(buttons)
     text = f"{handler} {verb} a request from {escape(request.customer_name) or 'a customer'}"
@@ -153,34 +176,52 @@ def text_message(text: str) -> Message:
     return {"text": clip(text, 3000), "blocks": [_section(text).to_dict()]}
 
 
-def confirmed_thread_note(handoff: Handoff) -> Message:
+def confirmed_thread_note(handoff: Handoff, chain: list[Handoff] | None = None) -> Message:
     owner, handler = (
         mention("user", handoff.closed_by or handoff.owner_id),
         mention("user", handoff.handler_id),
     )
+    if (part := part_name(handoff, chain)) is not None:
+        return text_message(
+            f":white_check_mark: {owner} confirmed {part}: they own it now. {handler}, you're "
+            "off the hook for that part; I'll keep following up on the others until they are "
+            "confirmed."
+        )
     return text_message(
         f":white_check_mark: {owner} confirmed: they own this now. "
         f"{handler}, you're off the hook. Thanks for the warm handoff!"
     )
 
 
-def customer_intro(request: Request, owner_id: str) -> str:
+def customer_intro(request: Request, owner_id: str, chain: list[Handoff] | None = None) -> str:
+    """The line for the customer: who has their request; for a split one, every owner and
+    what they have."""
     name = escape(request.customer_name) or "there"
+    if chain and (owners := who_has_what(chain)):
+        return f"Hi {name}, from our team {owners}; they will follow up with you here."
     return (
         f"Hi {name}, {mention('user', owner_id)} from our team now has your request "
         "and will follow up with you here."
     )
 
 
-def handler_prompt(request: Request, handoff: Handoff, *, permalink: str | None) -> Message:
+def handler_prompt(
+    request: Request,
+    handoff: Handoff,
+    *,
+    permalink: str | None,
+    chain: list[Handoff] | None = None,
+) -> Message:
     """To the handler on confirm: tell the customer who has their request."""
     owner = mention("user", handoff.closed_by or handoff.owner_id)
     where = f"<{permalink}|the request>" if permalink else "the request"
+    if (part := part_name(handoff, chain)) is not None:
+        where = f"{part} of {where}"
     text = (
         f":white_check_mark: {owner} confirmed they own {where} from "
         f"{escape(request.customer_name) or 'the customer'}. "
         "Let the customer know who has it now, for example:\n"
-        f"> {customer_intro(request, handoff.closed_by or handoff.owner_id)}"
+        f"> {customer_intro(request, handoff.closed_by or handoff.owner_id, chain)}"
     )
     blocks: list[Block] = [_section(text)]
     if request.is_shared:
@@ -199,9 +240,17 @@ def handler_prompt(request: Request, handoff: Handoff, *, permalink: str | None)
     return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}
 
 
-def _request_link(request: Request, permalink: str | None) -> str:
+def _request_link(
+    request: Request,
+    permalink: str | None,
+    handoff: Handoff | None = None,
+    chain: list[Handoff] | None = None,
+) -> str:
+    """`the request from Jane`, or `part 2 (_the parcel_) of the request from Jane`."""
     who = escape(request.customer_name) or "a customer"
-    return f"<{permalink}|the request from {who}>" if permalink else f"the request from {who}"
+    link = f"<{permalink}|the request from {who}>" if permalink else f"the request from {who}"
+    part = part_name(handoff, chain) if handoff is not None else None
+    return f"{part} of {link}" if part else link
 
 
 def nudge_card(
@@ -246,12 +295,18 @@ def _reroute(handoff: Handoff, label: str) -> ActionsBlock:
 
 
 def handler_status(
-    request: Request, handoff: Handoff, *, permalink: str | None, waited: str
+    request: Request,
+    handoff: Handoff,
+    *,
+    permalink: str | None,
+    waited: str,
+    chain: list[Handoff] | None = None,
 ) -> Message:
     """To the handler, while the owner has not confirmed: how it stands, and a way out."""
     text = (
         f":hourglass_flowing_sand: Still waiting on {owner_of(handoff)} to confirm "
-        f"{_request_link(request, permalink)} ({waited}, reminder {handoff.nudges_sent + 1} "
+        f"{_request_link(request, permalink, handoff, chain)} ({waited}, reminder "
+        f"{handoff.nudges_sent + 1} "
         "sent). I'll keep at it; reroute it if someone else is better placed."
     )
     blocks: list[Block] = [_section(text), _reroute(handoff, "Reroute")]
@@ -265,11 +320,13 @@ def escalation(
     permalink: str | None,
     waited: str,
     backup: Backup | None = None,
+    chain: list[Handoff] | None = None,
 ) -> Message:
     """To the handler when nudges did not work: this needs a new owner, in one click."""
     text = (
         f":rotating_light: {owner_of(handoff)} hasn't confirmed "
-        f"{_request_link(request, permalink)} after {waited} and {handoff.nudges_sent} "
+        f"{_request_link(request, permalink, handoff, chain)} after {waited} and "
+        f"{handoff.nudges_sent} "
         "reminder(s). *This needs a new owner*: pick one so the customer isn't left waiting."
     )
     if backup is not None:

@@ -85,9 +85,11 @@ async def hop_owner(deps: Deps, team: str, handoff_id: int) -> tuple[str, str] |
     return (hop.owner_kind, hop.owner_id) if hop else None
 
 
-async def pending_owner(deps: Deps, team: str, request_id: int) -> tuple[str, str] | None:
+async def pending_owner(
+    deps: Deps, team: str, request_id: int, *, part: int | None = None
+) -> tuple[str, str] | None:
     async with deps.db.uow() as uow:
-        hop = await uow.handoffs.pending_for(request_id)
+        hop = await uow.handoffs.pending_for(request_id, part=part)
     return (hop.owner_kind, hop.owner_id) if hop and hop.team_id == team else None
 
 

@@ -94,10 +94,18 @@ def _customer(item: WaitingHop | OpenRequest) -> str:
     return f"*{one_line(item.customer, 60)}*" if item.customer else "_unknown customer_"
 
 
+def _what(hop: WaitingHop) -> str:
+    """The customer's issue, and for a split request which part waits."""
+    issue = one_line(hop.text, 90) or "_(no text)_"
+    if hop.parts > 1:
+        issue += f" · part {hop.part} of {hop.parts}: _{one_line(hop.note, 60)}_"
+    return issue
+
+
 def waiting_line(hop: WaitingHop, *, now: Any, base: str | None) -> str:
     """Customer, issue, owner, handler, wait, nudges, escalated, link: one line."""
     parts = [
-        f"{_customer(hop)}: {one_line(hop.text, 90) or '_(no text)_'}",
+        f"{_customer(hop)}: {_what(hop)}",
         f"{mention(hop.owner_kind, hop.owner_id)} (from {mention('user', hop.handler_id)})",
         f"waiting {waited(hop.created_at, now)}",
         _plural(hop.nudges_sent, "nudge"),
@@ -257,7 +265,7 @@ def _note(text: str) -> dict[str, Any]:
 
 def _to_confirm(hop: WaitingHop, *, now: Any, base: str | None) -> list[dict[str, Any]]:
     text = (
-        f"{_customer(hop)}: {one_line(hop.text, 90) or '_(no text)_'} · from "
+        f"{_customer(hop)}: {_what(hop)} · from "
         f"{mention('user', hop.handler_id)} · waiting {waited(hop.created_at, now)} · "
         f"{_where(base, hop)}"
     )
@@ -268,7 +276,7 @@ def _to_confirm(hop: WaitingHop, *, now: Any, base: str | None) -> list[dict[str
 
 def _handed_off(hop: WaitingHop, *, now: Any, base: str | None) -> dict[str, Any]:
     text = (
-        f"{_customer(hop)}: {one_line(hop.text, 90) or '_(no text)_'} · waiting on "
+        f"{_customer(hop)}: {_what(hop)} · waiting on "
         f"{mention(hop.owner_kind, hop.owner_id)} for {waited(hop.created_at, now)}, "
         f"{_plural(hop.nudges_sent, 'reminder')} sent"
         + (" · :rotating_light: needs a new owner" if hop.escalated else "")

@@ -61,10 +61,13 @@ def _context(text: str) -> ContextBlock:
 
 
 def _what(item: HomeItem, workspace_url: str | None) -> str:
-    """`*Jane Doe*'s request in #support (thread)`: whose request, and where."""
+    """`*Jane Doe*'s request in #support (thread)`: whose request, and where; `part 2 (the
+    parcel) of ...` for a later part of a split request."""
     request = item.request
     name = escape(request.customer_name)
     who = f"*{name}*'s request" if name else "a customer's request"
+    if (item.handoff.part or 1) > 1:
+        who = f"part {item.handoff.part} (_{clip(shown(item.handoff.note), 60)}_) of {who}"
     link = permalink(workspace_url, request)
     where = f"<#{request.channel_id}>" + (f" (<{link}|thread>)" if link else "")
     return f"{who} in {where}"

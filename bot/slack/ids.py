@@ -19,6 +19,8 @@ class Action(StrEnum):
     HOME_DIGEST = "home_personal_digest"  # App Home: turn my morning digest on or off
     HOME_SETTINGS = "home_edit_settings"  # App Home: admins open the workspace settings
     HOME_REVOKE_TOKEN = "home_revoke_api_token"  # App Home: admins revoke a REST API token
+    SPLIT = "handoff_split"  # the card: hand another part of the request to someone else
+    ADD_PART = "handoff_add_part"  # the shortcut's form: one more owner and note
     PROMISE = "handoff_promise"  # the card: promise the customer an answer by a time
     PROMISE_TOLD = "handoff_promise_told"  # the promise reminder: the customer was told
     CHECK_YES = "handoff_check_yes"  # the customer check: the owner reached them
@@ -33,6 +35,7 @@ class View(StrEnum):
     DIRECTORY_TOPIC = "directory_topic_modal"
     DIRECTORY_REMOVE = "directory_remove_modal"
     SETTINGS = "workspace_settings_modal"
+    SPLIT = "split_part_modal"
     PROMISE = "promise_modal"
 
 

@@ -7,11 +7,14 @@ from bot.domain.ranking import Suggestion
 from bot.flows.outcome import Refusal
 from bot.slack.mrkdwn import clip, mention, shown
 from bot.slack.reasons import reasons_text
+from db.models import Handoff
 
 USAGE = (
     "*How to hand off a customer request*\n"
     "• `/handoff @owner &lt;message link&gt; [note]`: hands the linked request to @owner "
     "(a person or a user group such as @billing). Get the link with *Copy link* on the message.\n"
+    "• `/handoff &lt;message link&gt; @bob: the refund; @carol: the replacement parcel`: "
+    "splits the request, one part to each owner (up to 5 parts).\n"
     "• `/handoff` (or `/handoff @owner`) in a request's channel: pick the request in a form.\n"
     "• Message menu ⋮ → *Find the right person*: hand off any message.\n"
     "• `/handoff who &lt;words&gt;`: whom to ask about something (only you see the answer).\n"
@@ -37,7 +40,12 @@ def command_error(code: str, detail: str = "") -> str:
             f"`{shown(detail)}` is not a link to a Slack message. Use *Copy link* on the "
             "customer's message."
         ),
-        "two_owners": "Name one owner at a time.",
+        "two_owners": "Name one owner at a time, or split the request into parts: "
+        "`/handoff &lt;link&gt; @bob: the refund; @carol: the parcel`.",
+        "too_many_parts": (
+            f"That's {shown(detail)} parts; a request splits into at most 5. "
+            "Put related things in one part's note."
+        ),
         "unrecognised": (
             f"I didn't understand `{shown(detail)}`: start with the owner (@someone) "
             "and the message link."
@@ -91,6 +99,19 @@ def who_answer(words: str, suggestions: list[Suggestion]) -> str:
     return "\n".join(lines)
 
 
+def split_text(channel_id: str, hops: list[Handoff]) -> str:
+    """The answer to a split: who has which part, and where the cards are."""
+    lines = [
+        f"{hop.part}. {mention(hop.owner_kind, hop.owner_id)}: {clip(shown(hop.note), 120)}"
+        for hop in hops
+    ]
+    return (
+        f":handshake: Split into {len(hops)} parts; the cards are in <#{channel_id}>'s "
+        "thread:\n" + "\n".join(lines) + "\nYou stay on each part until its owner "
+        "confirms; I'll follow up with both of you."
+    )
+
+
 def problem_text(error: HandoffError | Refusal) -> str:
     """The answer to something the rules refused (raised by the domain, or a flow's result)."""
     d = dict(error.details)
@@ -117,6 +138,13 @@ def problem_text(error: HandoffError | Refusal) -> str:
         f"{d.get('limit')} and put the details in the thread.",
         Problem.UNKNOWN_HANDOFF: "I can't find that handoff any more.",
         Problem.UNKNOWN_REQUEST: "I can't find that request any more.",
+        Problem.TOO_MANY_PARTS: f"A request splits into at most {d.get('limit')} parts; that "
+        f"would make {d.get('count')}. Put related things in one part's note.",
+        Problem.EMPTY_PART: f"Part {d.get('number')} ({who}) says nothing: write what "
+        f"{who} should take, for example `@bob: the refund`.",
+        Problem.SAME_OWNER_TWICE: f"{who} is named for two parts. Give each owner one part "
+        "and put everything they should do in its note.",
+        Problem.UNKNOWN_PART: "That part is already done or was taken back.",
     }
     return texts[error.problem]
 

@@ -26,6 +26,7 @@ from bot.slack.followup_blocks import promise_input
 from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
 from bot.slack.mrkdwn import clip, escape, mention, quote, unescape
+from bot.slack.part_modals import add_part_button
 from bot.slack.payloads import row_id
 from bot.slack.reasons import reasons_text
 from db.models import Handoff, Request
@@ -165,6 +166,7 @@ def shortcut_modal(
         blocks.append(_owner_input(None))
     blocks.append(_note_input())
     blocks.append(promise_input())
+    blocks.append(add_part_button())  # one message, several problems: several owners
     return _view(V.SHORTCUT, "Find the right person", blocks, metadata)
 
 

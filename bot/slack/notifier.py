@@ -15,7 +15,7 @@ from bot.domain.messages import Audience, Kind, Op, snapshot
 from bot.domain.notify import OutboxNotifier
 from bot.settings import Settings
 from bot.slack.home import refresh_before_commit
-from db.models import OutboxMessage, Request
+from db.models import Handoff, OutboxMessage, Request
 from db.uow import UnitOfWork
 
 PLATFORM = "slack"
@@ -64,9 +64,12 @@ class SlackNotifier(OutboxNotifier):
             team_id, Kind.PRIVATE_NOTE, facts, audience=Audience.PRIVATE, to=channel, op=Op.PRIVATE
         )
 
-    def customer_intro(self, request: Request, owner_id: str) -> OutboxMessage:
-        """In the request's thread, to the customer: who has their request now."""
-        facts = snapshot(request, owner_id=owner_id)
+    def customer_intro(
+        self, request: Request, owner_id: str, chain: list[Handoff] | None = None
+    ) -> OutboxMessage:
+        """In the request's thread, to the customer: who has their request now (for a split
+        one, the chain names every part's owner)."""
+        facts = snapshot(request, None, chain or None, owner_id=owner_id)
         return self.say(
             request.team_id,
             Kind.CUSTOMER_INTRO,

@@ -107,14 +107,72 @@ class CommandError:
     detail: str = ""
 
 
-Parsed = Help | Who | Directory | Dashboard | OpenModal | HandOffCommand | CommandError
+@dataclass(frozen=True)
+class PartText:
+    owner: Owner
+    note: str
+
+
+@dataclass(frozen=True)
+class SplitCommand:
+    """`/handoff <link> @bob: the refund; @carol: the parcel`: one request, several owners."""
+
+    link: MessageLink
+    parts: tuple[PartText, ...]
+
+
+MAX_PARTS_TYPED = 5  # the domain's limit too; checked here before any owner is looked up
+_MENTION = r"(?:<@[UW][A-Z0-9_]+(?:\|[^>]*)?>|<!subteam\^[A-Z0-9_]+(?:\|[^>]*)?>)"
+_PART_HEAD = re.compile(rf"^({_MENTION})\s*:")
+# A part starts at `;` followed by an owner and a colon; a `;` inside a note stays in it.
+_PART_BREAK = re.compile(rf";\s*(?=(?:{_MENTION}|@[\w.\-]+)\s*:)")
+_PLAIN_HEAD = re.compile(r"^(@[\w.\-]+)\s*:")
+
+
+def parse_parts(text: str) -> SplitCommand | HandOffCommand | CommandError | None:
+    """The part syntax: a message link, then `@owner: what they take` parts separated by `;`.
+    None when the text is not in that form (the single-owner syntax reads it). One part is
+    a plain handoff with that note."""
+    text = (text or "").strip()
+    first = _TOKEN.match(text)
+    url = _link(first.group(0)) if first else None
+    if first is None or url is None:
+        return None
+    rest = text[first.end() :].strip()
+    if not _PART_HEAD.match(rest):
+        return None
+    link = parse_permalink(url)
+    if link is None:
+        return CommandError("not_a_message_link", url)
+    pieces = _PART_BREAK.split(rest)
+    if len(pieces) > MAX_PARTS_TYPED:
+        return CommandError("too_many_parts", str(len(pieces)))
+    found: list[PartText] = []
+    for piece in pieces:
+        head = _PART_HEAD.match(piece)
+        owner = parse_owner(head.group(1)) if head else None
+        if head is None or owner is None:
+            plain = _PLAIN_HEAD.match(piece)
+            return CommandError("plain_mention", plain.group(1) if plain else piece[:80])
+        found.append(PartText(owner, piece[head.end() :].strip().rstrip(";").strip()))
+    if len(found) == 1:
+        return HandOffCommand(owner=found[0].owner, link=link, note=found[0].note)
+    return SplitCommand(link=link, parts=tuple(found))
+
+
+Parsed = (
+    Help | Who | Directory | Dashboard | OpenModal | HandOffCommand | SplitCommand | CommandError
+)
 
 
 def parse_command(text: str) -> Parsed:
-    """`/handoff @owner <link> [note]`; owner and link may come in either order."""
+    """`/handoff @owner <link> [note]`; owner and link may come in either order; or the
+    part syntax (`parse_parts`)."""
     text = (text or "").strip()
     if not text:
         return OpenModal(owner=None, note="")
+    if (split := parse_parts(text)) is not None:
+        return split
     tokens = [m for m in _TOKEN.finditer(text)]
     first = tokens[0].group(0).lower()
     if first in HELP_WORDS:

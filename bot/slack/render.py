@@ -26,7 +26,7 @@ from bot.slack import blocks, digest_blocks, followup_blocks
 from bot.slack.home_blocks import home_view
 from bot.slack.home_facts import home_data_of
 from bot.slack.links import permalink
-from bot.slack.mrkdwn import escape, mention, shown
+from bot.slack.mrkdwn import clip, escape, mention, shown
 from db.models import OutboxMessage
 
 EPOCH = datetime(2000, 1, 1)
@@ -57,6 +57,10 @@ class Snapshot(SimpleNamespace):
         if facts is None:
             return None
         values = dict(facts)
+        if "hop" in values:  # a hop: facts written before parts existed were all part 1
+            values.setdefault("part", 1)
+            values.setdefault("resolved_at", None)
+            values.setdefault("resolved_by", None)
         if values.get("closed_at"):
             values["closed_at"] = datetime.fromisoformat(values["closed_at"])
         return cls(**values)
@@ -168,8 +172,16 @@ def _redirected(m: Message, *, direct: bool) -> blocks.Message:
 
 def _closed(m: Message) -> blocks.Message:
     actor = mention("user", m.facts["actor_id"])
+    done = m.facts.get("parts_closed") or []
     if m.request.status == "resolved":
         text = f":heavy_check_mark: {actor} marked this request resolved. No more follow-ups."
+    elif done:
+        notes = {hop.part: hop.note for hop in reversed(m.chain)}  # a part's first note
+        which = ", ".join(f"part {n} (_{clip(shown(notes.get(n, '')), 100)}_)" for n in done)
+        text = (
+            f":heavy_check_mark: {actor} marked {which} resolved. "
+            "The other parts stay open until they are done."
+        )
     else:
         text = f":no_entry_sign: {actor} cancelled the handoff. No more follow-ups on it."
     return blocks.text_message(text)
@@ -205,7 +217,7 @@ def _private_note(m: Message) -> blocks.Message:
 
 
 def _customer_intro(m: Message) -> blocks.Message:
-    return blocks.text_message(blocks.customer_intro(m.request, m.facts["owner_id"]))
+    return blocks.text_message(blocks.customer_intro(m.request, m.facts["owner_id"], m.chain))
 
 
 def _team_digest(m: Message) -> blocks.Message:
@@ -228,8 +240,10 @@ def _home(m: Message) -> blocks.Message:
 BUILDERS: dict[Kind, Callable[[Message], blocks.Message]] = {
     Kind.REQUEST_TRACKED: _reaction,
     Kind.CARD: _card,
-    Kind.CONFIRMED_NOTE: lambda m: blocks.confirmed_thread_note(m.hop),
-    Kind.HANDLER_PROMPT: lambda m: blocks.handler_prompt(m.request, m.hop, permalink=m.link),
+    Kind.CONFIRMED_NOTE: lambda m: blocks.confirmed_thread_note(m.hop, m.chain),
+    Kind.HANDLER_PROMPT: lambda m: blocks.handler_prompt(
+        m.request, m.hop, permalink=m.link, chain=m.chain
+    ),
     Kind.REDIRECTED_NOTE: lambda m: _redirected(m, direct=False),
     Kind.REDIRECTED_DM: lambda m: _redirected(m, direct=True),
     Kind.CLOSED_NOTE: _closed,
@@ -238,10 +252,10 @@ BUILDERS: dict[Kind, Callable[[Message], blocks.Message]] = {
     ),
     Kind.GROUP_REMINDER: lambda m: blocks.group_reminder(m.hop, waited=m.waited),
     Kind.HANDLER_STATUS: lambda m: blocks.handler_status(
-        m.request, m.hop, permalink=m.link, waited=m.waited
+        m.request, m.hop, permalink=m.link, waited=m.waited, chain=m.chain
     ),
     Kind.ESCALATION: lambda m: blocks.escalation(
-        m.request, m.hop, permalink=m.link, waited=m.waited, backup=m.backup
+        m.request, m.hop, permalink=m.link, waited=m.waited, backup=m.backup, chain=m.chain
     ),
     Kind.BACKUP_ESCALATION: lambda m: blocks.backup_escalation(
         m.request, m.hop, permalink=m.link, waited=m.waited, backup=m.backup

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select, tuple_, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain.digest import DeadLetter, OpenRequest, WaitingHop
 from db.models import DigestRun, Handoff, OutboxMessage, Person, Request
@@ -16,6 +17,7 @@ from db.repositories.workspaces import is_uninstalled
 
 CHUNK = 500
 TEXT_READ = 400  # characters of a request's text a digest line could show, and then some
+NOTE_READ = 200  # of a part's note, for a split request's lines
 Key = tuple[str, date]  # (target, local day)
 
 
@@ -99,6 +101,7 @@ class DigestRepository:
     async def waiting(self, team_id: str) -> list[WaitingHop]:
         """Every unconfirmed hop with its request, oldest first (columns, not objects: a
         digest reads thousands of them)."""
+        other = aliased(Handoff)  # the request's other hops: how many parts it has
         stmt = (
             select(
                 Handoff.id,
@@ -114,6 +117,11 @@ class DigestRepository:
                 Handoff.created_at,
                 Handoff.nudges_sent,
                 Handoff.escalated_at,
+                Handoff.part,
+                select(func.max(other.part))
+                .where(other.request_id == Handoff.request_id)
+                .scalar_subquery(),
+                func.substr(Handoff.note, 1, NOTE_READ),
             )
             .join(Request, Request.id == Handoff.request_id)
             .where(Handoff.team_id == team_id, Handoff.status == "pending")
@@ -134,6 +142,9 @@ class DigestRepository:
                 created_at=row[10],
                 nudges_sent=int(row[11] or 0),
                 escalated=row[12] is not None,
+                part=int(row[13] or 1),
+                parts=int(row[14] or 1),
+                note=row[15] or "",
             )
             for row in (await self.session.execute(stmt)).all()
         ]

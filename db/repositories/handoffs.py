@@ -36,9 +36,12 @@ class HandoffRepository:
         stmt = select(Handoff).where(Handoff.request_id == request_id).order_by(Handoff.hop)
         return list((await self.session.scalars(stmt)).all())
 
-    async def pending_for(self, request_id: int) -> Handoff | None:
+    async def pending_for(self, request_id: int, *, part: int | None = None) -> Handoff | None:
+        """The open hop of `part` (of the first part with one, when None)."""
         stmt = select(Handoff).where(Handoff.request_id == request_id, Handoff.status == "pending")
-        return (await self.session.scalars(stmt)).first()
+        if part is not None:
+            stmt = stmt.where(Handoff.part == part)
+        return (await self.session.scalars(stmt.order_by(Handoff.part))).first()
 
     async def next_hop(self, request_id: int) -> int:
         stmt = select(func.coalesce(func.max(Handoff.hop), 0)).where(

@@ -289,3 +289,73 @@ def _column_widths(table: str) -> Callable[[Any], dict[str, int | None]]:
         return {c["name"]: getattr(c["type"], "length", None) for c in columns}
 
     return read
+
+
+def _insert_request_and_hop(part: int | None) -> Callable[[Any], None]:
+    """A request and a pending hop as the code of that schema writes them (`part`: None
+    before 0012)."""
+
+    def insert(sync_conn: Any) -> None:
+        at = datetime(2026, 11, 29, 9, 0)
+        if part is None:
+            sync_conn.execute(
+                text(
+                    "INSERT INTO requests (id, team_id, channel_id, message_ts, thread_ts, text,"
+                    " is_shared, source, status, created_at, updated_at) VALUES (1, 'T1', 'C1',"
+                    " '1.1', '1.1', 'refund and parcel', false, 'link', 'handed_off', :at, :at)"
+                ),
+                {"at": at},
+            )
+        columns = "team_id, request_id, hop, handler_id, from_id, owner_kind, owner_id, note,"
+        columns += " status, created_at, nudges_sent"
+        values = "'T1', 1, :hop, 'U_A', 'U_A', 'user', :owner, 'x', 'pending', :at, 0"
+        if part is not None:
+            columns, values = columns + ", part", values + ", :part"
+        sync_conn.execute(
+            text(f"INSERT INTO handoffs ({columns}) VALUES ({values})"),
+            {"hop": part or 1, "owner": f"U_{part}", "at": at, "part": part},
+        )
+        sync_conn.commit()
+
+    return insert
+
+
+def _hop_parts(sync_conn: Any) -> list[tuple[int, int]]:
+    rows = sync_conn.execute(text("SELECT hop, part FROM handoffs ORDER BY hop")).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _delete_part(part: int) -> Callable[[Any], None]:
+    def delete(sync_conn: Any) -> None:
+        sync_conn.execute(text("DELETE FROM handoffs WHERE part = :part"), {"part": part})
+        sync_conn.commit()
+
+    return delete
+
+
+async def test_request_parts_make_old_hops_part_one_and_refuse_to_downgrade_a_split(
+    fresh_database_url: str,
+) -> None:
+    url = fresh_database_url
+    await migrate.upgrade(url, "0011_dashboard")
+    await on_database(url, _insert_request_and_hop(None))
+    await migrate.upgrade(url, "0012_request_parts")
+    assert await on_database(url, _hop_parts) == [(1, 1)]  # the old chain is part 1
+
+    await on_database(url, _insert_request_and_hop(2))  # a second pending hop: part 2
+    assert await on_database(url, _hop_parts) == [(1, 1), (2, 2)]
+    try:
+        await migrate.downgrade(url, "0011_dashboard")
+    except RuntimeError as error:
+        assert "split into parts" in str(error)
+    else:
+        raise AssertionError("a split request was squeezed into one chain")
+    assert await on_database(url, migrate.current_revision) == "0012_request_parts"
+
+    await on_database(url, _delete_part(2))
+    await migrate.downgrade(url, "0011_dashboard")
+    assert await on_database(url, migrate.current_revision) == "0011_dashboard"
+    columns = await on_database(
+        url, lambda c: {col["name"] for col in inspect(c).get_columns("handoffs")}
+    )
+    assert "part" not in columns and "resolved_at" not in columns

@@ -79,3 +79,14 @@ async def test_demo_shows_the_customer_check(demo_output: str) -> None:
     to_bob = " ".join(said["DM to @bob"])
     assert "@alice says Jane Doe hasn't heard from you yet" in to_bob
     assert "jane@customer.example · +1 415 555 0100" in to_bob
+
+
+async def test_demo_shows_a_split_request_with_every_part_and_owner(demo_output: str) -> None:
+    split = demo_output[demo_output.index("\n7. ") :]
+    assert "Split into 2 parts" in split
+    assert "handed part 1 of a customer request to @bob" in split
+    assert "handed part 2 of a customer request to @erin" in split
+    assert "1. @bob: refund the shipping (waiting for them to confirm)" in split
+    assert "+ 2. @erin: send a new parcel (confirmed)" in split  # Bob's card, redrawn
+    assert "@bob has refund the shipping and @erin has send a new parcel" in split
+    assert "Sam Lee's request is split" in split

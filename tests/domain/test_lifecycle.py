@@ -3,6 +3,7 @@ confirm, redirect, cancel, resolve, and the schema's guarantee of one pending ho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain import handoffs as lifecycle
 from bot.domain import rules
+from bot.domain import split as splitting
 from bot.domain.errors import HandoffError, Problem
 from bot.domain.ports import Notifier
 from bot.domain.types import IncomingMessage, Owner, PersonInfo
@@ -95,7 +97,13 @@ class RecordingNotifier:
         )
 
     async def handoff_closed(
-        self, request: Request, handoff: Handoff | None, chain: list[Handoff], *, actor_id: str
+        self,
+        request: Request,
+        handoff: Handoff | None,
+        chain: list[Handoff],
+        *,
+        actor_id: str,
+        parts_closed: Sequence[int] = (),
     ) -> None:
         self.said.append(
             Said(
@@ -107,6 +115,11 @@ class RecordingNotifier:
                 actor_id=actor_id,
             )
         )
+
+    async def parts_changed(
+        self, request: Request, chain: list[Handoff], *, besides: Sequence[int]
+    ) -> None:
+        """Only a split adding parts to a request handed off before says this."""
 
     async def nudge(
         self,
@@ -237,7 +250,7 @@ async def cancel(db: Database, notifier: Notifier, handoff_id: int, *, actor: st
 
 async def resolve(db: Database, notifier: Notifier, request_id: int, *, actor: str) -> Request:
     async with db.uow() as uow:
-        request = await lifecycle.resolve(
+        request = await splitting.resolve(
             uow,
             notifier,
             team_id=TEAM,

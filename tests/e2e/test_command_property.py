@@ -3,7 +3,7 @@ that say what to do. Never a server error, never silence."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -73,7 +73,23 @@ well_formed = st.builds(
     st.one_of(st.text(max_size=40), long_text, st.sampled_from(FRAGMENTS), long_url),
     st.booleans(),
 )
-command_text = st.one_of(free_form, well_formed, st.sampled_from(["", " ", "help"]))
+part_note = st.one_of(
+    st.text(max_size=30), st.sampled_from(FRAGMENTS), st.sampled_from(["", " ", ";", ":"])
+)
+part = st.builds(
+    lambda owner, colon, note: f"{owner}{colon}{note}",
+    st.sampled_from([*OWNERS, "@erin", "<@U_ERIN|erin>", "<@U_CAROL>"]),
+    st.sampled_from([": ", ":", " : ", " "]),
+    part_note,
+)
+# The part syntax (issue 18): `<link> @bob: the refund; @carol: the parcel`, up to 7 parts.
+split_up = st.builds(
+    lambda link, parts, sep: f"{link} " + sep.join(parts),
+    st.sampled_from(LINKS),
+    st.lists(part, min_size=1, max_size=7),
+    st.sampled_from(["; ", ";", " ; ", ";;"]),
+)
+command_text = st.one_of(free_form, well_formed, split_up, st.sampled_from(["", " ", "help"]))
 
 
 async def counts(db: Database) -> tuple[int, int]:
@@ -98,6 +114,9 @@ async def customer_request(sandbox: Sandbox) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=command_text)
+@example(text=f"{LINK} <@U_BOB|bob>: the refund; <@U_ERIN|erin>: the parcel")
+@example(text=f"{LINK} <@U_BOB|bob>: the refund; <@U_ERIN|erin>: the parcel")  # again
+@example(text=f"{LINK} " + "; ".join(f"<@U_{n}>: thing" for n in "ABCDEF"))
 async def test_any_handoff_text_gets_a_handoff_a_form_or_an_explanation(
     sandbox: Sandbox, db: Database, text: str
 ) -> None:
@@ -113,20 +132,27 @@ async def test_any_handoff_text_gets_a_handoff_a_form_or_an_explanation(
     answer = response.json() if response.content else {}
     assert requests == requests_before  # the only message that can be linked is tracked
     if handoffs > handoffs_before:
-        assert handoffs == handoffs_before + 1
-        assert "Handed to" in answer["text"]
+        added = handoffs - handoffs_before
+        if added == 1:
+            assert "Handed to" in answer["text"]
+        else:  # a split: one hop a part, all named in the answer
+            assert 2 <= added <= 5 and f"Split into {added} parts" in answer["text"]
         async with db.uow() as uow:
-            hop = (await uow.session.scalars(select(Handoff).order_by(Handoff.id.desc()))).first()
-            assert hop is not None
-            request = await uow.requests.get(hop.team_id, hop.request_id)
+            new = (
+                await uow.session.scalars(select(Handoff).order_by(Handoff.id.desc()).limit(added))
+            ).all()
+            request = await uow.requests.get(new[0].team_id, new[0].request_id)
         assert request is not None
         assert (request.channel_id, request.message_ts) == ("C_SUPPORT", TS)
-        assert hop.owner_id in ("U_BOB", "S_BILLING") and hop.handler_id == "U_ALICE"
-        # Free the request for the next example, as the handler would: cancel the handoff.
-        cancel = await sandbox.sim.click(
-            Action.CANCEL, str(hop.id), user="U_ALICE", channel="C_SUPPORT"
-        )
-        assert cancel.status_code == 200
+        assert all(h.handler_id == "U_ALICE" and h.status == "pending" for h in new)
+        assert all(h.owner_id in ("U_BOB", "S_BILLING", "U_ERIN", "U_CAROL") for h in new)
+        assert len({h.owner_id for h in new}) == added  # never one owner twice
+        # Free the request for the next example, as the handler would: cancel the handoffs.
+        for hop in new:
+            cancel = await sandbox.sim.click(
+                Action.CANCEL, str(hop.id), user="U_ALICE", channel="C_SUPPORT"
+            )
+            assert cancel.status_code == 200
     elif forms > forms_before:
         assert forms == forms_before + 1  # the pick-a-request form; the ack may be empty
     else:

@@ -3,6 +3,7 @@ kind and the ids it is about) instead of saying it, so a test can assert on who 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,11 +50,22 @@ class RecordingNotifier:
         self.said.append(Said("redirected", request.id, handoff.id, reach))
 
     async def handoff_closed(
-        self, request: Request, handoff: Handoff | None, chain: list[Handoff], *, actor_id: str
+        self,
+        request: Request,
+        handoff: Handoff | None,
+        chain: list[Handoff],
+        *,
+        actor_id: str,
+        parts_closed: Sequence[int] = (),
     ) -> None:
         self.said.append(Said("closed", request.id, handoff.id if handoff else None))
 
     # Flows never nudge (the tick does); these complete the port.
+    async def parts_changed(
+        self, request: Request, chain: list[Handoff], *, besides: Sequence[int]
+    ) -> None:
+        """Only a split adding parts to a request handed off before says this."""
+
     async def nudge(
         self,
         request: Request,

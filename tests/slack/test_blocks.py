@@ -99,7 +99,7 @@ OUR_MARKUP = re.compile(
 # --- the card ----------------------------------------------------------------------------
 
 
-def test_pending_card_has_the_four_buttons_each_naming_what_it_acts_on() -> None:
+def test_pending_card_has_the_six_buttons_each_naming_what_it_acts_on() -> None:
     card = blocks.handoff_card(request(), hop(), [hop()], permalink=None, direct=False)
     buttons = elements(card)
     assert [b["action_id"] for b in buttons] == [
@@ -107,15 +107,18 @@ def test_pending_card_has_the_four_buttons_each_naming_what_it_acts_on() -> None
         Action.REDIRECT,
         Action.RESOLVE,
         Action.CANCEL,
+        Action.SPLIT,
         Action.PROMISE,  # issue 18: promise the customer an answer by a time
     ]
     by_action = {b["action_id"]: b["value"] for b in buttons}
-    # The hop's buttons carry the handoff id; "Resolved" resolves the request, so its id.
+    # The hop's buttons carry the handoff id; "Resolved" resolves the request, so its id,
+    # and "Split off a part" adds a part to the request.
     assert by_action == {
         Action.CONFIRM: "42",
         Action.REDIRECT: "42",
         Action.RESOLVE: "7",
         Action.CANCEL: "42",
+        Action.SPLIT: "7",
         Action.PROMISE: "42",
     }
     cancel = buttons[3]
@@ -155,7 +158,7 @@ def test_confirmed_card_has_no_confirm_or_redirect_and_says_who_owns_it_since_wh
     owned = request(status=rules.REQUEST_OWNED, owner_id="U_BOB")
     card = blocks.handoff_card(owned, confirmed, [confirmed], permalink=None, direct=False)
     actions = [b["action_id"] for b in elements(card)]
-    assert actions == [Action.RESOLVE, Action.PROMISE]  # issue 18: Promise a time
+    assert actions == [Action.RESOLVE, Action.SPLIT, Action.PROMISE]  # issue 18
     assert Action.CONFIRM not in json.dumps(card) and Action.REDIRECT not in json.dumps(card)
     status = card["blocks"][-2]["elements"][0]["text"]
     assert "<@U_BOB> owns this since <!date^1710493200^" in status

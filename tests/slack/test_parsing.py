@@ -11,8 +11,11 @@ from bot.slack.parsing import (
     Help,
     MessageLink,
     OpenModal,
+    PartText,
+    SplitCommand,
     parse_command,
     parse_owner,
+    parse_parts,
     parse_permalink,
 )
 
@@ -196,3 +199,57 @@ def test_command_note_keeps_its_inner_spacing_and_lines() -> None:
     parsed = parse_command(f"<@U123|bob> <{URL}>   line one\nline  two  ")
     assert isinstance(parsed, HandOffCommand)
     assert parsed.note == "line one\nline  two"
+
+
+# --- the part syntax (issue 18) ------------------------------------------------------------
+
+CAROL = Owner(kind="user", id="U456")
+BILLING = Owner(kind="usergroup", id="S789")
+
+
+def test_parts_are_owner_colon_text_separated_by_semicolons() -> None:
+    parsed = parse_command(f"<{URL}> <@U123|bob>: the refund; <@U456>: the replacement parcel")
+    assert parsed == SplitCommand(
+        link=LINK,
+        parts=(PartText(BOB, "the refund"), PartText(CAROL, "the replacement parcel")),
+    )
+
+
+def test_a_semicolon_inside_a_part_stays_in_its_text() -> None:
+    parsed = parse_parts(f"{URL} <@U123>: refund; she was charged twice; <!subteam^S789>: tax")
+    assert isinstance(parsed, SplitCommand)
+    assert parsed.parts == (
+        PartText(BOB, "refund; she was charged twice"),
+        PartText(BILLING, "tax"),
+    )
+
+
+def test_one_part_is_a_plain_handoff_with_that_note() -> None:
+    assert parse_command(f"{URL} <@U123>: the refund") == HandOffCommand(
+        owner=BOB, link=LINK, note="the refund"
+    )
+
+
+def test_text_not_in_the_part_form_is_left_to_the_single_owner_syntax() -> None:
+    assert parse_parts(f"<@U123> {URL} refund") is None
+    assert parse_parts(f"{URL} <@U123> refund; later") is None
+    assert parse_command(f"{URL} <@U123> refund") == HandOffCommand(BOB, LINK, "refund")
+
+
+def test_a_typed_name_or_too_many_parts_is_answered_before_any_look_up() -> None:
+    assert parse_parts(f"{URL} <@U123>: refund; @carol: parcel") == CommandError(
+        "plain_mention", "@carol"
+    )
+    six = "; ".join(f"<@U{n}00>: thing" for n in range(1, 7))
+    assert parse_parts(f"{URL} {six}") == CommandError("too_many_parts", "6")
+
+
+def test_parts_after_a_link_that_is_not_a_message_are_refused() -> None:
+    assert parse_parts("https://example.com/x <@U123>: a; <@U456>: b") == CommandError(
+        "not_a_message_link", "https://example.com/x"
+    )
+
+
+def test_an_empty_part_reaches_the_domain_with_no_text() -> None:
+    parsed = parse_parts(f"{URL} <@U123>: refund; <@U456>:")
+    assert isinstance(parsed, SplitCommand) and parsed.parts[1] == PartText(CAROL, "")

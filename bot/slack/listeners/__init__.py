@@ -14,6 +14,7 @@ from bot.slack.listeners import (
     followups,
     home,
     installs,
+    parts,
     settings,
     shortcuts,
     views,
@@ -25,6 +26,7 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     shortcuts.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    parts.register(app, deps)
     followups.register(app, deps)
     directory.register(app, deps)
     home.register(app, deps)  # before events: app_home_opened is matched ahead of the catch-all

@@ -21,6 +21,7 @@ from bot.slack.clicks import act, answer_alone, hop_owner, pending_owner, prefli
 from bot.slack.context import Deps
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import date
+from bot.slack.payloads import row_id
 from bot.slack.people import SlackUnavailable
 from bot.slack.promises import check_plan
 from bot.slack.routing import topics_of_hop
@@ -78,7 +79,8 @@ async def on_resolve(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     click = read_click(body)
-    checked = await preflight(deps, client, click, pending_owner)
+    part = row_id(click.value.partition(":")[2])  # `12:2`: part 2 of a split request
+    checked = await preflight(deps, client, click, partial(pending_owner, part=part))
 
     async def step(uow: UnitOfWork, target: int, now: datetime) -> Refusal | None:
         result = await resolve.resolve(
@@ -89,6 +91,7 @@ async def on_resolve(
             actor_id=click.actor,
             in_group=checked.member,
             now=now,
+            part=part,
         )
         return result.refusal
 
@@ -127,7 +130,7 @@ async def on_tell_customer(
         )
         if told.first_time and told.request is not None and told.owner_id:
             notifier = deps.notifier(uow, now=now, team_id=click.team)
-            notifier.customer_intro(told.request, told.owner_id)
+            notifier.customer_intro(told.request, told.owner_id, list(told.chain))
         return told.refusal
 
     await act(deps, click, checked, step)

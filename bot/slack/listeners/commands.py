@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import HandoffError
+from bot.domain.parts import PartSpec
 from bot.domain.promise_time import PromiseError, split_promise
 from bot.domain.types import Owner
 from bot.flows import hand_off as flow
@@ -30,6 +31,7 @@ from bot.slack.parsing import (
     HandOffCommand,
     Help,
     OpenModal,
+    SplitCommand,
     Who,
     parse_command,
 )
@@ -110,6 +112,55 @@ async def _hand_off(
     return text
 
 
+async def _split(
+    deps: Deps,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    command: dict[str, Any],
+    parsed: SplitCommand,
+) -> str:
+    """Several owners for one linked request: each part's owner is checked, then all parts
+    are handed off in one unit of work (or none)."""
+    team, actor = command.get("team_id") or "", command.get("user_id") or ""
+    specs = [
+        PartSpec(
+            await checked_owner(
+                deps.people, team, part.owner, actor_id=actor, bot_user_id=context.bot_user_id
+            ),
+            part.note,
+        )
+        for part in parsed.parts
+    ]
+    async with deps.db.uow() as uow:
+        request = await uow.requests.by_message(team, parsed.link.channel_id, parsed.link.ts)
+    message, author = None, None
+    if request is None:
+        message = await fetch_message(client, team, parsed.link)
+        author = await _author(deps, team, message.user_id)
+    await deps.workspace_url(client, team)
+    policy = await deps.policy_for(team)
+    now = deps.clock()
+    async with deps.db.uow() as uow:
+        result = await flow.split(
+            uow,
+            deps.notifier(uow, now=now, team_id=team),
+            team_id=team,
+            actor_id=actor,
+            specs=specs,
+            policy=policy,
+            now=now,
+            request_id=request.id if request is not None else None,
+            message=message,
+            author=author,
+        )
+        if result.refusal is not None:
+            return messages.problem_text(result.refusal)
+        await uow.commit()
+    deps.dispatcher.wake()
+    assert result.request is not None  # not refused: the request exists
+    return messages.split_text(result.request.channel_id, list(result.handoffs))
+
+
 async def _author(deps: Deps, team: str, user_id: str | None) -> Any:
     if not user_id:
         return None
@@ -170,6 +221,8 @@ async def on_handoff(
             text = await dashboard_link(deps, command)
         elif isinstance(parsed, CommandError):
             text = messages.command_error(parsed.code, parsed.detail)
+        elif isinstance(parsed, SplitCommand):
+            text = await _split(deps, client, context, command, parsed)
         elif isinstance(parsed, OpenModal):
             text = await _open_picker(deps, client, command, parsed) or ""
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import partial
 from typing import Any
 
@@ -14,11 +13,13 @@ from bot.domain.promise_time import PromiseError
 from bot.domain.types import Owner
 from bot.flows import hand_off, redirect
 from bot.flows.outcome import Refusal
-from bot.slack import messages
+from bot.slack import messages, part_modals
 from bot.slack.clicks import hop_owner
 from bot.slack.context import Deps
+from bot.slack.form_errors import SLACK_DOWN, plain
 from bot.slack.ids import Block as B
 from bot.slack.ids import View as V
+from bot.slack.listeners import parts
 from bot.slack.lookups import checked_owner, in_group
 from bot.slack.modals import Submitted, read_submission
 from bot.slack.payloads import row_id, team_and_user
@@ -32,17 +33,6 @@ FIELD_OF = {
     Problem.ALREADY_PENDING: B.OWNER,
     Problem.REQUEST_RESOLVED: B.OWNER,
 }
-
-
-def plain(text: str) -> str:
-    """Modal errors are plain text: mentions and mrkdwn would show raw."""
-    text = re.sub(r"<@[A-Z0-9_]+>", "that person", text)
-    text = re.sub(r"<!subteam\^[A-Z0-9_]+>", "that group", text)
-    text = re.sub(r"<[^|>]+\|([^>]+)>", r"\1", text)
-    return re.sub(r"[*_`]", "", text).split("\nFor example")[0][:150]
-
-
-SLACK_DOWN = "Slack didn't answer; please try again."
 
 
 def _errors(error: HandoffError | Refusal, *, text_block: str = B.NOTE) -> dict[str, Any]:
@@ -157,7 +147,18 @@ async def on_shortcut_modal(
     """The "Find the right person" form: the request is the message it was opened on."""
     form = read_submission(view)
     at = (str(form.metadata.get("channel_id") or ""), str(form.metadata.get("ts") or ""))
-    await _hand_off(ack, body, client, context, deps, form, message_at=at)
+    more = part_modals.extra_parts(view)
+    if not more:
+        await _hand_off(ack, body, client, context, deps, form, message_at=at)
+        return
+    team, actor = team_and_user(body)  # "Add another part" was used: a split
+    named = [(picked(form), form.note)]
+    named += [(Owner("user", owner) if owner else None, note) for _, owner, note in more]
+    specs = await parts.checked_specs(deps, team, actor, named, context.bot_user_id)
+    if isinstance(specs, dict):
+        await ack(**specs)
+        return
+    await ack(**await parts.split_from_form(deps, client, team, actor, specs, message_at=at))
 
 
 async def on_redirect_modal(
