@@ -337,24 +337,24 @@ async def test_request_parts_make_old_hops_part_one_and_refuse_to_downgrade_a_sp
     fresh_database_url: str,
 ) -> None:
     url = fresh_database_url
-    await migrate.upgrade(url, "0011_dashboard")
+    await migrate.upgrade(url, "0012_teams")
     await on_database(url, _insert_request_and_hop(None))
-    await migrate.upgrade(url, "0012_request_parts")
+    await migrate.upgrade(url, "0013_request_parts")
     assert await on_database(url, _hop_parts) == [(1, 1)]  # the old chain is part 1
 
     await on_database(url, _insert_request_and_hop(2))  # a second pending hop: part 2
     assert await on_database(url, _hop_parts) == [(1, 1), (2, 2)]
     try:
-        await migrate.downgrade(url, "0011_dashboard")
+        await migrate.downgrade(url, "0012_teams")
     except RuntimeError as error:
         assert "split into parts" in str(error)
     else:
         raise AssertionError("a split request was squeezed into one chain")
-    assert await on_database(url, migrate.current_revision) == "0012_request_parts"
+    assert await on_database(url, migrate.current_revision) == "0013_request_parts"
 
     await on_database(url, _delete_part(2))
-    await migrate.downgrade(url, "0011_dashboard")
-    assert await on_database(url, migrate.current_revision) == "0011_dashboard"
+    await migrate.downgrade(url, "0012_teams")
+    assert await on_database(url, migrate.current_revision) == "0012_teams"
     columns = await on_database(
         url, lambda c: {col["name"] for col in inspect(c).get_columns("handoffs")}
     )

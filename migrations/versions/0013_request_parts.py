@@ -1,7 +1,7 @@
 """request parts (issue 18): a request may be split across owners; each part is a chain
 
-Revision ID: 0012_request_parts
-Revises: 0011_dashboard
+Revision ID: 0013_request_parts
+Revises: 0012_teams
 Create Date: 2026-11-29 23:50:00.000000
 
 Every existing hop becomes part 1 of its request. The one-pending-hop rule moves from the
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_request_parts"
-down_revision: str | None = "0011_dashboard"
+revision: str = "0013_request_parts"
+down_revision: str | None = "0012_teams"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
