@@ -75,6 +75,7 @@ async def record_promise(
         )
     )
     uow.timeline.add(
+        platform=hop.platform,
         team_id=hop.team_id,
         request_id=hop.request_id,
         handoff_id=hop.id,

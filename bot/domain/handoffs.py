@@ -39,6 +39,7 @@ async def record_request(
     customer = customer_for(author, message.text)
     added = await uow.requests.add(
         Request(
+            platform=message.platform,
             team_id=message.team_id,
             channel_id=message.channel_id,
             message_ts=message.ts,
@@ -63,6 +64,7 @@ async def record_request(
         return tracked, False
     request = added
     uow.timeline.add(
+        platform=request.platform,
         team_id=request.team_id,
         request_id=request.id,
         kind="received",
@@ -107,6 +109,7 @@ async def hand_off(
         )
     handoff = await uow.handoffs.add(
         Handoff(
+            platform=locked.platform,
             team_id=locked.team_id,
             request_id=locked.id,
             hop=await uow.handoffs.next_hop(locked.id),
@@ -125,6 +128,7 @@ async def hand_off(
     locked.status = rules.REQUEST_HANDED_OFF
     locked.updated_at = now
     uow.timeline.add(
+        platform=locked.platform,
         team_id=locked.team_id,
         request_id=locked.id,
         handoff_id=handoff.id,
@@ -202,6 +206,7 @@ async def confirm(
     request.status = parts.request_status(chain, owner_id=actor_id)  # other parts may wait
     request.updated_at = now
     uow.timeline.add(
+        platform=request.platform,
         team_id=team_id,
         request_id=request.id,
         handoff_id=handoff.id,
@@ -248,6 +253,7 @@ async def redirect(
     await uow.session.flush()  # free the one-pending-hop slot before the next hop takes it
     handoff = await uow.handoffs.add(
         Handoff(
+            platform=request.platform,
             team_id=team_id,
             request_id=request.id,
             hop=await uow.handoffs.next_hop(request.id),  # hops number the whole request
@@ -266,6 +272,7 @@ async def redirect(
     )
     request.updated_at = now
     uow.timeline.add(
+        platform=request.platform,
         team_id=team_id,
         request_id=request.id,
         handoff_id=handoff.id,
@@ -302,6 +309,7 @@ async def cancel(
     request.status = parts.request_status(chain, owner_id=request.owner_id)
     request.updated_at = now
     uow.timeline.add(
+        platform=request.platform,
         team_id=team_id,
         request_id=request.id,
         handoff_id=handoff.id,
@@ -338,6 +346,7 @@ async def snooze(
         tz=zone(tz, policy.timezone),
     )
     uow.timeline.add(
+        platform=request.platform,
         team_id=team_id,
         request_id=request.id,
         handoff_id=hop.id,

@@ -45,6 +45,7 @@ async def nudge_now(
         return NudgeNow("too_soon", hop.owner_kind, hop.owner_id, last + NUDGE_NOW_EVERY)
     hop.next_nudge_at = now
     uow.timeline.add(
+        platform=request.platform,
         team_id=team_id,
         request_id=request.id,
         handoff_id=hop.id,

@@ -68,6 +68,7 @@ async def split(
         )
         opened.append(hop)
         uow.timeline.add(
+            platform=request.platform,
             team_id=request.team_id,
             request_id=request.id,
             handoff_id=hop.id,
@@ -121,6 +122,7 @@ async def resolve(
     request.updated_at = now
     pending = next((hop for hop in closed if hop.status == rules.RESOLVED), None)
     uow.timeline.add(
+        platform=request.platform,
         team_id=team_id,
         request_id=request.id,
         handoff_id=pending.id if pending else None,

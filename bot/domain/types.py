@@ -53,6 +53,7 @@ class IncomingMessage:
     bot_id: str | None = None
     username: str | None = None
     is_shared: bool = False
+    platform: str = "slack"  # whose workspace: its rows are written with it
 
 
 @dataclass(frozen=True)

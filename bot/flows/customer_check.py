@@ -77,6 +77,7 @@ async def answer(
 
 def _note(uow: UnitOfWork, row: Followup, actor_id: str, now: datetime, detail: str) -> None:
     uow.timeline.add(
+        platform=row.platform,
         team_id=row.team_id,
         request_id=row.request_id,
         handoff_id=row.handoff_id,

@@ -71,6 +71,7 @@ async def customer_told(
     if not await uow.followups.close(row, status=followups.KEPT, now=now):
         return Told()
     uow.timeline.add(
+        platform=request.platform,
         team_id=team_id,
         request_id=request.id,
         handoff_id=hop.id,

@@ -38,6 +38,7 @@ async def tell_customer(
     if any(e.kind == TOLD and e.handoff_id == hop.id for e in events):
         return Told(request, owner, chain=chain)
     uow.timeline.add(
+        platform=request.platform,
         team_id=team_id,
         request_id=request.id,
         handoff_id=hop.id,

@@ -135,6 +135,7 @@ async def _promise(
     opens = item.policy.hours.next_open(now, zone(item.tz, item.policy.timezone))
     await notifier.promise_settled(request, item.chain, row, kept=False, at=opens)
     uow.timeline.add(
+        platform=row.platform,
         team_id=row.team_id,
         request_id=row.request_id,
         handoff_id=row.handoff_id,

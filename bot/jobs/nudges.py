@@ -263,6 +263,7 @@ async def _one(
         report.waiting += 1
         return
     uow.timeline.add(
+        platform=hop.platform,
         team_id=hop.team_id,
         request_id=hop.request_id,
         handoff_id=hop.id,

@@ -44,6 +44,7 @@ def _message(activity: Json) -> IncomingMessage | None:
     user = (payload.get("from") or {}).get("user") or {}
     return IncomingMessage(
         team_id=where.tenant,
+        platform="teams",
         channel_id=channel,
         ts=message_id,
         thread_ts=root if root != message_id else None,

@@ -46,6 +46,7 @@ async def on_intake(ctx: TeamsContext, activity: Json, parsed: Parsed, now: date
         return  # our own post
     message = IncomingMessage(
         team_id=parsed.where.tenant,
+        platform="teams",
         channel_id=parsed.where.channel_id,
         ts=str(activity.get("id") or ""),
         text=plain(str(activity.get("text") or "")),

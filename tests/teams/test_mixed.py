@@ -3,8 +3,11 @@ one process; each sees only its own rows, and each platform gets only its own me
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.devtools.sandbox import Sandbox
 from bot.tokens import new_token
+from db.models import Handoff, HandoffEvent, Request
 from tests.e2e.helpers import customer_request as slack_request
 from tests.e2e.helpers import handed_off, outbox
 from tests.teams.helpers import customer_request as teams_request
@@ -38,6 +41,12 @@ async def test_a_workspace_and_a_tenant_each_see_only_their_own(box: Sandbox) ->
     rows = await outbox(box.runtime.db)
     assert {r.platform for r in rows if r.team_id == tenant} == {"teams"}
     assert {r.platform for r in rows if r.team_id == slack_team} == {"slack"}
+    # The rows of the story itself carry their platform too (the installation key).
+    async with box.runtime.db.uow() as uow:
+        for model in (Request, Handoff, HandoffEvent):
+            stored = (await uow.session.scalars(select(model))).all()
+            assert {r.platform for r in stored if r.team_id == tenant} == {"teams"}, model
+            assert {r.platform for r in stored if r.team_id == slack_team} == {"slack"}, model
     # Slack got the Slack card, the connector the Teams one; neither got the other's.
     assert all("VPN" not in str(c.args) for c in box.slack.calls)
     assert box.connector is not None
