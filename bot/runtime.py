@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.domain.digest import DigestConfig, digest_config, parse_time_of_day
+from bot.domain.digest_outbox import OutboxDigests
 from bot.domain.notify import OutboxNotifier
 from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
@@ -223,7 +224,7 @@ class Runtime:
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         at = now or self.clock()
-        tenants, names = await self._teams_tenants()
+        tenants = await self._teams_tenants()
 
         def notifier_for(uow: UnitOfWork, team_id: str) -> OutboxNotifier:
             if team_id in tenants:
@@ -237,10 +238,8 @@ class Runtime:
             await self.sync_directory_file(at)
 
         def digests_for(uow: UnitOfWork, team_id: str) -> DigestSender:
-            if team_id in tenants:
-                from bot.teams.digests import TeamsDigests
-
-                return TeamsDigests(uow, now=at, names=names.get(team_id, {}))
+            if team_id in tenants:  # written as data; bot/teams/render.py draws the card
+                return OutboxDigests(uow, now=at, platform="teams")
             return SlackDigests(
                 uow,
                 now=at,
@@ -288,20 +287,12 @@ class Runtime:
         metrics.TICK_LAST_SUCCESS.set_to_current_time()  # the "tick not running" alert reads it
         return report
 
-    async def _teams_tenants(self) -> tuple[set[str], dict[str, dict[str, str]]]:
-        """The Teams tenants (their rows go to Teams), and their people's names (cards)."""
+    async def _teams_tenants(self) -> set[str]:
+        """The Teams tenants: their rows go to Teams (names are looked up at delivery)."""
         if self.teams is None:
-            return set(), {}
+            return set()
         async with self.db.uow() as uow:
-            tenants = await uow.teams.tenants()
-            names = {
-                tenant: {
-                    p.user_id: p.real_name or p.name
-                    for p in await uow.people.known(tenant, limit=5000, platform="teams")
-                }
-                for tenant in tenants
-            }
-        return tenants, names
+            return set(await uow.teams.tenants())
 
     async def backups_for(self, team_id: str, text: str) -> list[tuple[str, str, str]]:
         """The backups of the directory topics a request matches, best topic first: whom an

@@ -1,6 +1,7 @@
-"""The DigestSender port for Teams: the team digest as a card in the configured channel, the
-personal digests in each person's 1:1 chat, built from the neutral digest data
-(bot/domain/digest.py); and the same personal content as "Waiting on you" (`home`)."""
+"""Digests on Teams: the team digest as a card in the configured channel, the personal digests
+in each person's 1:1 chat, drawn at delivery from the neutral digest rows that
+bot/domain/digest_outbox.py writes (the same rows Slack renders); and the same personal content
+as "Waiting on you" (`home`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.digest import PersonalDigest, TeamDigest, WaitingHop
-from bot.domain.messages import Audience
+from bot.domain.messages import Facts, Kind, personal_digest_of, team_digest_of
 from bot.teams.cards import Card, message
-from bot.teams.render import PRE_RENDERED, duration
-from db.uow import UnitOfWork
+from bot.teams.render import duration
 
 LINES = 10  # hops listed per section; the rest is counted
 
@@ -60,31 +60,8 @@ def personal_card(
     return message(card.build(), summary=title)
 
 
-class TeamsDigests:
-    def __init__(self, uow: UnitOfWork, *, now: datetime, names: Mapping[str, str]) -> None:
-        self.uow = uow
-        self.now = now
-        self.names = names
-
-    def _post(
-        self, team_id: str, to: str, audience: Audience, activity: dict[str, Any], ref: str
-    ) -> None:
-        self.uow.outbox.add(
-            team_id=team_id,
-            platform="teams",
-            kind=PRE_RENDERED,
-            audience=audience.value,
-            method="post",
-            payload=activity,
-            now=self.now,
-            channel=to,
-            ref=ref,
-        )
-
-    def team_digest(self, digest: TeamDigest, *, channel: str) -> None:
-        activity = team_card(digest, self.names)
-        self._post(digest.team_id, channel, Audience.CHANNEL, activity, f"digest:{digest.day}")
-
-    def personal_digest(self, digest: PersonalDigest) -> None:
-        activity = personal_card(digest, self.names, title="Your handoffs today")
-        self._post(digest.team_id, digest.user_id, Audience.DIRECT, activity, "digest:personal")
+def digest_card(kind: Kind, facts: Facts, names: Mapping[str, str]) -> dict[str, Any]:
+    """A digest row (written as data by bot/domain/digest_outbox.py) as its Teams card."""
+    if kind == Kind.TEAM_DIGEST:
+        return team_card(team_digest_of(facts), names)
+    return personal_card(personal_digest_of(facts), names, title="Your handoffs today")

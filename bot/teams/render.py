@@ -298,6 +298,10 @@ def people_in(facts: Facts) -> set[str]:
     for hop in hops:
         found |= {hop.get(k) for k in ("handler_id", "from_id", "owner_id", "closed_by")}
     found |= {facts.get("actor_id"), (facts.get("backup") or {}).get("id")}
+    digest = facts.get("digest") or {}  # a digest's hops: their owners and handlers
+    for listed in ("waiting", "to_confirm", "handed_off"):
+        for hop in digest.get(listed) or []:
+            found |= {hop.get("owner_id"), hop.get("handler_id")}
     return {f for f in found if isinstance(f, str) and f}
 
 
@@ -309,6 +313,10 @@ def render(row: OutboxMessage, names: Mapping[str, str]) -> Json:
         kind = Kind(row.kind)
     except ValueError as error:
         raise RenderError(f"unknown message {row.kind}") from error
+    if kind in (Kind.TEAM_DIGEST, Kind.PERSONAL_DIGEST):
+        from bot.teams.digests import digest_card  # it draws with this module's helpers
+
+        return digest_card(kind, row.facts or {}, names)
     builder = BUILDERS.get(kind)
     if builder is None:
         raise RenderError(f"no Teams rendering for {kind}")

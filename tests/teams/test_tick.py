@@ -12,7 +12,7 @@ from bot.devtools.sandbox import Sandbox
 from bot.devtools.teams_simulator import ALICE, BOB, SUPPORT
 from bot.jobs.clock import utcnow
 from db.uow import Database
-from tests.e2e.helpers import hops
+from tests.e2e.helpers import hops, outbox
 from tests.teams.helpers import card_text, cards_to, customer_request, direct
 from tests.teams.test_flows import handed_to_bob
 
@@ -54,3 +54,8 @@ async def test_the_team_digest_goes_to_the_teams_channel(box: Sandbox) -> None:
     assert report.digests.team >= 1
     digest = [c for c in cards_to(box, SUPPORT) if "Handoff digest" in card_text(c)]
     assert digest and "Waiting for confirmation" in card_text(digest[-1])
+    # Written as data (the neutral digest row Slack renders too), drawn at delivery with the
+    # owner's name looked up then.
+    assert BOB.name in card_text(digest[-1])
+    rows = [r for r in await outbox(box.runtime.db) if r.ref and r.ref.startswith("digest:")]
+    assert rows and {r.kind for r in rows} <= {"team_digest", "personal_digest"}
