@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 Json = dict[str, Any]
-COMMANDS = ("handoff", "who", "directory", "home", "help")
+COMMANDS = ("handoff", "who", "directory", "home", "dashboard", "help")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _LINK = re.compile(r"https://teams\.microsoft\.(?:com|us)/l/message/[^\s<>\"']+")

@@ -24,7 +24,8 @@ USAGE = (
     "- On any message: **... > Find the right person**\n"
     "- **@Handoff who <words>**: whom to ask about something\n"
     "- **@Handoff directory**: who owns what\n"
-    "- **@Handoff home**: what is waiting on you\n\n"
+    "- **@Handoff home**: what is waiting on you\n"
+    "- **@Handoff dashboard**: a sign-in link to the web dashboard\n\n"
     "You stay on the hook until the new owner presses **I've got it**; "
     "I'll follow up with both of you until then."
 )
@@ -37,6 +38,23 @@ def card(
     built.say(text)
     if quote is not None:
         built.quote(*quote)
+    return message(built.build())
+
+
+DASHBOARD_NOT_SET_UP = (
+    "The web dashboard isn't set up here: an operator must set HANDOFF_PUBLIC_URL to the "
+    "address browsers reach this app at."
+)
+
+
+def dashboard(link: str, *, minutes: int) -> Json:
+    """The sign-in link: a button, since a card's text would show the long token."""
+    built = Card()
+    built.say(
+        f"Your sign-in link to the Handoff dashboard works once, within {minutes} minutes. "
+        "It shows the handoffs that involve you."
+    )
+    built.open_url("Open the Handoff dashboard", link)
     return message(built.build())
 
 

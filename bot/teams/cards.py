@@ -18,6 +18,7 @@ from microsoft_teams.cards import (
     ActionSet,
     AdaptiveCard,
     ExecuteAction,
+    OpenUrlAction,
     RichTextBlock,
     TextBlock,
     TextRun,
@@ -48,7 +49,7 @@ class Card:
     """A card under construction: its elements, its mentions, its buttons."""
 
     body: list[Any] = field(default_factory=list)
-    actions: list[ExecuteAction] = field(default_factory=list)
+    actions: list[ExecuteAction | OpenUrlAction] = field(default_factory=list)
     entities: list[Json] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
 
@@ -89,6 +90,11 @@ class Card:
         self.actions.append(
             ExecuteAction(title=title, verb=verb, data={**data, "verb": verb}, style=style)
         )
+        return self
+
+    def open_url(self, title: str, url: str) -> Card:
+        """A button that opens `url` in the browser (our own link, never someone's text)."""
+        self.actions.append(OpenUrlAction(title=title, url=url))
         return self
 
     def build(self) -> Json:

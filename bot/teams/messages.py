@@ -16,6 +16,7 @@ from bot.domain.nudges import NudgePolicy
 from bot.domain.types import IncomingMessage, Owner, PersonInfo
 from bot.flows import hand_off as hand_off_flow
 from bot.flows import intake as intake_flow
+from bot.flows.dashboard_link import LINK_LIFETIME, issue_link
 from bot.teams import answers
 from bot.teams.activity import Command, Json, Parsed, bot_mentioned, command, parse, plain
 from bot.teams.context import TeamsContext
@@ -86,11 +87,33 @@ async def on_command(
             topics = await uow.directory.topics(tenant)
             owners = [o for t in topics for o in t.owners or []]
             answer = answers.directory(topics, await _names(uow, tenant, owners))
+        elif cmd.name == "dashboard":
+            answer = await _dashboard(uow, ctx, tenant, actor, now)
         elif cmd.name == "help":
             answer = answers.usage()
         else:
             answer = answers.command_error("unknown_command", cmd.word)
         notifier.answer(tenant, actor, answer)
+
+
+async def _dashboard(
+    uow: UnitOfWork, ctx: TeamsContext, tenant: str, actor: str, now: datetime
+) -> Json:
+    """A one-time sign-in link to the web dashboard, in the sender's 1:1 chat. Teams has no
+    admin rule of ours yet, so the session sees the handoffs that involve the sender."""
+    base_url = ctx.settings.handoff_public_url
+    if not base_url:
+        return answers.card(answers.DASHBOARD_NOT_SET_UP)
+    link = await issue_link(
+        uow,
+        platform="teams",
+        team_id=tenant,
+        user_id=actor,
+        admin=False,
+        base_url=base_url,
+        now=now,
+    )
+    return answers.dashboard(link, minutes=int(LINK_LIFETIME.total_seconds() // 60))
 
 
 async def _request_id(ctx: TeamsContext, parsed: Parsed, cmd: Command) -> int | str:

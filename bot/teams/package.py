@@ -49,6 +49,7 @@ _PERSONAL_COMMANDS = [
     ("handoff", "handoff @owner <message link> [note]: hand a message to its owner"),
     ("who", "who <words>: who owns a topic, ranked with the reasons"),
     ("directory", "directory: the topics and their owners"),
+    ("dashboard", "dashboard: a one-time sign-in link to the web dashboard"),
     ("help", "help: what Handoff does and how to use it"),
 ]
 

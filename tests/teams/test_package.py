@@ -68,7 +68,7 @@ def test_the_zip_holds_the_manifest_and_both_icons_at_its_top() -> None:
     assert bot["botId"] == APP_ID and bot["supportsFiles"] is False
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
     titles = {c["title"] for lst in bot["commandLists"] for c in lst["commands"]}
-    assert titles == {"handoff", "who", "directory", "home", "help"}
+    assert titles == {"handoff", "who", "directory", "home", "dashboard", "help"}
     listed = sorted(scope for lst in bot["commandLists"] for scope in lst["scopes"])
     assert listed == ["groupChat", "personal", "team"]
     (extension,) = app["composeExtensions"]
