@@ -72,6 +72,10 @@ async def people_csv(request: Request, viewer: SignedIn) -> Response:
     return csv_response("people.csv", header, rows)
 
 
+# The buttons here run Slack's notifier and look-ups; a Teams session acts from the card.
+IN_CHAT_ONLY = "From Teams, act on the card in your chat; this page shows what waits."
+
+
 def _said(request: Request, text: str, *, ok: bool) -> HTMLResponse:
     """The fragment htmx swaps in place of the buttons."""
     role = "status" if ok else "alert"
@@ -107,6 +111,8 @@ async def _confirm(
 @router.post("/dashboard/handoffs/{handoff_id}/confirm")
 async def confirm_hop(request: Request, handoff_id: int, viewer: Posted) -> HTMLResponse:
     runtime = runtime_of(request)
+    if viewer.platform != "slack":
+        return _said(request, IN_CHAT_ONLY, ok=False)
     try:
         said = await _confirm(request, viewer, handoff_id, runtime.clock())
     except SlackUnavailable:
@@ -119,6 +125,8 @@ async def confirm_hop(request: Request, handoff_id: int, viewer: Posted) -> HTML
 @router.post("/dashboard/handoffs/{handoff_id}/nudge")
 async def nudge_hop(request: Request, handoff_id: int, viewer: Posted) -> HTMLResponse:
     runtime = runtime_of(request)
+    if viewer.platform != "slack":
+        return _said(request, IN_CHAT_ONLY, ok=False)
     now = runtime.clock()
     async with runtime.db.uow() as uow:
         result = await nudge_now.nudge_now(

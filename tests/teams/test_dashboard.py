@@ -10,7 +10,8 @@ import pytest
 from bot.devtools.sandbox import Sandbox
 from bot.devtools.teams_simulator import ALICE, BOB
 from db.uow import Database
-from tests.dashboard.helpers import COOKIE, get, spend, token_of
+from tests.dashboard.helpers import COOKIE, get, post, spend, token_of
+from tests.e2e.helpers import hops
 from tests.teams.helpers import cards_to, customer_request, direct
 from tests.teams.test_flows import handed_to_bob
 
@@ -43,6 +44,16 @@ async def test_the_teams_command_signs_in_to_the_tenants_own_dashboard(box: Sand
     listed = await get(box, "/dashboard/requests", cookies)
     assert listed.status_code == 200 and "Sam Teams" in listed.text  # Bob's own handoff
     assert (await spend(box, token_of(link))).status_code == 410  # once only
+
+    # The people page's buttons run Slack's notifier: from Teams they say to use the card.
+    page = await get(box, "/dashboard/people", cookies)
+    assert page.status_code == 200
+    csrf = page.text.split('"X-CSRF-Token": "', 1)[1].split('"', 1)[0]
+    (hop,) = await hops(box.runtime.db)
+    said = await post(box, f"/dashboard/handoffs/{hop.id}/confirm", cookies, {"csrf": csrf})
+    assert said.status_code == 200 and "act on the card" in said.text
+    (hop,) = await hops(box.runtime.db)
+    assert hop.status == "pending"
 
 
 async def test_without_a_public_url_the_teams_command_says_what_to_set(box: Sandbox) -> None:
