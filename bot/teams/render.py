@@ -24,7 +24,7 @@ from bot.domain.ranking_reasons import (
     MatchesTopic,
     PassedOn,
 )
-from bot.teams.cards import Card, message
+from bot.teams.cards import Card, message, safe_name
 from db.models import OutboxMessage
 
 Json = dict[str, Any]
@@ -216,23 +216,30 @@ def _escalation(facts: Facts, names: Mapping[str, str]) -> Json:
         bold=True,
     )
     if backup:
-        card.say(f"{card.who(backup.get('id'), backup.get('kind'))} is the topic's backup.")
+        who, topic = card.who(backup.get("id"), backup.get("kind")), _topic(backup)
+        card.say(f"I've asked {who}, the backup for {topic}, to step in.")
     card.quote("Issue", facts["request"].get("text"), limit=1400)
     request = facts["request"]
     card.button(
-        "Not me: suggest someone", "redirect", {"hop": hop.get("id"), "request": request.get("id")}
+        "Pick a new owner", "redirect", {"hop": hop.get("id"), "request": request.get("id")}
     )
     return card.build()
 
 
+def _topic(backup: Facts) -> str:
+    """A directory topic's name in our own sentence: markup taken out (admins wrote it)."""
+    return f"**{safe_name(str(backup.get('topic') or 'its topic'))}**"
+
+
 def _backup(facts: Facts, names: Mapping[str, str]) -> Json:
-    hop = facts["hop"]
+    hop, topic = facts["hop"], _topic(facts.get("backup") or {})
     return _with_quote(
         facts,
         names,
         lambda c: (
-            f"{_owner(c, hop)} has not confirmed a request for "
-            f"{duration(facts.get('waited_seconds'))}; as its topic's backup, can you step in?"
+            f"You're the backup for {topic}. {_owner(c, hop)} has not confirmed a request from "
+            f"{c.who(hop.get('handler_id'))} for {duration(facts.get('waited_seconds'))}: "
+            "can you step in?"
         ),
         label="Issue",
         text=facts["request"].get("text"),
@@ -240,13 +247,17 @@ def _backup(facts: Facts, names: Mapping[str, str]) -> Json:
 
 
 def _escalation_note(facts: Facts, names: Mapping[str, str]) -> Json:
-    hop = facts["hop"]
-    return _note(
-        lambda c: (
-            f"No confirmation from {_owner(c, hop)} after "
-            f"{duration(facts.get('waited_seconds'))}; I've asked the handler to pick a new owner."
-        )
-    )(facts, names)
+    hop, backup = facts["hop"], facts.get("backup")
+
+    def line(c: Card) -> str:
+        asked = "I've asked the handler to pick a new owner."
+        if backup:
+            who = c.who(backup.get("id"), backup.get("kind"))
+            asked = f"I've asked {who} (the backup for {_topic(backup)}) and the handler to act."
+        waited = duration(facts.get("waited_seconds"))
+        return f"No confirmation from {_owner(c, hop)} after {waited}; {asked}"
+
+    return _note(line)(facts, names)
 
 
 def _group_reminder(facts: Facts, names: Mapping[str, str]) -> Json:

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from bot.devtools.sandbox import Sandbox
-from bot.devtools.teams_simulator import ALICE, BOB, SUPPORT
+from bot.devtools.teams_simulator import ALICE, BOB, ERIN, SUPPORT
+from bot.domain.directory import parse_yaml
 from bot.jobs.clock import utcnow
 from db.uow import Database
 from tests.e2e.helpers import hops, outbox
@@ -59,3 +60,36 @@ async def test_the_team_digest_goes_to_the_teams_channel(box: Sandbox) -> None:
     assert BOB.name in card_text(digest[-1])
     rows = [r for r in await outbox(box.runtime.db) if r.ref and r.ref.startswith("digest:")]
     assert rows and {r.kind for r in rows} <= {"team_digest", "personal_digest"}
+
+
+async def test_an_escalation_also_asks_the_topics_backup_on_teams(box: Sandbox) -> None:
+    """The directory names Teams people; the backup of the topic the request matches gets the
+    escalation in a 1:1 chat, once, besides the handler."""
+    directory = f"""\
+topics:
+  - name: Billing
+    owners: ["{BOB.id}"]
+    backup: "{ERIN.id}"
+    keywords: [invoice, refund, charged]
+"""
+    root = await customer_request(box)  # "I was charged twice for invoice 1042"
+    async with box.runtime.db.uow() as uow:
+        await uow.directory.replace(
+            box.teams_sim.tenant, parse_yaml(directory), now=utcnow(), by="t"
+        )
+        await uow.commit()
+    await handed_to_bob(box, root)
+    start = utcnow()
+    for hours in (3, 8, 20, 26, 30, 50):
+        await box.runtime.tick(start + timedelta(hours=hours))
+    (hop,) = await hops(box.runtime.db)
+    assert hop.escalated_at is not None
+    to_backup = [card_text(c) for c in cards_to(box, direct(ERIN.id))]
+    assert len(to_backup) == 1, to_backup
+    assert "You're the backup for **Billing**" in to_backup[0]
+    assert "Bob Brown" in to_backup[0] and "charged twice for invoice 1042" in to_backup[0]
+    to_handler = card_text(cards_to(box, direct(ALICE.id))[-1])
+    assert "the backup for **Billing**, to step in" in to_handler and ERIN.id in to_handler
+    assert "Pick a new owner" in to_handler
+    in_thread = [card_text(c) for c in cards_to(box, f"{SUPPORT};messageid={root}")]
+    assert any("(the backup for **Billing**) and the handler" in t for t in in_thread)
