@@ -13,6 +13,7 @@ from datetime import datetime
 from bot import metrics
 from bot.domain import parts, rules
 from bot.domain.errors import HandoffError, Problem
+from bot.domain.followups import PromisePlan, record_promise
 from bot.domain.handoffs import DEFAULT_POLICY, close_hop, first_nudge
 from bot.domain.nudges import NudgePolicy
 from bot.domain.parts import PartSpec
@@ -31,10 +32,13 @@ async def split(
     specs: Sequence[PartSpec],
     now: datetime,
     policy: NudgePolicy = DEFAULT_POLICY,
+    promise: PromisePlan | None = None,
 ) -> list[Handoff]:
     """One new part per spec, each a first hop from `actor_id` to its owner (checked by
     `rules.check_new_owner`). A request handed off before keeps its parts; the new ones are
-    numbered after them. All or nothing: a refusal leaves no part written."""
+    numbered after them. All or nothing: a refusal leaves no part written. `promise`: the
+    handler promised the customer an answer by then; it is kept on the first new part (one
+    promise per request said, one reminder) before the cards are drawn, so they show it."""
     request = await uow.requests.get_for_update(team_id, request_id)
     if request is None:
         raise HandoffError(Problem.UNKNOWN_REQUEST)
@@ -80,6 +84,16 @@ async def split(
         uow.after_commit(metrics.HANDOFFS_CREATED.inc)
     request.status = rules.REQUEST_HANDED_OFF
     request.updated_at = now
+    if promise is not None:
+        await record_promise(
+            uow,
+            opened[0],
+            by=promise.by,
+            actor_id=actor_id,
+            now=now,
+            hours=promise.hours,
+            tz=promise.tz,
+        )
     chain = await uow.handoffs.chain(request.id)
     for hop, spec in zip(opened, specs, strict=True):  # every card lists every part
         await notifier.handoff_opened(request, hop, chain, reach=spec.owner.reach)

@@ -88,6 +88,7 @@ async def split(
     message_at: tuple[str, str] | None = None,
     message: IncomingMessage | None = None,
     author: PersonInfo | None = None,
+    promise: PromisePlan | None = None,
 ) -> SplitUp:
     """Each spec's owner was checked by the adapter. All parts or none: a refusal (the same
     owner twice, an empty part, too many) leaves nothing written, not even the request."""
@@ -104,6 +105,7 @@ async def split(
             specs=specs,
             now=now,
             policy=policy,
+            promise=promise,
         )
     except HandoffError as error:
         return SplitUp(refusal=await refused(uow, error))

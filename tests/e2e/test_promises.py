@@ -203,3 +203,35 @@ async def test_handoff_who_offers_a_promise_when_nobody_matches(box: Sandbox) ->
     text = response.json()["text"]
     assert "I don't know yet who handles" in text
     assert "I'll find out: promise an answer by" in text and "by tomorrow 3pm" in text
+
+
+async def test_a_split_can_promise_too_and_the_promise_is_kept_once_on_the_first_part(
+    box: Sandbox, db: Database
+) -> None:
+    await customer_request(box)
+    text = f"{LINK} <@U_BOB|bob>: the refund; <@U_ERIN|erin>: the parcel by 17:00"
+    response = await box.sim.command(text, user="U_ALICE")
+    assert response.status_code == 200
+    await box.settle()
+    answer = str(response.json()["text"])
+    assert "Split into 2 parts" in answer and "You promised the customer an answer by" in answer
+    first, second = await hops(db)
+    assert (first.note, second.note) == ("the refund", "the parcel")  # `by …` is the promise
+    (promise,) = await promises(db)
+    assert (promise.handoff_id, promise.due_at, promise.recipient_id) == (
+        first.id,
+        DEADLINE,
+        "U_ALICE",
+    )
+    cards = [p for p in box.slack.posted() if p["channel"] == "C_SUPPORT"]
+    assert cards and all("Customer promised an answer by" in blocks_text(c) for c in cards)
+
+
+async def test_a_split_with_a_bad_by_gets_a_clear_answer_and_nothing_is_written(
+    box: Sandbox, db: Database
+) -> None:
+    text = f"{LINK} <@U_BOB|bob>: the refund; <@U_ERIN|erin>: the parcel by 25:00"
+    response = await box.sim.command(text, user="U_ALICE")
+    assert response.status_code == 200
+    assert "not a time of day" in response.json()["text"]
+    assert await hops(db) == [] and await rows(db, Followup) == [] and await rows(db, Request) == []

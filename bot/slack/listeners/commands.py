@@ -122,14 +122,21 @@ async def _split(
     """Several owners for one linked request: each part's owner is checked, then all parts
     are handed off in one unit of work (or none)."""
     team, actor = command.get("team_id") or "", command.get("user_id") or ""
+    *first, last = parsed.parts
+    last_note, when = split_promise(last.note)  # `… by fri` ends the last part: the promise
+    try:
+        promise = await promise_plan(deps, team, actor, when) if when is not None else None
+    except PromiseError as error:
+        return f":warning: {error}"
+    notes = [part.note for part in first] + [last_note]
     specs = [
         PartSpec(
             await checked_owner(
                 deps.people, team, part.owner, actor_id=actor, bot_user_id=context.bot_user_id
             ),
-            part.note,
+            note,
         )
-        for part in parsed.parts
+        for part, note in zip(parsed.parts, notes, strict=True)
     ]
     async with deps.db.uow() as uow:
         request = await uow.requests.by_message(team, parsed.link.channel_id, parsed.link.ts)
@@ -152,13 +159,17 @@ async def _split(
             request_id=request.id if request is not None else None,
             message=message,
             author=author,
+            promise=promise,
         )
         if result.refusal is not None:
             return messages.problem_text(result.refusal)
         await uow.commit()
     deps.dispatcher.wake()
     assert result.request is not None  # not refused: the request exists
-    return messages.split_text(result.request.channel_id, list(result.handoffs))
+    text = messages.split_text(result.request.channel_id, list(result.handoffs))
+    if promise is not None:
+        text += f" You promised the customer an answer by {date(promise.by)}: I'll remind you."
+    return text
 
 
 async def _author(deps: Deps, team: str, user_id: str | None) -> Any:
