@@ -12,9 +12,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import HandoffError
+from bot.domain.followups import PromisePlan
 from bot.domain.parts import PartSpec
 from bot.domain.promise_time import PromiseError, split_promise
-from bot.domain.types import Owner
+from bot.domain.types import IncomingMessage, Owner
 from bot.flows import hand_off as flow
 from bot.slack import messages, modals
 from bot.slack.context import Deps
@@ -30,6 +31,7 @@ from bot.slack.parsing import (
     Directory,
     HandOffCommand,
     Help,
+    MessageLink,
     OpenModal,
     SplitCommand,
     Who,
@@ -77,13 +79,7 @@ async def _hand_off(
     owner = await checked_owner(
         deps.people, team, parsed.owner, actor_id=actor, bot_user_id=context.bot_user_id
     )
-    async with deps.db.uow() as uow:
-        request = await uow.requests.by_message(team, parsed.link.channel_id, parsed.link.ts)
-    message, author = None, None
-    if request is None:
-        message = await fetch_message(client, team, parsed.link)
-        author = await _author(deps, team, message.user_id)
-    await deps.workspace_url(client, team)
+    request_id, message, author = await _linked(deps, client, team, parsed.link)
     policy = await deps.policy_for(team)
     now = deps.clock()
     async with deps.db.uow() as uow:
@@ -96,7 +92,7 @@ async def _hand_off(
             note=note,
             policy=policy,
             now=now,
-            request_id=request.id if request is not None else None,
+            request_id=request_id,
             message=message,
             author=author,
             promise=promise,
@@ -107,9 +103,7 @@ async def _hand_off(
     deps.dispatcher.wake()
     assert result.request is not None  # not refused: the request exists
     text = _handed_text(result.request, owner)
-    if promise is not None:
-        text += f" You promised the customer an answer by {date(promise.by)}: I'll remind you."
-    return text
+    return text + _promised(promise)
 
 
 async def _split(
@@ -138,13 +132,7 @@ async def _split(
         )
         for part, note in zip(parsed.parts, notes, strict=True)
     ]
-    async with deps.db.uow() as uow:
-        request = await uow.requests.by_message(team, parsed.link.channel_id, parsed.link.ts)
-    message, author = None, None
-    if request is None:
-        message = await fetch_message(client, team, parsed.link)
-        author = await _author(deps, team, message.user_id)
-    await deps.workspace_url(client, team)
+    request_id, message, author = await _linked(deps, client, team, parsed.link)
     policy = await deps.policy_for(team)
     now = deps.clock()
     async with deps.db.uow() as uow:
@@ -156,7 +144,7 @@ async def _split(
             specs=specs,
             policy=policy,
             now=now,
-            request_id=request.id if request is not None else None,
+            request_id=request_id,
             message=message,
             author=author,
             promise=promise,
@@ -167,9 +155,28 @@ async def _split(
     deps.dispatcher.wake()
     assert result.request is not None  # not refused: the request exists
     text = messages.split_text(result.request.channel_id, list(result.handoffs))
-    if promise is not None:
-        text += f" You promised the customer an answer by {date(promise.by)}: I'll remind you."
-    return text
+    return text + _promised(promise)
+
+
+async def _linked(
+    deps: Deps, client: AsyncWebClient, team: str, link: MessageLink
+) -> tuple[int | None, IncomingMessage | None, Any]:
+    """The linked message's request id if it is tracked; else the message and its author,
+    for the flow to record it. Learns the workspace's URL on the way (for the card's links)."""
+    async with deps.db.uow() as uow:
+        request = await uow.requests.by_message(team, link.channel_id, link.ts)
+    message, author = None, None
+    if request is None:
+        message = await fetch_message(client, team, link)
+        author = await _author(deps, team, message.user_id)
+    await deps.workspace_url(client, team)
+    return (request.id if request is not None else None), message, author
+
+
+def _promised(promise: PromisePlan | None) -> str:
+    if promise is None:
+        return ""
+    return f" You promised the customer an answer by {date(promise.by)}: I'll remind you."
 
 
 async def _author(deps: Deps, team: str, user_id: str | None) -> Any:
