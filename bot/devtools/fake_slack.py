@@ -236,6 +236,11 @@ class FakeSlack:
         return f"http://{self.host}:{self.port}/api/"
 
     @property
+    def response_url(self) -> str:
+        """A command's response_url; what the app sends there is recorded as a call."""
+        return f"http://{self.host}:{self.port}/response/command"
+
+    @property
     def authorize_url(self) -> str:
         return f"http://{self.host}:{self.port}/oauth/v2/authorize"
 

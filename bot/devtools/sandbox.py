@@ -127,6 +127,7 @@ class Sandbox:
             f"{self.base_url}/slack/events",
             signing_secret=SIGNING_SECRET,
             team_id=ws.team_id,
+            response_url=self.slack.response_url,
         )
         if self.connector is not None:
             self.teams_sim = TeamsSimulator(
@@ -138,6 +139,25 @@ class Sandbox:
     def http(self) -> httpx.AsyncClient:
         assert self._http is not None
         return self._http
+
+    async def answer(self, text: str, *, user: str, wait: float = 30.0) -> str:
+        """Runs `/handoff <text>` and gives its private answer: the ack's text, or (when the ack
+        only says it is looking, as `/handoff who` does when ranking is slow, say on a loaded
+        machine) the follow-up the app sends to the command's response_url."""
+        before = len(self.slack.calls_to("response_url"))
+        response = await self.sim.command(text, user=user)
+        assert response.status_code == 200, response.text
+        acked = response.json()
+        assert acked["response_type"] == "ephemeral", acked  # private: nobody else sees it
+        answered = str(acked["text"])
+        if not answered.startswith(":mag: Looking"):
+            return answered
+        deadline = asyncio.get_running_loop().time() + wait
+        while len(late := self.slack.calls_to("response_url")) == before:
+            assert asyncio.get_running_loop().time() < deadline, "no follow-up to the command"
+            await asyncio.sleep(0.02)
+        assert late[-1].args["response_type"] == "ephemeral", late[-1].args
+        return str(late[-1].args["text"])
 
     async def settle(self) -> None:
         """Deliver every outbox row that is due, as the dispatcher would right after a commit."""

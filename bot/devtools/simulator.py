@@ -41,7 +41,9 @@ class SlackSimulator:
         team_id: str = "T0001",
         api_app_id: str = "A0001",
         enterprise_id: str | None = None,
+        response_url: str = "http://127.0.0.1:9/response/x",
     ) -> None:
+        self.response_url = response_url  # where a command's late answer goes
         self.enterprise_id = enterprise_id  # an org-wide install's org (Enterprise Grid)
         self.http = http
         self.url = url
@@ -165,7 +167,7 @@ class SlackSimulator:
                 "command": command,
                 "text": text,
                 "api_app_id": self.api_app_id,
-                "response_url": "http://127.0.0.1:9/response/x",
+                "response_url": self.response_url,
                 "trigger_id": f"trigger.{next(self._ids)}",
             }
         )

@@ -199,8 +199,7 @@ async def test_bad_by_input_gets_a_clear_answer_and_nothing_is_written(
 
 
 async def test_handoff_who_offers_a_promise_when_nobody_matches(box: Sandbox) -> None:
-    response = await box.sim.command("who quantum flux capacitor recalibration", user="U_ALICE")
-    text = response.json()["text"]
+    text = await box.answer("who quantum flux capacitor recalibration", user="U_ALICE")
     assert "I don't know yet who handles" in text
     assert "I'll find out: promise an answer by" in text and "by tomorrow 3pm" in text
 

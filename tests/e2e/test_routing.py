@@ -14,6 +14,7 @@ import pytest
 from bot.devtools.fake_slack import Fault
 from bot.devtools.render import plain
 from bot.devtools.sandbox import Sandbox
+from bot.slack.listeners.commands import WHO_WAIT
 from db.models import Handoff
 from db.uow import Database
 from tests.e2e.helpers import customer_request, handed_off, hops, outbox
@@ -130,26 +131,43 @@ async def test_a_deactivated_owner_is_never_suggested(box: Sandbox, db: Database
 
 
 async def test_who_answers_privately_with_reasons(box: Sandbox) -> None:
-    response = await box.sim.command("who a parcel with the courier never arrived", user="U_ERIN")
-    assert response.status_code == 200
-    answer = response.json()
-    assert answer["response_type"] == "ephemeral"
-    lines = answer["text"].splitlines()
+    # box.answer checks the answer is ephemeral (only the asker sees it).
+    answer = await box.answer("who a parcel with the courier never arrived", user="U_ERIN")
+    lines = answer.splitlines()
     assert "parcel with the courier" in lines[0]
     assert lines[1].startswith("1. <@U_CAROL>: matches") and "Shipping" in lines[1]
-    assert "/handoff @owner <message link>" in plain(box.slack.workspace, answer["text"])
+    assert "/handoff @owner <message link>" in plain(box.slack.workspace, answer)
     assert not box.slack.calls_to("chat.postMessage")  # nothing posted for anyone else
 
 
+async def test_a_slow_who_says_it_is_looking_then_answers_once_in_place(box: Sandbox) -> None:
+    # Building the ranker (it asks Slack for the user groups a topic names) takes longer than
+    # the command may wait (WHO_WAIT seconds), as on a loaded machine.
+    box.slack.fail_next("usergroups.list", Fault(delay=WHO_WAIT + 1.0))
+    response = await box.sim.command("who a parcel with the courier never arrived", user="U_ERIN")
+    assert response.json()["text"].startswith(":mag: Looking")
+    assert not box.slack.calls_to("response_url")  # the answer comes later, not in the ack
+    for _ in range(200):
+        if box.slack.calls_to("response_url"):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # room for a second follow-up, which must not come
+    followups = box.slack.calls_to("response_url")
+    assert len(followups) == 1, followups
+    late = followups[0].args  # replaces the "looking" line, still only for the asker
+    assert late["replace_original"] is True and late["response_type"] == "ephemeral"
+    assert late["text"].splitlines()[1].startswith("1. <@U_CAROL>: matches"), late["text"]
+
+
 async def test_who_without_words_says_how(box: Sandbox) -> None:
-    answer = (await box.sim.command("who", user="U_ERIN")).json()["text"]
+    answer = await box.answer("who", user="U_ERIN")
     assert "Say what it's about" in answer and "/handoff who" in answer
 
 
 async def test_who_escapes_what_was_typed_and_admits_when_it_does_not_know(box: Sandbox) -> None:
     # Slack sends typed <, > and & as entities (the command is registered with escaping on).
     typed = "who &lt;b&gt;plants&lt;/b&gt; &amp; more"
-    answer = (await box.sim.command(typed, user="U_ERIN")).json()["text"]
+    answer = await box.answer(typed, user="U_ERIN")
     assert "I don't know yet" in answer
     assert "&lt;b&gt;plants&lt;/b&gt; &amp; more" in answer and "<b>" not in answer
 
@@ -258,13 +276,13 @@ async def test_the_directory_file_is_loaded_by_the_running_bot(
     path.write_text("topics:\n  - name: Shipping\n    owners: [U_CAROL]\n    keywords: [parcel]\n")
     async with Sandbox(database_url, handoff_directory_file=str(path)) as box:
         await box.runtime.tick()
-        answer = (await box.sim.command("who my parcel is lost", user="U_ALICE")).json()["text"]
+        answer = await box.answer("who my parcel is lost", user="U_ALICE")
         assert "1. <@U_CAROL>" in answer
         path.write_text(
             "topics:\n  - name: Shipping\n    owners: [U_ERIN]\n    keywords: [parcel]\n"
         )
         await box.runtime.tick()
-        answer = (await box.sim.command("who my parcel is lost", user="U_ALICE")).json()["text"]
+        answer = await box.answer("who my parcel is lost", user="U_ALICE")
         assert "1. <@U_ERIN>" in answer
 
 
@@ -292,7 +310,7 @@ async def test_a_tie_goes_to_the_topic_listed_first_in_the_directory(
         "  - name: Aardvark\n    owners: [U_BOB]\n    keywords: [voucher]\n",
         1,
     )
-    lines = (await box.sim.command("who my voucher code fails", user="U_ALICE")).json()["text"]
+    lines = await box.answer("who my voucher code fails", user="U_ALICE")
     ranked = lines.splitlines()
     assert ranked[1].startswith("1. <@U_ERIN>: matches *voucher*: Zebra"), ranked
     assert ranked[2].startswith("2. <@U_BOB>: matches *voucher*: Aardvark"), ranked
@@ -309,7 +327,7 @@ async def test_a_tie_goes_to_the_topic_listed_first_in_the_directory(
         "  - name: Zebra\n    owners: [U_ERIN]\n    keywords: [voucher]\n",
         2,
     )
-    lines = (await box.sim.command("who my voucher code fails", user="U_ALICE")).json()["text"]
+    lines = await box.answer("who my voucher code fails", user="U_ALICE")
     assert lines.splitlines()[1].startswith("1. <@U_BOB>"), lines
 
 
