@@ -70,12 +70,25 @@ class UnitOfWork:
             self._before_commit[key] = make()
         return self._before_commit[key]
 
+    def defer_writes(self) -> None:
+        """For a batch job: outbox rows `put` and timeline events added from now on are kept
+        as values and written by `commit` with one INSERT per table (per chunk), not as ORM
+        objects flushed one by one. Queries before the commit do not see them."""
+        self.outbox.deferred = True
+        self.timeline.deferred = True
+
+    async def _write_deferred(self) -> None:
+        await self.outbox.write_deferred()
+        await self.timeline.write_deferred()
+
     async def commit(self) -> None:
+        await self._write_deferred()
         while self._before_commit:
             hooks = list(self._before_commit.values())
             self._before_commit.clear()
             for hook in hooks:
                 await hook()
+            await self._write_deferred()
         await self.session.commit()
         actions, self._after_commit = self._after_commit, []
         for action in actions:
@@ -83,6 +96,8 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         self._before_commit.clear()
+        self.outbox.discard_deferred()
+        self.timeline.discard_deferred()
         await self.session.rollback()
         self._after_commit.clear()
 

@@ -41,7 +41,7 @@ class OutboxDigests:
     def _write(
         self, team_id: str, kind: Kind, facts: Facts, *, audience: Audience, to: str, ref: str
     ) -> None:
-        self.uow.outbox.add(
+        self.uow.outbox.put(
             team_id=team_id,
             platform=self.platform,
             kind=kind.value,

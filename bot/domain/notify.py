@@ -77,10 +77,36 @@ class OutboxNotifier(FollowupNotes):
             not_before=not_before,
         )
 
+    def _put(
+        self,
+        team_id: str,
+        kind: Kind,
+        facts: Facts,
+        *,
+        audience: Audience,
+        to: str,
+        ref: str | None = None,
+        not_before: datetime | None = None,
+    ) -> None:
+        """`say` a post whose row nobody needs back: in a batch that deferred its writes
+        (the tick), it is written with the batch's others in one INSERT."""
+        self.uow.outbox.put(
+            team_id=team_id,
+            platform=self.platform,
+            kind=kind.value,
+            audience=audience.value,
+            facts={**facts, "context": self.context},
+            method=Op.POST.value,
+            now=self.now,
+            channel=to,
+            ref=ref,
+            not_before=not_before,
+        )
+
     def _thread(
         self, request: Request, kind: Kind, facts: Facts, *, ref: str | None = None
     ) -> None:
-        self.say(
+        self._put(
             request.team_id, kind, facts, audience=Audience.THREAD, to=request.channel_id, ref=ref
         )
 
@@ -94,7 +120,7 @@ class OutboxNotifier(FollowupNotes):
         ref: str | None = None,
         not_before: datetime | None = None,
     ) -> None:
-        self.say(
+        self._put(
             team_id,
             kind,
             facts,

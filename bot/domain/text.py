@@ -17,6 +17,10 @@ REPLACEMENT = "\ufffd"
 
 def storable(text: str) -> str:
     """`text` with lone surrogates replaced and NUL removed; the same object when clean."""
+    # ASCII without NUL is clean: `isascii` is a flag CPython keeps on the string, and the
+    # NUL test a memchr, where the regex walks every character (a digest's JSON is MBs).
+    if text.isascii() and "\x00" not in text:
+        return text
     if _UNSTORABLE.search(text) is None:
         return text
     return _UNSTORABLE.sub(lambda m: "" if m.group(0) == "\x00" else REPLACEMENT, text)

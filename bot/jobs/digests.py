@@ -187,7 +187,8 @@ async def _personal_digests(
         return
     await prepare()
     async with db.uow() as uow:
-        hops = await uow.digests.waiting(team_id)
+        uow.defer_writes()  # up to one row per person: one INSERT per 1,000 at the commit
+        hops = await uow.digests.waiting(team_id, concerning=set(todo))
         digests = personal_digests(team_id, hops, now=now, for_users=set(todo))
         sizes = {(u, todo[u]): len(d.to_confirm) + len(d.handed_off) for u, d in digests.items()}
         won = await uow.digests.claim(team_id, PERSONAL, sizes, now=now)

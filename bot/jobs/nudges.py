@@ -23,6 +23,7 @@ from bot.domain.ports import Notifier, People
 from bot.domain.schedule import WorkingHours, zone
 from db.models import Handoff, Request
 from db.repositories.handoffs import Move
+from db.repositories.people import PROFILE_TTL
 from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,25 @@ def _for_tick(policy: NudgePolicy) -> NudgePolicy:
     return dataclasses.replace(policy, hours=_TickHours.of(policy.hours))
 
 
-async def _zones(people: People, hops: list[Handoff]) -> dict[str, str | None]:
+async def _zones(
+    db: Database, people: People, hops: list[Handoff], now: datetime
+) -> dict[str, str | None]:
+    """team:user -> time zone of the owners and handlers of `hops`: the fresh profiles from
+    the cache in one read per workspace (per 500 people), the others one by one through
+    `people` (the cache again, or Slack), as before."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for hop in hops:
+        users = wanted.setdefault((hop.team_id, hop.platform), set())
+        users.add(hop.handler_id)
+        if hop.owner_kind == "user":
+            users.add(hop.owner_id)
     zones: dict[str, str | None] = {}
+    async with db.uow() as uow:
+        for (team_id, platform), users in wanted.items():
+            cached = await uow.people.fresh_zones(
+                team_id, users, since=now - PROFILE_TTL, platform=platform
+            )
+            zones.update({f"{team_id}:{user_id}": tz for user_id, tz in cached.items()})
     for hop in hops:
         for user_id in (hop.owner_id, hop.handler_id):
             key = f"{hop.team_id}:{user_id}"
@@ -116,13 +134,19 @@ async def send_due_nudges(
         last = due[-1]
         assert last.next_nudge_at is not None
         after = (last.next_nudge_at, last.id)
-        zones = await _zones(people, due)
+        zones = await _zones(db, people, due, now)
         for team in {hop.team_id for hop in due} - tick_policies.keys():
             tick_policies[team] = _for_tick(await policy_for(team))
         policies = tick_policies
         backups = await _backups(db, people, backups_for, due, policies, now)
         async with db.uow() as uow:
-            claimed = await uow.handoffs.claim([hop.id for hop in due], now)
+            # Outbox rows and timeline events: one INSERT each (per 1,000 rows) at the commit.
+            uow.defer_writes()
+            held = await uow.handoffs.claim_ids([hop.id for hop in due], now)
+            # The values read by `due` decide; the compare-and-set below moves a hop only if
+            # it is still due at the time it was read with, so a hop another tick moved in
+            # between is skipped, not nudged twice.
+            claimed = [hop for hop in due if hop.id in held]
             report.skipped += len(due) - len(claimed)
             requests = await uow.handoffs.requests_of(claimed)
             chains = await uow.handoffs.chains(list(requests))

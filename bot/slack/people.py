@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -18,10 +18,11 @@ from bot.domain.types import PersonInfo
 from bot.slack.api_errors import error_code
 from bot.slack.clients import ClientFor, NotInstalled, client_source
 from db.models import Person
+from db.repositories.people import PROFILE_TTL
 from db.uow import Database
 
 log = logging.getLogger(__name__)
-CACHE_TTL = timedelta(hours=12)
+CACHE_TTL = PROFILE_TTL
 NOT_FOUND = {"user_not_found", "users_not_found", "no_such_subteam", "subteam_not_found"}
 
 

@@ -6,19 +6,31 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import func, select, tuple_, union
+from sqlalchemy import and_, func, or_, select, tuple_, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.domain.digest import DeadLetter, OpenRequest, WaitingHop
 from db.models import DigestRun, Handoff, OutboxMessage, Person, Request
-from db.repositories.upsert import insert_for
+from db.repositories.upsert import dialect_of, per_dialect
 from db.repositories.workspaces import is_uninstalled
 
 CHUNK = 500
+# A longer list of people is not worth filtering on (and PostgreSQL takes 32,767 binds).
+CONCERNING_MAX = 2000
 TEXT_READ = 400  # characters of a request's text a digest line could show, and then some
 NOTE_READ = 200  # of a part's note, for a split request's lines
 Key = tuple[str, date]  # (target, local day)
+
+_CLAIM = per_dialect(
+    lambda insert: (
+        insert(DigestRun.__table__)
+        .on_conflict_do_nothing(
+            index_elements=["team_id", "kind", "target", "local_day", "platform"]
+        )
+        .returning(DigestRun.__table__.c.target, DigestRun.__table__.c.local_day)
+    )
+)
 
 
 class DigestRepository:
@@ -65,6 +77,10 @@ class DigestRepository:
         SQLite's single writer) and then skip it, so each key is won once."""
         won: set[Key] = set()
         keys = sorted(items)
+        # One statement built once per dialect, run as an executemany (SQLAlchemy sends it as
+        # multi-row INSERTs ... RETURNING): no statement of 1,000 VALUES built per call.
+        stmt = _CLAIM[dialect_of(self.session)]
+        conn = await self.session.connection()
         for start in range(0, len(keys), CHUNK):
             rows = [
                 {
@@ -78,15 +94,7 @@ class DigestRepository:
                 }
                 for target, day in keys[start : start + CHUNK]
             ]
-            stmt = (
-                insert_for(self.session, DigestRun)
-                .values(rows)
-                .on_conflict_do_nothing(
-                    index_elements=["team_id", "kind", "target", "local_day", "platform"]
-                )
-                .returning(DigestRun.target, DigestRun.local_day)
-            )
-            won.update((row[0], row[1]) for row in (await self.session.execute(stmt)).all())
+            won.update((row[0], row[1]) for row in (await conn.execute(stmt, rows)).all())
         return won
 
     # -- what goes in a digest ---------------------------------------------------------------
@@ -98,9 +106,13 @@ class DigestRepository:
         handlers = select(Handoff.handler_id).where(*open_hops)
         return set((await self.session.scalars(union(owners, handlers))).all())
 
-    async def waiting(self, team_id: str) -> list[WaitingHop]:
+    async def waiting(
+        self, team_id: str, *, concerning: set[str] | None = None
+    ) -> list[WaitingHop]:
         """Every unconfirmed hop with its request, oldest first (columns, not objects: a
-        digest reads thousands of them)."""
+        digest reads thousands of them; run on the session's connection, so the rows are
+        Core rows, without the ORM's result machinery). `concerning`: only the hops these
+        people own or handed off (the personal digests of a few)."""
         other = aliased(Handoff)  # the request's other hops: how many parts it has
         stmt = (
             select(
@@ -127,6 +139,15 @@ class DigestRepository:
             .where(Handoff.team_id == team_id, Handoff.status == "pending")
             .order_by(Handoff.created_at, Handoff.id)
         )
+        if concerning is not None and len(concerning) <= CONCERNING_MAX:
+            people = sorted(concerning)
+            stmt = stmt.where(
+                or_(
+                    and_(Handoff.owner_kind == "user", Handoff.owner_id.in_(people)),
+                    Handoff.handler_id.in_(people),
+                )
+            )
+        conn = await self.session.connection()
         return [
             WaitingHop(
                 handoff_id=row[0],
@@ -146,7 +167,7 @@ class DigestRepository:
                 parts=int(row[14] or 1),
                 note=row[15] or "",
             )
-            for row in (await self.session.execute(stmt)).all()
+            for row in (await conn.execute(stmt)).all()
         ]
 
     async def unhandled(self, team_id: str, *, before: datetime) -> list[OpenRequest]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import HandoffEvent, ProcessedEvent
@@ -23,6 +24,9 @@ _FIRST_SEEN = per_dialect(
         .returning(ProcessedEvent.event_key)
     )
 )
+
+# Built once: the bulk insert of timeline events deferred by a batch.
+_INSERT_EVENTS = insert(HandoffEvent.__table__)
 
 
 class ProcessedEventRepository:
@@ -46,6 +50,10 @@ class ProcessedEventRepository:
 class TimelineRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Set by a batch job (the tick's nudges): `add` keeps plain values, and
+        # `write_deferred` (the unit of work's commit) writes them with one INSERT per chunk.
+        self.deferred = False
+        self._queued: list[dict[str, Any]] = []
 
     def add(
         self,
@@ -59,6 +67,20 @@ class TimelineRepository:
         detail: str | None = None,
         platform: str = "slack",
     ) -> None:
+        if self.deferred:
+            self._queued.append(
+                {
+                    "platform": platform,
+                    "team_id": team_id,
+                    "request_id": request_id,
+                    "handoff_id": handoff_id,
+                    "kind": kind,
+                    "actor_id": actor_id,
+                    "detail": detail,
+                    "at": at,
+                }
+            )
+            return
         self.session.add(
             HandoffEvent(
                 platform=platform,
@@ -71,6 +93,15 @@ class TimelineRepository:
                 at=at,
             )
         )
+
+    def discard_deferred(self) -> None:
+        self._queued = []
+
+    async def write_deferred(self) -> int:
+        rows, self._queued = self._queued, []
+        for start in range(0, len(rows), 1000):
+            await self.session.execute(_INSERT_EVENTS, rows[start : start + 1000])
+        return len(rows)
 
     async def for_request(self, team_id: str, request_id: int) -> list[HandoffEvent]:
         stmt = (

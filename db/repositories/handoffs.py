@@ -91,6 +91,16 @@ class HandoffRepository:
             stmt = stmt.with_for_update(skip_locked=True)
         return list((await self.session.scalars(stmt)).all())
 
+    async def claim_ids(self, ids: list[int], now: datetime) -> set[int]:
+        """`claim`, returning only the ids (no rows rebuilt as objects): the caller decides
+        from the values it read, and `advance_many` re-checks each hop's due time."""
+        stmt = select(Handoff.id).where(
+            Handoff.id.in_(ids), Handoff.status == "pending", Handoff.next_nudge_at <= now
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return set((await self.session.scalars(stmt)).all())
+
     async def advance(
         self,
         hop: Handoff,

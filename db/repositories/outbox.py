@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -60,9 +60,18 @@ _FINISH = (
 )
 
 
+# Built once: the bulk insert of `put` rows deferred by a batch (Core, no ORM objects).
+_INSERT = insert(OutboxMessage.__table__)
+BULK_CHUNK = 1000  # rows per INSERT: well under SQLite's 32,766 bound parameters
+
+
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Set by a batch job (the tick's nudges): `put` rows wait here and `write_deferred`
+        # (the unit of work's commit) writes them with one INSERT per chunk.
+        self.deferred = False
+        self._queued: list[dict[str, Any]] = []
 
     def add(
         self,
@@ -101,6 +110,66 @@ class OutboxRepository:
         )
         self.session.add(row)
         return row
+
+    def put(
+        self,
+        *,
+        team_id: str,
+        method: str,
+        now: datetime,
+        channel: str | None = None,
+        ref: str | None = None,
+        not_before: datetime | None = None,
+        platform: str = "slack",
+        kind: str = "slack_call",
+        audience: str | None = None,
+        facts: dict[str, Any] | None = None,
+    ) -> None:
+        """`add` for a caller that needs no row back. When `deferred`, the row is kept as
+        plain values and written with the batch's others in one INSERT before the commit
+        (queries in between do not see it); otherwise it is `add`."""
+        if not self.deferred:
+            self.add(
+                team_id=team_id,
+                method=method,
+                now=now,
+                channel=channel,
+                ref=ref,
+                not_before=not_before,
+                platform=platform,
+                kind=kind,
+                audience=audience,
+                facts=facts,
+            )
+            return
+        self._queued.append(
+            {
+                "team_id": team_id,
+                "platform": platform,
+                "kind": kind,
+                "audience": audience,
+                "facts": facts,
+                "method": method,
+                "payload": {},
+                "channel": channel,
+                "ref": ref,
+                "depends_on": None,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": max(now, not_before) if not_before else now,
+                "created_at": now,
+            }
+        )
+
+    def discard_deferred(self) -> None:
+        self._queued = []
+
+    async def write_deferred(self) -> int:
+        """Write the rows `put` kept, in the order they were put (ids follow it)."""
+        rows, self._queued = self._queued, []
+        for start in range(0, len(rows), BULK_CHUNK):
+            await self.session.execute(_INSERT, rows[start : start + BULK_CHUNK])
+        return len(rows)
 
     async def flush(self) -> None:
         await self.session.flush()

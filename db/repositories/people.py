@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Person
 from db.repositories.upsert import insert_for
 
+# How long a cached profile is trusted before Slack is asked again (bot/slack/people.py).
+PROFILE_TTL = timedelta(hours=12)
 _FIELDS = ("name", "real_name", "email", "tz", "is_bot", "deleted", "is_admin", "fetched_at")
 
 
@@ -52,3 +55,21 @@ class PeopleRepository:
             .limit(limit)
         )
         return list((await self.session.scalars(stmt)).all())
+
+    async def fresh_zones(
+        self, team_id: str, user_ids: Iterable[str], *, since: datetime, platform: str = "slack"
+    ) -> dict[str, str | None]:
+        """user -> time zone, for the cached profiles fetched since `since` (one read per
+        500 people; the others are for the caller to look up one by one)."""
+        wanted = sorted(set(user_ids))
+        found: dict[str, str | None] = {}
+        for start in range(0, len(wanted), 500):
+            stmt = select(Person.user_id, Person.tz).where(
+                Person.team_id == team_id,
+                Person.platform == platform,
+                Person.user_id.in_(wanted[start : start + 500]),
+                Person.fetched_at >= since,
+            )
+            for user_id, tz in (await self.session.execute(stmt)).all():
+                found[user_id] = tz
+        return found
