@@ -23,7 +23,7 @@ from bot.domain.digest_outbox import OutboxDigests
 from bot.domain.notify import OutboxNotifier
 from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
-from bot.jobs.digests import DigestSender
+from bot.jobs.digests import DigestMemo, DigestSender
 from bot.jobs.directory_file import DirectoryFile
 from bot.jobs.outbox import Dispatcher
 from bot.jobs.purge import purge_uninstalled
@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 # "try again"; the dispatcher works in the background and can wait longer.
 LISTENER_TIMEOUT = 2.0
 LEASE_MARGIN = timedelta(seconds=2)  # the lease over one send: the pacing and a commit
+PRUNE_EVERY = timedelta(minutes=1)  # retention at most this often per process (tick time)
 
 
 class Runtime:
@@ -69,6 +70,8 @@ class Runtime:
         self.slack = settings.slack_configured
         self.clock = clock
         self.digests = digests  # off in the sandbox: its clock is the wall clock's
+        self.digest_memo = DigestMemo()  # what the personal digests settled, across ticks
+        self._pruned_at: datetime | None = None  # the last tick that ran retention
         self.db = Database.from_url(settings.database_url)
         self.installations: AsyncSQLAlchemyInstallationStore | None = None
         self.oauth: HandoffOAuthFlow | None = None
@@ -280,12 +283,22 @@ class Runtime:
                 closed=self.settings.retain_closed,
             ),
             backups_for=self.backups_for if self.deps.router is not None else None,
+            digest_memo=self.digest_memo,
+            prune=self._prune_due(at),
         )
         purged = await purge_uninstalled(self.db, now=at, after=self.settings.purge_after)
         for team_id in purged.workspaces:
             self.deps.forget_workspace(team_id)
         metrics.TICK_LAST_SUCCESS.set_to_current_time()  # the "tick not running" alert reads it
         return report
+
+    def _prune_due(self, at: datetime) -> bool:
+        """Retention runs at the first tick and then once a minute of the ticks' time (a
+        clock driven backwards, as tests do, prunes at once)."""
+        if self._pruned_at is not None and timedelta(0) <= at - self._pruned_at < PRUNE_EVERY:
+            return False
+        self._pruned_at = at
+        return True
 
     async def _teams_tenants(self) -> set[str]:
         """The Teams tenants: their rows go to Teams (names are looked up at delivery)."""

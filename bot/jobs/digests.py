@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from time import monotonic
 
 from bot.domain.digest import (
     BROKEN_SINCE,
@@ -35,6 +36,38 @@ log = logging.getLogger(__name__)
 TEAM, PERSONAL = "team", "personal"
 ConfigFor = Callable[[str], Awaitable[DigestConfig]]
 SenderFor = Callable[[UnitOfWork, str], DigestSender]
+
+
+@dataclass
+class _Settled:
+    """What one full personal pass of a workspace found, while no hop has been added."""
+
+    newest_hop: int | None  # the newest hop id (any workspace) when it was read
+    read_at: float  # monotonic seconds
+    zones: dict[str, tuple[str | None, bool]]  # everyone waiting: (zone, reachable)
+    done: set[tuple[str, date]]  # (person, day) claimed, or with nothing to say that day
+
+
+@dataclass
+class DigestMemo:
+    """Kept by a long-running process across ticks (bot/runtime.py), so a tick with no
+    personal digest left to send reads one row, not every open hop (the steady tick of S5
+    read 100,000 to learn nobody was due). Only settled facts are remembered: a (person,
+    day) whose digest was claimed (by any process) or who had nothing waiting. It is
+    forgotten when a hop is added (the newest hop id moves), after `ttl` seconds (a person
+    who turned their digest back on, a new profile), and a tick that finds anyone due and
+    not settled does the full pass as before; the claims still decide who sends."""
+
+    ttl: float = 60.0
+    teams: dict[str, _Settled] = field(default_factory=dict)
+    # The workspaces with requests (a DISTINCT over every request), read once per `ttl`: a
+    # new workspace's first digest may wait that long, within its grace window of hours.
+    workspaces: list[str] | None = None
+    workspaces_at: float = 0.0
+
+    def known_workspaces(self) -> list[str] | None:
+        fresh = monotonic() - self.workspaces_at <= self.ttl
+        return self.workspaces if fresh else None
 
 
 @dataclass
@@ -90,16 +123,64 @@ async def send_digests(
     sender_for: SenderFor,
     now: datetime,
     before_first: Callable[[], Awaitable[None]] | None = None,
+    memo: DigestMemo | None = None,
 ) -> DigestReport:
     report = DigestReport()
     prepare = _Once(before_first)
     async with db.uow() as uow:
-        teams = await uow.digests.teams()
+        teams = memo.known_workspaces() if memo is not None else None
+        if teams is None:
+            teams = await uow.digests.teams()
+            if memo is not None:
+                memo.workspaces, memo.workspaces_at = teams, monotonic()
+        newest = await uow.digests.newest_hop() if memo is not None else None
     for team_id in teams:
         config = await config_for(team_id)
         await _team_digest(db, team_id, config, sender_for, now, report, prepare)
-        await _personal_digests(db, people, team_id, config, sender_for, now, report, prepare)
+        settled = memo.teams.get(team_id) if memo is not None else None
+        if settled is not None and _still_settled(settled, newest, memo, config, now):
+            continue
+        found = await _personal_digests(
+            db, people, team_id, config, sender_for, now, report, prepare
+        )
+        if memo is not None:
+            if found is None:
+                memo.teams.pop(team_id, None)
+            else:
+                zones, done = found
+                memo.teams[team_id] = _Settled(newest, monotonic(), zones, done)
     return report
+
+
+def _due(
+    zones: dict[str, tuple[str | None, bool]], config: DigestConfig, now: datetime
+) -> dict[str, date]:
+    """person -> the local day whose personal digest is due now (reachable people only);
+    answered once per time zone."""
+    days: dict[str | None, date | None] = {}
+    due: dict[str, date] = {}
+    for user_id, (tz, reachable) in zones.items():
+        if tz not in days:
+            days[tz] = due_day(
+                now,
+                at=config.personal_time,
+                tz=zone(tz, config.timezone),
+                grace=config.grace,
+                days=config.working_hours.days,
+            )
+        day = days[tz]
+        if reachable and day is not None:
+            due[user_id] = day
+    return due
+
+
+def _still_settled(
+    settled: _Settled, newest: int | None, memo: DigestMemo, config: DigestConfig, now: datetime
+) -> bool:
+    """True when nobody waiting is due a personal digest that is not settled already."""
+    if settled.newest_hop != newest or monotonic() - settled.read_at > memo.ttl:
+        return False
+    return all(key in settled.done for key in _due(settled.zones, config, now).items())
 
 
 async def _team_digest(
@@ -159,32 +240,26 @@ async def _personal_digests(
     now: datetime,
     report: DigestReport,
     prepare: _Once,
-) -> None:
+) -> tuple[dict[str, tuple[str | None, bool]], set[tuple[str, date]]] | None:
+    """The workspace's personal digests that are due. Returns what is settled (for the
+    memo): everyone waiting with their zone, and the (person, day) pairs claimed or with
+    nothing to say; None when nothing may be remembered."""
     async with db.uow() as uow:
         users = await uow.digests.waiting_people(team_id)
         cached = await uow.digests.zones(team_id, users) if users else {}
     if not users:
-        return
+        return {}, set()
     zones = await _zones(people, team_id, users, cached)
-    due: dict[str, date] = {}
-    for user_id, (tz, reachable) in zones.items():
-        day = due_day(
-            now,
-            at=config.personal_time,
-            tz=zone(tz, config.timezone),
-            grace=config.grace,
-            days=config.working_hours.days,
-        )
-        if reachable and day is not None:
-            due[user_id] = day
+    due = _due(zones, config, now)
     if not due:
-        return
+        return zones, set()
     async with db.uow() as uow:
         done = await uow.digests.claimed(team_id, PERSONAL, due.items())
         enabled = await uow.preferences.personal_digest_enabled(team_id, due)
     todo = {user: day for user, day in due.items() if user in enabled and (user, day) not in done}
     if not todo:
-        return
+        # Anyone due but not enabled is not settled: they may turn it on (the memo's ttl).
+        return (zones, set(done)) if enabled >= set(due) else None
     await prepare()
     async with db.uow() as uow:
         uow.defer_writes()  # up to one row per person: one INSERT per 1,000 at the commit
@@ -198,3 +273,8 @@ async def _personal_digests(
                 sender.personal_digest(digest)
                 report.personal += 1
         await uow.commit()
+    if not enabled >= set(due):
+        return None
+    # Claimed before or now, by us or another process (`claim` lost: someone else's), or
+    # nothing waiting on them as of this read: settled until a hop is added.
+    return zones, set(done) | set(todo.items())

@@ -142,10 +142,12 @@ async def send_due_nudges(
         async with db.uow() as uow:
             # Outbox rows and timeline events: one INSERT each (per 1,000 rows) at the commit.
             uow.defer_writes()
-            held = await uow.handoffs.claim_ids([hop.id for hop in due], now)
-            # The values read by `due` decide; the compare-and-set below moves a hop only if
-            # it is still due at the time it was read with, so a hop another tick moved in
-            # between is skipped, not nudged twice.
+            held = await uow.handoffs.claim_ids(
+                {hop.id: hop.next_nudge_at for hop in due if hop.next_nudge_at is not None}, now
+            )
+            # The values read by `due` decide: the claim holds only the hops still due at
+            # exactly the time they were read with (a hop another tick moved in between is
+            # skipped, never nudged twice), and the compare-and-set re-checks it.
             claimed = [hop for hop in due if hop.id in held]
             report.skipped += len(due) - len(claimed)
             requests = await uow.handoffs.requests_of(claimed)
@@ -153,7 +155,7 @@ async def send_due_nudges(
             decisions = {
                 hop.id: _decision(hop, zones, policies[hop.team_id], now) for hop in claimed
             }
-            moved = await uow.handoffs.advance_many(
+            moved = await uow.handoffs.advance_held(
                 [_move(hop, decisions[hop.id]) for hop in claimed], now=now
             )
             for hop in claimed:

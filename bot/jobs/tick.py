@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.ports import People
-from bot.jobs.digests import ConfigFor, DigestReport, SenderFor, send_digests
+from bot.jobs.digests import ConfigFor, DigestMemo, DigestReport, SenderFor, send_digests
 from bot.jobs.followups import FollowupReport, send_due_followups
 from bot.jobs.nudges import BackupsFor, NotifierFor, NudgeReport, PolicyFor, send_due_nudges
 from bot.jobs.outbox import DeliveryReport, Dispatcher
@@ -39,6 +39,8 @@ async def tick(
     deliver_from: datetime | None = None,
     retention: Retention | None = None,
     backups_for: BackupsFor | None = None,
+    digest_memo: DigestMemo | None = None,
+    prune: bool = True,
 ) -> TickReport:
     """Nudges first, then the digests that are due (both write to the outbox), then
     delivery of everything that is due. Without `digest_*` no digest is sent.
@@ -46,9 +48,13 @@ async def tick(
     Delivery reads the dispatcher's clock at every claim, lease and retry, never this pass's
     `now`: a drain that outlasts a lease would otherwise lease rows already expired, and
     another replica would send them too. `deliver_from` starts that clock at a given time
-    when the caller drives time (`handoff tick --now`, tests)."""
+    when the caller drives time (`handoff tick --now`, tests). `digest_memo`: kept across
+    ticks by a process that ticks again and again, so a tick with no personal digest due
+    stays cheap. `prune`: False skips the retention pass (a server prunes once a minute, not
+    at every 5-second tick: it is a write transaction and a commit)."""
     report = TickReport()
-    report.retention = await apply_retention(db, retention or Retention(), now=now)
+    if prune:
+        report.retention = await apply_retention(db, retention or Retention(), now=now)
     report.nudges = await send_due_nudges(
         db,
         people,
@@ -76,6 +82,7 @@ async def tick(
             sender_for=digest_sender_for,
             now=now,
             before_first=before_nudges,
+            memo=digest_memo,
         )
     report.delivery = await dispatcher.deliver(now=deliver_from)
     return report

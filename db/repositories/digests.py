@@ -99,6 +99,11 @@ class DigestRepository:
 
     # -- what goes in a digest ---------------------------------------------------------------
 
+    async def newest_hop(self) -> int | None:
+        """The newest hop's id, any workspace (the primary key's last entry: one row read).
+        It moves whenever a hop is added, so a digest pass can tell that nobody new waits."""
+        return (await self.session.execute(select(func.max(Handoff.id)))).scalar_one_or_none()
+
     async def waiting_people(self, team_id: str) -> set[str]:
         """Owners (people) and handlers of every unconfirmed hop: who may get a digest."""
         open_hops = (Handoff.team_id == team_id, Handoff.status == "pending")

@@ -6,11 +6,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Handoff, Request
 from db.repositories.workspaces import is_uninstalled
+
+_T = Handoff.__table__
+_WHEN = Handoff.next_nudge_at.type  # typed binds: aware UTC in, stored as the column wants
+# Built once: the tick's compare-and-set for one hop, run as an executemany over a batch.
+_ADVANCE = (
+    update(_T)
+    .where(
+        _T.c.id == bindparam("m_id"),
+        _T.c.status == "pending",
+        _T.c.next_nudge_at == bindparam("m_expected", type_=_WHEN),
+    )
+    .values(
+        next_nudge_at=bindparam("m_next", type_=_WHEN),
+        nudges_sent=_T.c.nudges_sent + bindparam("m_inc", type_=Integer),
+        last_nudged_at=func.coalesce(bindparam("m_nudged_at", type_=_WHEN), _T.c.last_nudged_at),
+        escalated_at=func.coalesce(bindparam("m_escalated_at", type_=_WHEN), _T.c.escalated_at),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -91,15 +109,50 @@ class HandoffRepository:
             stmt = stmt.with_for_update(skip_locked=True)
         return list((await self.session.scalars(stmt)).all())
 
-    async def claim_ids(self, ids: list[int], now: datetime) -> set[int]:
-        """`claim`, returning only the ids (no rows rebuilt as objects): the caller decides
-        from the values it read, and `advance_many` re-checks each hop's due time."""
-        stmt = select(Handoff.id).where(
-            Handoff.id.in_(ids), Handoff.status == "pending", Handoff.next_nudge_at <= now
+    async def claim_ids(self, expected: dict[int, datetime], now: datetime) -> set[int]:
+        """`claim` for the tick's bulk path: of the hops `expected` (id -> the due time they
+        were read with), the ids of those still pending and due at exactly that time, now
+        held by this transaction (PostgreSQL locks them, skipping rows another tick holds;
+        SQLite's writer holds the whole database). No rows are rebuilt as objects."""
+        if not expected:
+            return set()
+        stmt = select(Handoff.id, Handoff.next_nudge_at).where(
+            Handoff.id.in_(list(expected)),
+            Handoff.status == "pending",
+            Handoff.next_nudge_at <= now,
         )
         if self.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        return set((await self.session.scalars(stmt)).all())
+        conn = await self.session.connection()
+        return {
+            hop_id for hop_id, at in (await conn.execute(stmt)).all() if at == expected.get(hop_id)
+        }
+
+    async def advance_held(self, moves: list[Move], *, now: datetime) -> set[int]:
+        """`advance_many` for hops `claim_ids` holds: one prebuilt UPDATE (the same
+        compare-and-set per hop) run as an executemany, nothing built per call. The hops
+        are held, so each must move; if the count says otherwise (it cannot, unless the
+        locking is broken) the batch fails and its transaction is rolled back, so nothing
+        is said twice."""
+        if not moves:
+            return set()
+        params = [
+            {
+                "m_id": m.hop_id,
+                "m_expected": m.expected,
+                "m_next": m.next_at,
+                "m_inc": 1 if m.nudged else 0,
+                "m_nudged_at": now if m.nudged else None,
+                "m_escalated_at": now if m.escalated else None,
+            }
+            for m in moves
+        ]
+        conn = await self.session.connection()
+        result = await conn.execute(_ADVANCE, params)
+        moved = result.rowcount
+        if moved is not None and moved >= 0 and moved != len(moves):
+            raise RuntimeError(f"{len(moves) - moved} held hop(s) did not move; batch rolled back")
+        return {m.hop_id for m in moves}
 
     async def advance(
         self,
