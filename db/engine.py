@@ -90,8 +90,14 @@ def _storable_parameters(engine: AsyncEngine) -> None:
         return statement, _storable_row(parameters)
 
 
+def _clean_text(value: Any) -> bool:
+    return not isinstance(value, str) or (value.isascii() and "\x00" not in value)
+
+
 def _storable_row(parameters: Any) -> Any:
     if isinstance(parameters, tuple | list):
+        if all(map(_clean_text, parameters)):  # the common case: nothing to copy or compare
+            return parameters
         cleaned = [storable(p) if isinstance(p, str) else p for p in parameters]
         if all(a is b for a, b in zip(cleaned, parameters, strict=True)):
             return parameters

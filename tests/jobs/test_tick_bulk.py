@@ -1,0 +1,238 @@
+"""The tick's bulk paths (issue 15): rows written with one INSERT per batch at the commit, a
+claim that holds only hops still due at the time they were read, one prebuilt
+compare-and-set, and a digest pass that remembers what is settled between ticks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.domain.nudges import NudgePolicy
+from bot.domain.schedule import WorkingHours
+from bot.jobs import nudges
+from bot.jobs.digests import DigestMemo, send_digests
+from bot.jobs.nudges import send_due_nudges
+from bot.slack.digests import SlackDigests
+from bot.slack.notifier import SlackNotifier
+from db.models import Handoff, HandoffEvent, OutboxMessage, Request
+from db.repositories.digests import DigestRepository
+from db.repositories.handoffs import Move
+from db.uow import Database, UnitOfWork
+from tests.jobs.test_digest import CONFIG, TEAM, TUE_9, People, add_hop, posts, seed_waiting
+
+NOW = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # 11:00 in New York, 16:00 in London
+
+
+async def count(db: Database, model: Any) -> int:
+    async with db.uow() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+# -- deferred writes -------------------------------------------------------------------------
+
+
+async def test_deferred_rows_are_written_at_the_commit_in_the_order_put(db: Database) -> None:
+    async with db.uow() as uow:
+        request = Request(
+            team_id=TEAM,
+            channel_id="C_SUPPORT",
+            message_ts="1700000000.000001",
+            thread_ts="1700000000.000001",
+            text="t",
+            source="intake",
+            status="open",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        uow.session.add(request)
+        await uow.commit()
+        request_id = request.id
+    async with db.uow() as uow:
+        uow.defer_writes()
+        for n in range(3):
+            uow.outbox.put(team_id=TEAM, method="post", now=NOW, channel=f"C{n}", kind="nudge")
+            uow.timeline.add(team_id=TEAM, request_id=request_id, kind="nudged", at=NOW)
+        # Not written yet: a query in between does not see them.
+        assert await uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        await uow.commit()
+    async with db.uow() as uow:
+        rows = (await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert [r.channel for r in rows] == ["C0", "C1", "C2"]
+    assert {(r.status, r.attempts, r.platform, r.next_attempt_at) for r in rows} == {
+        ("pending", 0, "slack", NOW)
+    }
+    assert await count(db, HandoffEvent) == 3
+    async with db.uow() as uow:  # never committed: nothing is written
+        uow.defer_writes()
+        uow.outbox.put(team_id=TEAM, method="post", now=NOW, channel="C9")
+        await uow.rollback()
+        await uow.commit()
+    assert await count(db, OutboxMessage) == 3
+
+
+# -- the nudge pass --------------------------------------------------------------------------
+
+
+async def seed_due(db: Database, n: int) -> list[int]:
+    ids = []
+    async with db.uow() as uow:
+        for i in range(n):
+            hop = await add_hop(
+                uow, i + 1, owner="U_BOB", handler="U_ALICE", created=NOW - timedelta(hours=3)
+            )
+            hop.next_nudge_at = NOW - timedelta(minutes=i + 1)
+            ids.append(hop.id)
+        await uow.commit()
+    return ids
+
+
+async def nudge_pass(db: Database, *, batch: int = 500) -> nudges.NudgeReport:
+    policy = NudgePolicy(
+        every=timedelta(hours=4),
+        escalate_after=timedelta(hours=72),
+        hours=WorkingHours.parse("mon-fri 09:00-18:00"),
+        timezone="Europe/London",
+    )
+
+    async def policy_for(team_id: str) -> NudgePolicy:
+        return policy
+
+    def notifier_for(uow: UnitOfWork, team_id: str) -> SlackNotifier:
+        return SlackNotifier(uow, now=NOW, workspace_url=None)
+
+    return await send_due_nudges(
+        db, People(), notifier_for, policy_for=policy_for, now=NOW, batch=batch
+    )
+
+
+async def test_a_batch_writes_every_nudge_and_moves_every_hop_once(db: Database) -> None:
+    ids = await seed_due(db, 7)
+    report = await nudge_pass(db, batch=3)  # three batches: 3, 3, 1
+    assert (report.nudged, report.skipped) == (7, 0)
+    async with db.uow() as uow:
+        hops = (await uow.session.scalars(select(Handoff).order_by(Handoff.id))).all()
+        kinds = (await uow.session.scalars(select(OutboxMessage.kind))).all()
+        refs = set((await uow.session.scalars(select(OutboxMessage.ref))).all())
+    assert [h.nudges_sent for h in hops] == [1] * 7
+    assert {h.last_nudged_at for h in hops} == {NOW}
+    assert all(h.next_nudge_at is not None and h.next_nudge_at > NOW for h in hops)
+    assert sorted(kinds) == ["handler_status"] * 7 + ["nudge"] * 7
+    assert refs == {f"nudge:{i}" for i in ids} | {f"status:{i}" for i in ids}
+    assert await count(db, HandoffEvent) == 7
+    assert (await nudge_pass(db)).nudged == 0  # moved on: nothing due any more
+
+
+async def test_a_hop_moved_after_the_due_read_is_skipped_not_nudged_twice(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another tick nudges hop `first` between this tick's read and its claim (the time zone
+    look-ups run in between, with no transaction open): this tick leaves it alone."""
+    first, *others = await seed_due(db, 3)
+    zones = nudges._zones
+
+    async def zones_then_someone_else_moves_it(*args: Any) -> Any:
+        found = await zones(*args)
+        async with db.uow() as uow:
+            await uow.session.execute(
+                update(Handoff)
+                .where(Handoff.id == first)
+                .values(next_nudge_at=NOW + timedelta(hours=4), nudges_sent=1)
+            )
+            await uow.commit()
+        return found
+
+    monkeypatch.setattr(nudges, "_zones", zones_then_someone_else_moves_it)
+    report = await nudge_pass(db)
+    assert (report.nudged, report.skipped) == (2, 1)
+    async with db.uow() as uow:
+        refs = set((await uow.session.scalars(select(OutboxMessage.ref))).all())
+        moved = await uow.session.get(Handoff, first)
+    assert f"nudge:{first}" not in refs and {f"nudge:{i}" for i in others} <= refs
+    assert moved is not None and moved.nudges_sent == 1  # the other tick's, not doubled
+
+
+async def test_the_compare_and_set_refuses_a_hop_that_is_not_as_read(db: Database) -> None:
+    """`advance_held` moves only hops at the due time they were read with; a count that
+    disagrees fails the batch (its transaction is rolled back), so nothing is said."""
+    (hop_id,) = await seed_due(db, 1)
+    stale = Move(hop_id, NOW - timedelta(days=1), NOW + timedelta(hours=4), True, False)
+    with pytest.raises(RuntimeError, match="did not move"):
+        async with db.uow() as uow:
+            await uow.handoffs.advance_held([stale], now=NOW)
+    async with db.uow() as uow:
+        hop = await uow.session.get(Handoff, hop_id)
+    assert hop is not None and hop.nudges_sent == 0
+
+
+# -- the digest memo -------------------------------------------------------------------------
+
+
+async def digest_pass(db: Database, now: datetime, memo: DigestMemo) -> int:
+    async def config_for(team_id: str) -> Any:
+        return CONFIG
+
+    def sender_for(uow: UnitOfWork, team_id: str) -> SlackDigests:
+        return SlackDigests(uow, now=now, workspace_url=None, app_id=None)
+
+    report = await send_digests(
+        db, People(), config_for=config_for, sender_for=sender_for, now=now, memo=memo
+    )
+    return report.personal
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each full read of who waits (every open hop of a workspace)."""
+    seen: list[str] = []
+    original = DigestRepository.waiting_people
+
+    async def counted(self: DigestRepository, team_id: str) -> set[str]:
+        seen.append(team_id)
+        return await original(self, team_id)
+
+    monkeypatch.setattr(DigestRepository, "waiting_people", counted)
+    return seen
+
+
+async def test_a_settled_morning_is_not_read_again_until_a_hop_is_added(
+    db: Database, reads: list[str]
+) -> None:
+    await seed_waiting(db)
+    memo = DigestMemo()
+    assert await digest_pass(db, TUE_9, memo) == 1  # Alice, in London
+    assert len(reads) == 1
+    for minutes in (1, 5, 30):  # nothing new: no hop is read
+        assert await digest_pass(db, TUE_9 + timedelta(minutes=minutes), memo) == 0
+    assert len(reads) == 1
+    async with db.uow() as uow:  # Erin (London) hands a request to Carol
+        await add_hop(uow, 20, owner="U_CAROL", handler="U_ERIN", created=TUE_9)
+        await uow.commit()
+    assert await digest_pass(db, TUE_9 + timedelta(minutes=31), memo) == 1
+    assert len(reads) == 2 and len(await posts(db, "U_ERIN")) == 1
+    # Bob's morning (New York) comes: someone not settled is due, so the pass reads again.
+    assert await digest_pass(db, TUE_9 + timedelta(hours=5), memo) == 1
+    assert len(reads) == 3 and len(await posts(db, "U_BOB")) == 1
+
+
+async def test_the_memo_forgets_after_its_ttl_and_never_settles_an_opted_out_person(
+    db: Database, reads: list[str]
+) -> None:
+    await seed_waiting(db)
+    async with db.uow() as uow:
+        await uow.preferences.set_personal_digest(TEAM, "U_ALICE", False, TUE_9)
+        await uow.commit()
+    memo = DigestMemo()
+    assert await digest_pass(db, TUE_9, memo) == 0
+    async with db.uow() as uow:
+        await uow.preferences.set_personal_digest(TEAM, "U_ALICE", True, TUE_9)
+        await uow.commit()
+    assert await digest_pass(db, TUE_9 + timedelta(minutes=1), memo) == 1  # read again
+    assert len(reads) == 2
+    assert await digest_pass(db, TUE_9 + timedelta(minutes=2), memo) == 0
+    assert len(reads) == 2
+    memo.ttl = 0.0  # past its time: read again, and still nothing twice
+    assert await digest_pass(db, TUE_9 + timedelta(minutes=3), memo) == 0
+    assert len(reads) == 3 and len(await posts(db, "U_ALICE")) == 1
