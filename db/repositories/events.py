@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import HandoffEvent, ProcessedEvent
@@ -26,7 +26,7 @@ _FIRST_SEEN = per_dialect(
 )
 
 # Built once: the bulk insert of timeline events deferred by a batch.
-_INSERT_EVENTS = insert(HandoffEvent.__table__)
+_INSERT_EVENTS = insert(cast(Table, HandoffEvent.__table__))
 
 
 class ProcessedEventRepository:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy import Integer, Table, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Handoff, Request
 from db.repositories.workspaces import is_uninstalled
 
-_T = Handoff.__table__
+_T = cast(Table, Handoff.__table__)
 _WHEN = Handoff.next_nudge_at.type  # typed binds: aware UTC in, stored as the column wants
 # Built once: the tick's compare-and-set for one hop, run as an executemany over a batch.
 _ADVANCE = (

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -61,7 +73,7 @@ _FINISH = (
 
 
 # Built once: the bulk insert of `put` rows deferred by a batch (Core, no ORM objects).
-_INSERT = insert(OutboxMessage.__table__)
+_INSERT = insert(cast(Table, OutboxMessage.__table__))
 BULK_CHUNK = 1000  # rows per INSERT: well under SQLite's 32,766 bound parameters
 
 
