@@ -25,6 +25,7 @@ from bot.domain.digest import (
     DigestSender,
     StaleTopicProblem,
     TeamDigest,
+    WaitingHop,
     due_day,
     personal_digests,
 )
@@ -136,12 +137,12 @@ async def send_digests(
         newest = await uow.digests.newest_hop() if memo is not None else None
     for team_id in teams:
         config = await config_for(team_id)
-        await _team_digest(db, team_id, config, sender_for, now, report, prepare)
+        read = await _team_digest(db, team_id, config, sender_for, now, report, prepare)
         settled = memo.teams.get(team_id) if memo is not None else None
         if settled is not None and _still_settled(settled, newest, memo, config, now):
             continue
         found = await _personal_digests(
-            db, people, team_id, config, sender_for, now, report, prepare
+            db, people, team_id, config, sender_for, now, report, prepare, read
         )
         if memo is not None:
             if found is None:
@@ -191,26 +192,29 @@ async def _team_digest(
     now: datetime,
     report: DigestReport,
     prepare: _Once,
-) -> None:
+) -> list[WaitingHop] | None:
+    """Sends the team digest if due; returns the waiting hops it read (the personal pass of
+    the same tick uses them instead of reading every open hop again), else None."""
     day = due_day(now, at=config.time, tz=zone(config.timezone), grace=config.grace)
     if config.channel is None or day is None:
-        return
+        return None
     key = (config.channel, day)
     async with db.uow() as uow:
         if await uow.digests.claimed(team_id, TEAM, [key]):
-            return
+            return None
     await prepare()
     async with db.uow() as uow:
         digest = await build_team_digest(uow, team_id, day=day, now=now)
         items = len(digest.waiting) + len(digest.unhandled) + digest.problems
         if not await uow.digests.claim(team_id, TEAM, {key: items}, now=now):
-            return  # another process sent it
+            return digest.waiting  # another process sent it
         if digest.is_empty and config.when_empty == "skip":
             report.team_skipped += 1
         else:
             sender_for(uow, team_id).team_digest(digest, channel=config.channel)
             report.team += 1
         await uow.commit()
+    return digest.waiting
 
 
 async def _zones(
@@ -240,6 +244,7 @@ async def _personal_digests(
     now: datetime,
     report: DigestReport,
     prepare: _Once,
+    waiting: list[WaitingHop] | None = None,
 ) -> tuple[dict[str, tuple[str | None, bool]], set[tuple[str, date]]] | None:
     """The workspace's personal digests that are due. Returns what is settled (for the
     memo): everyone waiting with their zone, and the (person, day) pairs claimed or with
@@ -263,7 +268,9 @@ async def _personal_digests(
     await prepare()
     async with db.uow() as uow:
         uow.defer_writes()  # up to one row per person: one INSERT per 1,000 at the commit
-        hops = await uow.digests.waiting(team_id, concerning=set(todo))
+        hops = waiting
+        if hops is None:
+            hops = await uow.digests.waiting(team_id, concerning=set(todo))
         digests = personal_digests(team_id, hops, now=now, for_users=set(todo))
         sizes = {(u, todo[u]): len(d.to_confirm) + len(d.handed_off) for u, d in digests.items()}
         won = await uow.digests.claim(team_id, PERSONAL, sizes, now=now)
