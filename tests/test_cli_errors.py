@@ -161,7 +161,7 @@ async def test_serve_with_a_refused_token_is_not_ready_and_logs_it_as_an_error_i
 
     from bot.devtools.fake_slack import FakeSlack
     from bot.devtools.sandbox import demo_workspace
-    from tests.jobs.processes import env_for, start
+    from tests.jobs.processes import env_for, start, wait_until_serving
 
     port = free_port()
     async with FakeSlack(demo_workspace()) as slack:
@@ -175,14 +175,7 @@ async def test_serve_with_a_refused_token_is_not_ready_and_logs_it_as_an_error_i
         server = start("serve", "--port", str(port), "--no-migrate", env=env)
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-                for _ in range(300):
-                    try:
-                        ready = await http.get("/readyz")
-                        break
-                    except httpx.TransportError:
-                        await asyncio.sleep(0.1)
-                else:
-                    raise AssertionError("serve never answered")
+                ready = await wait_until_serving(http, server, path="/readyz")
         finally:
             server.terminate()
             _, stderr = await asyncio.to_thread(server.communicate, timeout=30)
