@@ -139,7 +139,7 @@ async def send_digests(
         config = await config_for(team_id)
         read = await _team_digest(db, team_id, config, sender_for, now, report, prepare)
         settled = memo.teams.get(team_id) if memo is not None else None
-        if settled is not None and _still_settled(settled, newest, memo, config, now):
+        if memo and settled and _still_settled(settled, newest, memo, config, now):
             continue
         found = await _personal_digests(
             db, people, team_id, config, sender_for, now, report, prepare, read
