@@ -76,5 +76,6 @@ async def get_handoff(handoff_id: RowId, team: Team, runtime: Rt) -> HandoffDeta
             return problem(404, f"no handoff {handoff_id}")
         chain = await uow.handoffs.chain(request.id)
         timeline = await uow.timeline.for_request(team, request.id)
-    whole = story(request, chain, timeline)
+        followups = await uow.followups.of_request(team, request.id)
+    whole = story(request, chain, timeline, followups)
     return HandoffDetail(handoff=HandoffOut.model_validate(hop), **whole.model_dump())

@@ -60,4 +60,5 @@ async def get_request(request_id: RowId, team: Team, runtime: Rt) -> Story | Res
             return problem(404, f"no request {request_id}")
         chain = await uow.handoffs.chain(request.id)
         timeline = await uow.timeline.for_request(team, request.id)
-    return story(request, chain, timeline)
+        followups = await uow.followups.of_request(team, request.id)
+    return story(request, chain, timeline, followups)
