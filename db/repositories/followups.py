@@ -76,6 +76,22 @@ class FollowupRepository:
             stmt = stmt.where(Followup.created_at < until)
         return {(k, s): int(n) for k, s, n in (await self.session.execute(stmt)).all()}
 
+    async def promises_of(self, request_ids: list[int]) -> dict[int, Followup]:
+        """Each request's newest promise that was not replaced (App Home's lines)."""
+        if not request_ids:
+            return {}
+        stmt = (
+            select(Followup)
+            .where(
+                Followup.request_id.in_(set(request_ids)),
+                Followup.kind == "promise",
+                Followup.status != "replaced",
+            )
+            .order_by(Followup.id)
+            .execution_options(populate_existing=True)
+        )
+        return {row.request_id: row for row in (await self.session.scalars(stmt)).all()}
+
     async def add(self, row: Followup) -> Followup:
         self.session.add(row)
         await self.session.flush()

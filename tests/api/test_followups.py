@@ -132,9 +132,7 @@ async def test_metrics_count_promises_and_checks_made_in_the_period(
     assert body["promises"] == {"open": 0, "kept": 0, "broken": 0, "kept_rate": None}
 
 
-async def test_prometheus_gauges_read_promises_and_open_checks(
-    api: Sandbox, db: Database
-) -> None:
+async def test_prometheus_gauges_read_promises_and_open_checks(api: Sandbox, db: Database) -> None:
     story = await add_story(db, created=T0, hops=[Hop("U_BOB", "confirmed", took=timedelta(1))])
     (hop,) = story.hop_ids
     for status in ("open", "kept", "kept", "broken", "replaced"):
