@@ -37,9 +37,17 @@ def _hops(card: Card, title: str, hops: list[WaitingHop], now: datetime, *, owne
 def team_card(digest: TeamDigest, names: Mapping[str, str]) -> dict[str, Any]:
     card = Card(names=dict(names))
     card.say(f"Handoff digest for {digest.day.isoformat()}", bold=True)
-    if not digest.waiting and not digest.unhandled:
+    if not digest.waiting and not digest.unhandled and not digest.broken_promises:
         card.say("All clear: every handoff is confirmed and nothing is left unhandled.")
     _hops(card, "Waiting for confirmation", digest.waiting, digest.now, owner=False)
+    if digest.broken_promises:
+        card.say(f"**Broken promises** ({len(digest.broken_promises)})")
+        for promise in digest.broken_promises[:LINES]:
+            who = card.who(promise.promised_by)
+            card.say(
+                f"- promised by {who} for {when(promise.due_at)}, not told in time", subtle=True
+            )
+            card.quote("Customer", promise.customer or "unknown")
     if digest.unhandled:
         card.say(f"**Not handed off yet** ({len(digest.unhandled)})")
         for request in digest.unhandled[:LINES]:

@@ -332,6 +332,7 @@ def people_in(facts: Facts) -> set[str]:
     for listed in ("waiting", "to_confirm", "handed_off"):
         for hop in digest.get(listed) or []:
             found |= {hop.get("owner_id"), hop.get("handler_id")}
+    found |= {p.get("promised_by") for p in digest.get("broken_promises") or []}
     return {f for f in found if isinstance(f, str) and f}
 
 

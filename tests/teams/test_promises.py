@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.devtools.sandbox import Sandbox
-from bot.devtools.teams_simulator import BOB, SUPPORT
+from bot.devtools.teams_simulator import ALICE, BOB, SUPPORT
 from bot.domain.followups import record_promise
 from bot.domain.schedule import WorkingHours
 from bot.jobs.clock import utcnow
 from bot.teams.render import handoff_card, when
+from db.models import Followup
 from db.uow import Database
 from tests.e2e.helpers import hops
 from tests.teams.helpers import card_text, cards_to, customer_request, direct
@@ -86,3 +87,35 @@ def test_the_card_says_the_promise_and_how_it_ended() -> None:
     ):
         card = card_text(handoff_card({**facts, "promise": {"due_at": due, "status": status}}, {}))
         assert f"{words} {{{{DATE({stamp}, SHORT)}}}}" in card
+
+
+async def test_the_teams_digest_lists_broken_promises(box: Sandbox) -> None:
+    root = await customer_request(box)
+    await handed_to_bob(box, root)
+    (hop,) = await hops(box.runtime.db)
+    at = utcnow().replace(hour=10, minute=0) + timedelta(days=1)
+    due = at - timedelta(hours=12)
+    async with box.runtime.db.uow() as uow:
+        await uow.followups.add(
+            Followup(
+                team_id=hop.team_id,
+                platform=hop.platform,
+                request_id=hop.request_id,
+                handoff_id=hop.id,
+                kind="promise",
+                recipient_id=ALICE.id,
+                due_at=due,
+                next_at=None,
+                status="broken",
+                sent=1,
+                created_by=ALICE.id,
+                created_at=due - timedelta(hours=3),
+                closed_at=due,
+            )
+        )
+        await uow.commit()
+    await box.runtime.tick(at)
+    digest = card_text([c for c in cards_to(box, SUPPORT) if "Handoff digest" in card_text(c)][-1])
+    assert "**Broken promises** (1)" in digest
+    assert f"promised by <at>{ALICE.name}</at> for {when(due)}, not told in time" in digest
+    assert "Jane Doe" in digest
