@@ -314,3 +314,17 @@ async def test_a_request_story_shows_its_promise_to_the_customer_and_its_check(
     assert "2026-11-12 15:00 UTC" in html and "<em>broken</em>" in html
     assert "Erin Evans promised" not in html  # a replaced promise is not listed
     assert "Customer check, asking Alice Andrews" in html and "<em>asked</em>" in html
+
+
+async def test_the_people_page_says_what_was_promised_to_the_customer(
+    box: Sandbox, db: Database, seeded: Seeded
+) -> None:
+    bob = await signed_in(box, "U_BOB")
+    assert "promised" not in (await get(box, "/dashboard/people", bob)).text
+    async with db.uow() as uow:
+        (hop,) = await uow.handoffs.chain(seeded.today)  # open on Bob, handed off by Alice
+    await add_followup(db, hop.id, by=datetime(2026, 12, 1, 15, 0, tzinfo=UTC))
+    html = (await get(box, "/dashboard/people", bob)).text
+    assert "The customer was promised an answer by <strong>2026-12-01 15:00 UTC</strong>" in html
+    alice = (await get(box, "/dashboard/people", await signed_in(box, "U_ALICE"))).text
+    assert "2026-12-01 15:00 UTC" in alice  # the handler, who is waiting on Bob, sees it too
