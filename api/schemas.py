@@ -19,6 +19,42 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+PromiseState = Literal["open", "kept", "broken", "replaced"]
+CheckState = Literal["open", "done"]
+
+
+class PromiseOut(BaseModel):
+    """A promise to the customer (issue 18): an answer `by` a time. `kept` when the customer
+    was told (or the request resolved) in time, `broken` when the time ran out first,
+    `replaced` by a newer promise, `open` until one of those."""
+
+    id: int
+    handoff_id: int
+    part: int
+    by: datetime
+    state: PromiseState
+    promised_by: str | None  # who made it (and is reminded)
+    made_at: datetime
+    settled_at: datetime | None  # when it was kept, broken or replaced
+
+
+class CheckOut(BaseModel):
+    """A customer check (issue 18): after a confirmation, whoever it `asks` (the handler, or
+    the customer in a shared channel) is asked whether the owner reached the customer.
+    `open` until answered *Yes* (or moot: the request resolved, the hop redirected)."""
+
+    id: int
+    handoff_id: int
+    part: int
+    state: CheckState
+    asks: Literal["handler", "customer"]
+    recipient_id: str
+    next_at: datetime | None  # when it is asked (again); null while an answer is awaited
+    times_asked: int
+    created_at: datetime
+    closed_at: datetime | None
+
+
 class HandoffOut(Out):
     """One hop: from a handler to an owner, until confirmed, redirected or closed."""
 
@@ -43,6 +79,7 @@ class HandoffOut(Out):
 
 class HandoffListItem(HandoffOut):
     channel_id: str
+    promise: PromiseOut | None = None  # its request's newest promise to the customer
 
 
 class RequestOut(Out):
@@ -80,46 +117,16 @@ class HandoffPage(BaseModel):
     next_cursor: str | None
 
 
+class RequestListItem(RequestOut):
+    promise: PromiseOut | None = None  # its newest promise to the customer, unless replaced
+
+
 class RequestPage(BaseModel):
-    items: list[RequestOut]
+    items: list[RequestListItem]
     next_cursor: str | None
 
 
 PartState = Literal["waiting", "owned", "done", "withdrawn"]
-PromiseState = Literal["open", "kept", "broken", "replaced"]
-CheckState = Literal["open", "done"]
-
-
-class PromiseOut(BaseModel):
-    """A promise to the customer (issue 18): an answer `by` a time. `kept` when the customer
-    was told (or the request resolved) in time, `broken` when the time ran out first,
-    `replaced` by a newer promise, `open` until one of those."""
-
-    id: int
-    handoff_id: int
-    part: int
-    by: datetime
-    state: PromiseState
-    promised_by: str | None  # who made it (and is reminded)
-    made_at: datetime
-    settled_at: datetime | None  # when it was kept, broken or replaced
-
-
-class CheckOut(BaseModel):
-    """A customer check (issue 18): after a confirmation, whoever it `asks` (the handler, or
-    the customer in a shared channel) is asked whether the owner reached the customer.
-    `open` until answered *Yes* (or moot: the request resolved, the hop redirected)."""
-
-    id: int
-    handoff_id: int
-    part: int
-    state: CheckState
-    asks: Literal["handler", "customer"]
-    recipient_id: str
-    next_at: datetime | None  # when it is asked (again); null while an answer is awaited
-    times_asked: int
-    created_at: datetime
-    closed_at: datetime | None
 
 
 class PartOut(BaseModel):

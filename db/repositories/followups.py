@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from db.models import Followup, HandoffEvent, Request
+from db.models import Followup, Handoff, HandoffEvent, Request
 
 OPEN = "open"
 
@@ -78,10 +78,16 @@ class FollowupRepository:
 
     async def promises_of(self, request_ids: list[int]) -> dict[int, Followup]:
         """Each request's newest promise that was not replaced (App Home's lines)."""
+        return {r: row for r, (row, _) in (await self.promised_parts(request_ids)).items()}
+
+    async def promised_parts(self, request_ids: list[int]) -> dict[int, tuple[Followup, int]]:
+        """Each request's newest promise that was not replaced, with the part its hop carries
+        (the REST API's lists). One query for a page of requests."""
         if not request_ids:
             return {}
         stmt = (
-            select(Followup)
+            select(Followup, Handoff.part)
+            .join(Handoff, Handoff.id == Followup.handoff_id)
             .where(
                 Followup.request_id.in_(set(request_ids)),
                 Followup.kind == "promise",
@@ -90,7 +96,8 @@ class FollowupRepository:
             .order_by(Followup.id)
             .execution_options(populate_existing=True)
         )
-        return {row.request_id: row for row in (await self.session.scalars(stmt)).all()}
+        rows = (await self.session.execute(stmt)).all()
+        return {row.request_id: (row, int(part or 1)) for row, part in rows}
 
     async def add(self, row: Followup) -> Followup:
         self.session.add(row)

@@ -145,3 +145,26 @@ async def test_prometheus_gauges_read_promises_and_open_checks(api: Sandbox, db:
     assert 'handoff_promises{state="broken"} 1.0' in scraped
     assert "handoff_customer_checks_open 1.0" in scraped
     assert metrics.REGISTRY.get_sample_value("handoff_promises", {"state": "replaced"}) is None
+
+
+async def test_lists_carry_each_requests_newest_promise(api: Sandbox, db: Database) -> None:
+    plain = await add_story(db, created=T0, hops=[Hop("U_BOB")])
+    promised = await add_story(
+        db,
+        created=T0 + timedelta(hours=1),
+        hops=[Hop("U_ERIN", "redirected", took=timedelta(minutes=5)), Hop("U_BOB")],
+    )
+    first, second = promised.hop_ids
+    by = T0 + timedelta(days=1)
+    await add_followup(db, first, by=T0 + timedelta(hours=3), status="replaced")
+    kept = await add_followup(db, second, by=by, status="kept", closed=T0 + timedelta(hours=5))
+
+    requests = (await api.http.get("/api/requests")).json()["items"]
+    assert [r["id"] for r in requests] == [promised.request_id, plain.request_id]
+    assert brief(requests[0]["promise"]) == (kept, "kept", by, "U_ALICE")
+    assert requests[1]["promise"] is None
+    hops = (await api.http.get("/api/handoffs")).json()["items"]
+    by_hop = {h["id"]: h["promise"] for h in hops}
+    # Every hop of the request carries the request's promise (the newest, not the replaced).
+    assert brief(by_hop[first]) == brief(by_hop[second]) == (kept, "kept", by, "U_ALICE")
+    assert by_hop[plain.hop_ids[0]] is None
