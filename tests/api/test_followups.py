@@ -94,11 +94,15 @@ async def test_a_promise_made_over_slack_is_in_the_story_and_broken_when_its_tim
     part = (await api.http.get(f"/api/requests/{hop.request_id}")).json()["parts"][0]
     assert brief(part["promise"])[1:] == ("open", deadline, "U_ALICE")
     assert part["promise"]["settled_at"] is None
+    assert 'handoff_promises{state="open"} 1.0' in (await api.http.get("/metrics")).text
 
     await api.runtime.tick(deadline + timedelta(minutes=1))
     part = (await api.http.get(f"/api/handoffs/{hop.id}")).json()["parts"][0]
     assert brief(part["promise"])[1:] == ("broken", deadline, "U_ALICE")
     assert at(part["promise"]["settled_at"]) == deadline + timedelta(minutes=1)
+    scraped = (await api.http.get("/metrics")).text
+    assert 'handoff_promises{state="broken"} 1.0' in scraped
+    assert 'handoff_promises{state="open"} 0.0' in scraped
 
 
 async def test_metrics_count_promises_and_checks_made_in_the_period(
