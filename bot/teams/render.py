@@ -10,7 +10,7 @@ text as markdown and HTML, a card's TextRun as plain text).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.domain import rules
@@ -31,6 +31,23 @@ class RenderError(ValueError):
 
 def duration(seconds: int | float | None) -> str:
     return in_words(EPOCH, EPOCH + timedelta(seconds=seconds or 0))
+
+
+def when(at: datetime) -> str:
+    """A moment each reader sees in their own time zone and language (the Adaptive Card
+    DATE and TIME functions, in a TextBlock)."""
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{{{{DATE({stamp}, SHORT)}}}} at {{{{TIME({stamp})}}}}"
+
+
+def promise_line(promise: Facts) -> str:
+    """A promise to the customer (issue 18) as a card says it: kept, broken, or the time."""
+    by = when(datetime.fromisoformat(promise["due_at"]))
+    if promise.get("status") == "kept":
+        return f"Promise kept: the customer was told by {by}."
+    if promise.get("status") == "broken":
+        return f"Promise broken: the customer was promised an answer by {by}."
+    return f"Customer promised an answer by {by}."
 
 
 def reason_text(reason: Any) -> str:
@@ -95,6 +112,8 @@ def handoff_card(facts: Facts, names: Mapping[str, str], *, waited: str | None =
     if len(chain) > 1:
         path = " → ".join(card.who(h.get("owner_id"), h.get("owner_kind") or "user") for h in chain)
         card.say(f"Path so far: {path}", subtle=True)
+    if facts.get("promise"):
+        card.say(promise_line(facts["promise"]), subtle=True)
     card.say(_status(card, hop, request), subtle=True)
     _buttons(card, hop, request)
     return card.build()
@@ -294,6 +313,7 @@ def people_in(facts: Facts) -> set[str]:
     for listed in ("waiting", "to_confirm", "handed_off"):
         for hop in digest.get(listed) or []:
             found |= {hop.get("owner_id"), hop.get("handler_id")}
+    found |= {p.get("promised_by") for p in digest.get("broken_promises") or []}
     return {f for f in found if isinstance(f, str) and f}
 
 
