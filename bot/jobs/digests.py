@@ -61,14 +61,10 @@ class DigestMemo:
 
     ttl: float = 60.0
     teams: dict[str, _Settled] = field(default_factory=dict)
-    # The workspaces with requests (a DISTINCT over every request), read once per `ttl`: a
-    # new workspace's first digest may wait that long, within its grace window of hours.
+    # The workspaces with requests (a DISTINCT over every request), read again only when
+    # what it depends on moved (`DigestRepository.teams_probe`).
     workspaces: list[str] | None = None
-    workspaces_at: float = 0.0
-
-    def known_workspaces(self) -> list[str] | None:
-        fresh = monotonic() - self.workspaces_at <= self.ttl
-        return self.workspaces if fresh else None
+    workspaces_probe: tuple[object, ...] | None = None
 
 
 @dataclass
@@ -129,11 +125,13 @@ async def send_digests(
     report = DigestReport()
     prepare = _Once(before_first)
     async with db.uow() as uow:
-        teams = memo.known_workspaces() if memo is not None else None
-        if teams is None:
+        if memo is None:
             teams = await uow.digests.teams()
-            if memo is not None:
-                memo.workspaces, memo.workspaces_at = teams, monotonic()
+        else:
+            probe = await uow.digests.teams_probe()
+            if memo.workspaces is None or probe != memo.workspaces_probe:
+                memo.workspaces, memo.workspaces_probe = await uow.digests.teams(), probe
+            teams = memo.workspaces
         newest = await uow.digests.newest_hop() if memo is not None else None
     for team_id in teams:
         config = await config_for(team_id)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.domain.digest import DeadLetter, OpenRequest, WaitingHop
-from db.models import DigestRun, Followup, Handoff, OutboxMessage, Person, Request
+from db.models import DigestRun, Followup, Handoff, OutboxMessage, Person, Request, Workspace
 from db.repositories.upsert import dialect_of, per_dialect
 from db.repositories.workspaces import is_uninstalled
 
@@ -98,6 +98,20 @@ class DigestRepository:
         return won
 
     # -- what goes in a digest ---------------------------------------------------------------
+
+    async def teams_probe(self) -> tuple[object, ...]:
+        """What `teams()` depends on, read cheaply: the newest request id (a new workspace's
+        requests move it) and the uninstalled workspaces (count, latest time). While it is
+        unchanged, so is `teams()`."""
+        newest = (await self.session.execute(select(func.max(Request.id)))).scalar_one_or_none()
+        gone = (
+            await self.session.execute(
+                select(func.count(), func.max(Workspace.uninstalled_at)).where(
+                    Workspace.uninstalled_at.is_not(None)
+                )
+            )
+        ).one()
+        return (newest, int(gone[0] or 0), gone[1])
 
     async def newest_hop(self) -> int | None:
         """The newest hop's id, any workspace (the primary key's last entry: one row read).

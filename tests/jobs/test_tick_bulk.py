@@ -236,3 +236,16 @@ async def test_the_memo_forgets_after_its_ttl_and_never_settles_an_opted_out_per
     memo.ttl = 0.0  # past its time: read again, and still nothing twice
     assert await digest_pass(db, TUE_9 + timedelta(minutes=3), memo) == 0
     assert len(reads) == 3 and len(await posts(db, "U_ALICE")) == 1
+
+
+async def test_a_workspace_whose_first_request_comes_after_a_pass_gets_its_digests(
+    db: Database,
+) -> None:
+    """The memo keeps the list of workspaces only while no request was added and no
+    workspace was uninstalled or re-installed."""
+    memo = DigestMemo()
+    assert await digest_pass(db, TUE_9 - timedelta(hours=1), memo) == 0  # nothing yet
+    assert memo.workspaces == []
+    await seed_waiting(db)
+    assert await digest_pass(db, TUE_9, memo) == 1  # Alice, in London
+    assert memo.workspaces == [TEAM]
