@@ -16,14 +16,7 @@ from typing import Any
 from bot.domain import rules
 from bot.domain.messages import Facts, Kind
 from bot.domain.nudges import waited as in_words
-from bot.domain.ranking_reasons import (
-    Away,
-    BackupFor,
-    ConfirmedSimilar,
-    LearnedFrom,
-    MatchesTopic,
-    PassedOn,
-)
+from bot.domain.reason_words import reason_words
 from bot.teams.cards import Card, message, safe_name
 from db.models import OutboxMessage
 
@@ -41,24 +34,12 @@ def duration(seconds: int | float | None) -> str:
 
 
 def reason_text(reason: Any) -> str:
-    """A suggestion's reason in plain words (the ONE place Teams words a ranker reason; it
-    goes in a TextRun, so directory text needs no escaping)."""
-    match reason:
-        case MatchesTopic(topic=topic, keywords=keywords) if keywords:
-            return f"matches {', '.join(list(keywords)[:3])}: {topic}"
-        case MatchesTopic(topic=topic, related=related):
-            return f"related to {topic}: {', '.join(list(related)[:3])}"
-        case ConfirmedSimilar(count=count, days=days):
-            return f"confirmed {count} similar request(s) in the last {days} days"
-        case LearnedFrom(count=count):
-            return f"learned from the {count} request(s) they confirmed"
-        case PassedOn(count=count, days=days):
-            return f"passed on {count} similar request(s) in the last {days} days"
-        case BackupFor(topic=topic, left=left):
-            return f"backup for {topic} while the owner {'has left' if left else 'is away'}"
-        case Away():
-            return "away"
-    return str(reason)
+    """A suggestion's reason in plain words (bot/domain/reason_words.py; it goes in a TextRun,
+    so directory text needs no escaping)."""
+    try:
+        return reason_words(reason, away="away")
+    except ValueError:
+        return str(reason)
 
 
 def _owner(card: Card, hop: Facts) -> str:

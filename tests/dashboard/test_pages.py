@@ -238,6 +238,10 @@ async def test_admins_edit_the_directory_with_the_same_checks_as_the_api(
     page = await get(box, "/dashboard/directory", alice)
     csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     assert "Edit Billing" in page.text
+    # The forms are drawn once, in the page, not in its <title> too (a browser shows that
+    # as text in the tab).
+    assert "<title>Directory · Handoff dashboard</title>" in page.text
+    assert page.text.count('id="edit"') == 1 and page.text.count("<summary>Add a topic") == 1
 
     added = await post(box, "/dashboard/directory/topics", alice, {**fields, "csrf": csrf})
     assert added.status_code == 303
