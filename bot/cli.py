@@ -204,11 +204,11 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
             "Create one under Basic Information → App-Level Tokens, or run `handoff serve`."
         )
     rest_only = args.command == "serve" and settings.handoff_api_token is not None
-    if not settings.slack_configured and not rest_only:
-        raise OperatorError(
-            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set. See README.md, or run "
-            "`handoff demo` to watch the bot work without a workspace."
-        )
+    # Teams alone is served by `serve` and `tick` (the runtime needs no Slack for it);
+    # Socket Mode is Slack's.
+    teams_only = args.command != "socket" and settings.teams_configured
+    if not settings.slack_configured and not teams_only and not rest_only:
+        raise OperatorError(missing_chat_settings(settings))
     if args.command == "serve":
         import uvicorn
 
@@ -233,6 +233,26 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         asyncio.run(_require_schema(settings.database_url))
         return asyncio.run(_tick(settings, args.now))
     return 2
+
+
+def missing_chat_settings(settings: Settings) -> str:
+    """What is missing for `serve`, `socket` or `tick` to talk to a chat platform: only the
+    settings that are really not set, so a half-done setup is told its next step."""
+    if settings.slack_bot_token or settings.slack_oauth:
+        return (
+            "SLACK_SIGNING_SECRET is not set: Slack's requests can't be verified without it "
+            "(Basic Information → App Credentials → Signing Secret)."
+        )
+    if settings.slack_signing_secret:
+        return (
+            "SLACK_BOT_TOKEN (xoxb-…, on the app's Install App page) is not set, nor "
+            "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET to install from a link."
+        )
+    return (
+        "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set (nor TEAMS_APP_ID and "
+        "TEAMS_APP_PASSWORD).\nSee README.md, or run `handoff demo` to watch the bot work "
+        "without a workspace."
+    )
 
 
 async def _require_schema(database_url: str) -> None:

@@ -37,9 +37,11 @@ def shown_url(url: str) -> str:
 def settings_problem(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
-        name = str(item["loc"][0]).upper() if item["loc"] else "a setting"
         message = str(item["msg"]).removeprefix("Value error, ")
-        lines.append(f"{name}={item.get('input')!r}: {message}")
+        if not item["loc"]:  # a rule over several settings: its input is all of them
+            lines.append(message)  # (secrets included), so only the message is said
+            continue
+        lines.append(f"{str(item['loc'][0]).upper()}={item.get('input')!r}: {message}")
     return "\n".join(lines) + "\nFix it in the environment or in .env (see .env.example)."
 
 
