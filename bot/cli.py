@@ -30,10 +30,11 @@ def _parse_now(value: str) -> datetime:
 
 
 DESCRIPTION = """\
-Handoff: warm handoffs of customer requests in Slack.
+Handoff: warm handoffs of customer requests in Slack and Microsoft Teams.
 
 Settings come from the environment or a .env file (see .env.example and README.md).
-Start with `handoff demo` to watch the bot work without a Slack workspace."""
+Start with `handoff demo` (or `handoff demo --teams`) to watch the bot work without a
+workspace."""
 
 EPILOG = """\
 A mistake in a setting or an unreachable database is said in a line or two, with exit
@@ -72,7 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", help="one of these:"
     )
-    serve = _sub(sub, "serve", "run the HTTP app (POST /slack/events, /healthz, /readyz, /api)")
+    serve = _sub(
+        sub,
+        "serve",
+        "run the HTTP app (POST /slack/events, POST /api/messages for Teams, /healthz, "
+        "/readyz, /api, /dashboard)",
+    )
     serve.add_argument(
         "--host", default="0.0.0.0", help="address to listen on (default: %(default)s)"
     )
@@ -84,7 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _sub(sub, "socket", "run over Socket Mode (needs SLACK_APP_TOKEN); no public URL needed")
     _sub(sub, "migrate", "upgrade the database to the latest schema (needs only DATABASE_URL)")
-    tick = _sub(sub, "tick", "run one scheduler pass and exit (for cron; run migrate first)")
+    tick = _sub(
+        sub,
+        "tick",
+        "run one scheduler pass and exit, printing what it did (for cron; run migrate first)",
+    )
     tick.add_argument(
         "--now", type=_parse_now, default=None, help="ISO time to run at (default: now)"
     )
@@ -129,6 +139,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `handoff manifest | head`: the reader has gone, which is no error of the command.
+        # Python's advice: point stdout at devnull, so the exit's flush can't fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "manifest":
         from bot.slack.manifest import manifest

@@ -315,3 +315,28 @@ async def test_serve_on_teams_alone_answers_teams_and_asks_slack_nothing(
     assert slack_route.status_code == 404
     assert knocks == [], "a Teams-only process called Slack"
     assert "Traceback" not in stderr, stderr
+
+
+def test_a_reader_that_leaves_early_is_no_traceback(tmp_path: Path) -> None:
+    """`handoff manifest | head -1`: the pipe is closed before the manifest is written."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDOFF_", "SLACK_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader left before a byte was written
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "manifest", "--url", "https://h.example"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env=env,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr, (
+        result.stderr
+    )
+    assert result.returncode == 1
