@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -51,6 +52,9 @@ class SlackSimulator:
         self.team_id = team_id
         self.api_app_id = api_app_id
         self._ids = itertools.count(1)
+        # Slack's event ids are unique across the whole platform: two simulators for one
+        # workspace (two "replicas" in a test) must not look like retries of each other.
+        self._run = secrets.token_hex(3).upper()
 
     async def post(
         self,
@@ -91,7 +95,7 @@ class SlackSimulator:
             "api_app_id": self.api_app_id,
             "type": "event_callback",
             "event": event,
-            "event_id": event_id or f"Ev{next(self._ids):08d}",
+            "event_id": event_id or f"Ev{self._run}{next(self._ids):06d}",
             "event_time": int(time.time()),
             "is_ext_shared_channel": is_ext_shared_channel,
             "authorizations": [self._authorization()],
