@@ -233,7 +233,7 @@ class Runtime:
                 return TeamsNotifier(uow, now=at)
             return self.deps.notifier(uow, now=at, team_id=team_id)
 
-        if self.directory_file is not None:
+        if self.directory_file is not None and self.slack:  # for Slack's workspaces only
             await self.deps.learn_workspaces(self.client)  # which workspace the file is for
             await self.sync_directory_file(at)
 

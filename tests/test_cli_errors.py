@@ -276,6 +276,9 @@ async def test_serve_on_teams_alone_answers_teams_and_asks_slack_nothing(
         writer.close()
 
     port = free_port()
+    (tmp_path / "directory.yaml").write_text(
+        "topics:\n  - name: Billing\n    owners: [U0123ABCD]\n"
+    )
     stray = await asyncio.start_server(knock, "127.0.0.1", 0)
     slack_port = stray.sockets[0].getsockname()[1]
     async with stray:
@@ -291,6 +294,8 @@ async def test_serve_on_teams_alone_answers_teams_and_asks_slack_nothing(
             TEAMS_APP_ID="00000000-0000-0000-0000-000000000001",
             TEAMS_APP_PASSWORD="p",
             HANDOFF_LOG_LEVEL="WARNING",
+            # Re-read for Slack's workspaces: with none, it must not ask Slack which one.
+            HANDOFF_DIRECTORY_FILE=str(tmp_path / "directory.yaml"),
         )
         server = start("serve", "--port", str(port), "--no-migrate", env=env)
         try:
