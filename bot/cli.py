@@ -199,6 +199,12 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     from db.engine import missing_sqlite_file
     from db.migrate import upgrade
 
+    if _in_memory(settings.database_url):
+        raise OperatorError(
+            f"DATABASE_URL={settings.database_url!r} names no database file, and a database in "
+            "memory is gone when the command exits.\n"
+            "Name a file (sqlite:///./handoff.db), or use postgresql://…"
+        )
     missing = missing_sqlite_file(settings.database_url)
     if missing and not Path(missing).parent.is_dir():
         # Said here: aiosqlite's failure to open it also prints a thread's traceback.
@@ -253,6 +259,15 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         asyncio.run(_require_schema(settings.database_url))
         return asyncio.run(_tick(settings, args.now))
     return 2
+
+
+def _in_memory(database_url: str) -> bool:
+    """`sqlite://`, `sqlite:///` or `sqlite:///:memory:`: SQLite with no file."""
+    scheme, _, rest = database_url.partition("://")
+    if scheme.split("+", 1)[0] != "sqlite":
+        return False
+    path = rest.removeprefix("/").split("?", 1)[0]
+    return path in ("", ":memory:")
 
 
 def missing_chat_settings(settings: Settings) -> str:

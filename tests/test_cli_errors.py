@@ -345,3 +345,13 @@ def test_a_reader_that_leaves_early_is_no_traceback(tmp_path: Path) -> None:
         result.stderr
     )
     assert result.returncode == 1
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite:///:memory:"])
+@pytest.mark.parametrize("args", COMMANDS, ids=NAMES)
+def test_a_sqlite_url_with_no_file_is_refused_plainly(
+    args: list[str], url: str, tmp_path: Path
+) -> None:
+    """An in-memory database would be empty for every command (and lost at exit)."""
+    result = run(args, tmp_path, DATABASE_URL=url, **SLACK)
+    assert_refused(result, f"DATABASE_URL={url!r}", "names no database file", "sqlite:///./")
