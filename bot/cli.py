@@ -427,6 +427,12 @@ async def _import(settings: Settings, path: str, given_team: str | None) -> int:
 async def _history(settings: Settings, args: argparse.Namespace) -> int:
     from db.migrate import upgrade
 
+    try:  # before the database is made: a wrong path leaves no empty ./handoff.db behind
+        with open(args.file, "rb"):
+            pass
+    except OSError as error:
+        print(f"can't read {args.file}: {error.strerror or error}", file=sys.stderr)
+        return 2
     await upgrade(settings.database_url)
     return await cli_history.run(settings, args, await _team(settings, args.team))
 

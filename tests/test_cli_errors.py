@@ -109,6 +109,8 @@ def test_directory_commands_before_anything_exists_create_nothing(tmp_path: Path
     assert_refused(missing_file, "can't read nope.yaml")
     no_team = run(["directory", "import", "DIRECTORY"], tmp_path)
     assert_refused(no_team, "--team")
+    no_history = run(["history", "import", "tickets.csv", "--team", "T1"], tmp_path)
+    assert_refused(no_history, "can't read tickets.csv")
     assert list(tmp_path.iterdir()) == [tmp_path / "directory.yaml"]
 
 
