@@ -249,8 +249,8 @@ class Story:
             raise DemoFailed(f"Bob's part should wait for a reminder; it is {chain}")
         at = due[0]
         self.say(
-            f"(the tick at {at:%a %H:%M} UTC, {at.astimezone(NEW_YORK):%H:%M} for Bob in "
-            "New York: HANDOFF_FIRST_NUDGE=2h of his working time)"
+            f"(the tick when his first reminder is due, {at:%a %H:%M} UTC: "
+            f"{at.astimezone(NEW_YORK):%H:%M} for Bob in New York, in his working hours)"
         )
         report = await self.sandbox.runtime.tick(at)
         if report.nudges.nudged < 1:
