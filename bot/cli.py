@@ -424,12 +424,17 @@ async def _import(settings: Settings, path: str, given_team: str | None) -> int:
     return 0
 
 
+def _readable(path: str) -> None:
+    """Raises OSError when `path` can't be opened for reading."""
+    with open(path, "rb"):
+        pass
+
+
 async def _history(settings: Settings, args: argparse.Namespace) -> int:
     from db.migrate import upgrade
 
     try:  # before the database is made: a wrong path leaves no empty ./handoff.db behind
-        with open(args.file, "rb"):
-            pass
+        await asyncio.to_thread(_readable, args.file)
     except OSError as error:
         print(f"can't read {args.file}: {error.strerror or error}", file=sys.stderr)
         return 2
