@@ -1,5 +1,5 @@
 """GET /metrics: the process's Prometheus metrics, with the database gauges read at scrape
-time (two cheap counts)."""
+time (cheap counts: open handoffs, the outbox, and follow-ups by kind and state)."""
 
 from __future__ import annotations
 
@@ -23,9 +23,16 @@ async def prometheus_metrics(request: Request) -> Response:
         async with runtime.db.uow() as uow:
             open_handoffs = await uow.health.open_handoffs()
             pending, dead = await uow.health.outbox_counts()
+            followups: dict[tuple[str, str], int] | None = await uow.followups.counts(None)
     except (SQLAlchemyError, OSError) as error:  # the counters are still worth a scrape
         log.warning("metrics: database gauges unavailable: %s", error)
         open_handoffs = pending = dead = -1
+        followups = None
+    for state in metrics.PROMISE_STATES:
+        count = followups.get(("promise", state), 0) if followups is not None else -1
+        metrics.PROMISES.labels(state=state).set(count)
+    checks = followups.get(("check", "open"), 0) if followups is not None else -1
+    metrics.CUSTOMER_CHECKS_OPEN.set(checks)
     metrics.OPEN_HANDOFFS.set(open_handoffs)
     metrics.OUTBOX_PENDING.set(pending)
     metrics.OUTBOX_DEAD.set(dead)

@@ -189,7 +189,11 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _refuse(message: str, error: BaseException, *, debug: bool) -> int:
-    if debug:
+    if debug and isinstance(error, ValidationError):
+        # Where it was refused, not pydantic's message: that repeats every input, secrets too.
+        print("Traceback (most recent call last):", file=sys.stderr)
+        traceback.print_tb(error.__traceback__)
+    elif debug:
         traceback.print_exception(error)
     print(f"handoff: {message}", file=sys.stderr)
     return 2

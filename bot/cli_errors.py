@@ -34,15 +34,32 @@ def shown_url(url: str) -> str:
         return url
 
 
+# A setting whose name has one of these is a credential: named in a message, never shown.
+SECRET_WORDS = ("token", "secret", "password")
+
+
 def settings_problem(error: ValidationError) -> str:
+    """One line per refused setting, with the value as given so the operator sees the typo,
+    except where the value is a credential: a token, secret or password is named without
+    its value, a database URL is shown without its password, and a check of several settings
+    together (its input is all of them) gets its message alone."""
     lines = []
     for item in error.errors():
         message = str(item["msg"]).removeprefix("Value error, ")
         if not item["loc"]:  # a rule over several settings: its input is all of them
             lines.append(message)  # (secrets included), so only the message is said
             continue
-        lines.append(f"{str(item['loc'][0]).upper()}={item.get('input')!r}: {message}")
+        name = str(item["loc"][0])
+        lines.append(f"{name.upper()}{_shown_value(name, item.get('input'))}: {message}")
     return "\n".join(lines) + "\nFix it in the environment or in .env (see .env.example)."
+
+
+def _shown_value(name: str, value: object) -> str:
+    if any(word in name.lower() for word in SECRET_WORDS):
+        return " (value not shown)"
+    if name.lower() == "database_url" and isinstance(value, str):
+        return f"={shown_url(value)!r}"
+    return f"={value!r}"
 
 
 def database_problem(error: BaseException, url: str) -> str | None:

@@ -3,8 +3,8 @@
 Counters count committed changes only: the domain and the jobs register an increment with
 `uow.after_commit`, so a change rolled back (a lost race, an error) is never counted. They are
 per process: with several replicas, sum them in Prometheus. The gauges (open handoffs, outbox
-rows waiting or dead) are read from the shared database at scrape time, so every replica
-reports the same figure for them.
+rows waiting or dead, promises to customers by state, open customer checks) are read from the
+shared database at scrape time, so every replica reports the same figure for them.
 """
 
 from __future__ import annotations
@@ -79,6 +79,19 @@ OUTBOX_PENDING = Gauge(
 OUTBOX_DEAD = Gauge(
     "handoff_outbox_dead", "Messages the outbox gave up on (dead-lettered).", registry=REGISTRY
 )
+PROMISES = Gauge(
+    "handoff_promises",
+    "Promises to customers (issue 18), all workspaces, by state: open (time still running), "
+    "kept (told in time), broken (the time ran out first). Replaced ones are not counted.",
+    ["state"],
+    registry=REGISTRY,
+)
+CUSTOMER_CHECKS_OPEN = Gauge(
+    "handoff_customer_checks_open",
+    "Customer checks not answered yet (asked, or to be asked), all workspaces.",
+    registry=REGISTRY,
+)
+PROMISE_STATES = ("open", "kept", "broken")
 
 TIME_TO_CONFIRM = Histogram(
     "handoff_time_to_confirm_seconds",

@@ -96,6 +96,58 @@ def test_debug_shows_the_traceback_too(tmp_path: Path) -> None:
     assert by_level.returncode == 2 and "Traceback" in by_level.stderr
 
 
+SECRETS = {
+    "SLACK_BOT_TOKEN": "xoxb-never-print-1",
+    "SLACK_SIGNING_SECRET": "never-print-2",
+    "SLACK_APP_TOKEN": "xapp-never-print-3",
+    "HANDOFF_API_TOKEN": "never-print-4",
+    "TEAMS_APP_PASSWORD": "never-print-5",
+}
+
+
+@pytest.mark.parametrize("debug", [[], ["--debug"]], ids=["plain", "debug"])
+def test_a_setting_refused_as_a_whole_never_prints_the_secrets(
+    debug: list[str], tmp_path: Path
+) -> None:
+    """A check of several settings together (here: an install link needs the client id and
+    both secrets) is refused with every setting as its input: none of the values may show,
+    not even in the --debug traceback."""
+    result = run(
+        [*debug, "migrate"],
+        tmp_path,
+        SLACK_CLIENT_ID="123.456",
+        SLACK_CLIENT_SECRET="never-print-6",
+        TEAMS_APP_ID="app-id",
+        DATABASE_URL="postgresql://handoff:never-print-7@127.0.0.1/handoff",
+        **SECRETS,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "installing from a link needs" in result.stderr and "SLACK_STATE_SECRET" in result.stderr
+    assert "never-print" not in result.stderr + result.stdout
+    if not debug:
+        assert_refused(result, "missing: SLACK_STATE_SECRET")
+
+
+def test_a_bad_secret_or_password_is_named_without_its_value(tmp_path: Path) -> None:
+    url = "mysql://handoff:never-print-8@db/handoff"
+    result = run(["migrate"], tmp_path, DATABASE_URL=url, TEAMS_APP_ID="app-id", **SECRETS)
+    assert_refused(result, "DATABASE_URL='mysql://handoff:***@db/handoff'", "sqlite://")
+    assert "never-print" not in result.stderr
+
+
+def test_a_secret_of_the_wrong_kind_is_named_without_its_value() -> None:
+    from pydantic import ValidationError
+
+    from bot.cli_errors import settings_problem
+    from bot.settings import Settings
+
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, slack_bot_token=12345678, handoff_api_token=87654321)  # type: ignore[call-arg,arg-type]
+    said = settings_problem(refused.value)
+    assert "SLACK_BOT_TOKEN (value not shown)" in said and "HANDOFF_API_TOKEN" in said
+    assert "12345678" not in said and "87654321" not in said
+
+
 def test_socket_without_an_app_token_creates_nothing(tmp_path: Path) -> None:
     result = run(["socket"], tmp_path, SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="s")
     assert_refused(result, "SLACK_APP_TOKEN")
@@ -164,7 +216,7 @@ async def test_serve_with_a_refused_token_is_not_ready_and_logs_it_as_an_error_i
 
     from bot.devtools.fake_slack import FakeSlack
     from bot.devtools.sandbox import demo_workspace
-    from tests.jobs.processes import env_for, start
+    from tests.jobs.processes import env_for, start, wait_until_serving
 
     port = free_port()
     async with FakeSlack(demo_workspace()) as slack:
@@ -178,14 +230,7 @@ async def test_serve_with_a_refused_token_is_not_ready_and_logs_it_as_an_error_i
         server = start("serve", "--port", str(port), "--no-migrate", env=env)
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-                for _ in range(300):
-                    try:
-                        ready = await http.get("/readyz")
-                        break
-                    except httpx.TransportError:
-                        await asyncio.sleep(0.1)
-                else:
-                    raise AssertionError("serve never answered")
+                ready = await wait_until_serving(http, server, path="/readyz")
         finally:
             server.terminate()
             _, stderr = await asyncio.to_thread(server.communicate, timeout=30)

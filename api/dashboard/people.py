@@ -44,7 +44,17 @@ async def people(request: Request, viewer: SignedIn) -> HTMLResponse:
             i.handoff.handler_id for i in waiting.items
         ]
         names = await names_of(uow, viewer.team_id, ids)
-    return page(request, "people.html", viewer=viewer, waiting=waiting, mine=mine, names=names)
+        requests = [i.request.id for listing in (waiting, mine) for i in listing.items]
+        promises = await uow.followups.promises_of(requests)
+    return page(
+        request,
+        "people.html",
+        viewer=viewer,
+        waiting=waiting,
+        mine=mine,
+        names=names,
+        promises=promises,
+    )
 
 
 @router.get("/dashboard/people.csv")

@@ -132,8 +132,12 @@ async def story_page(request: Request, request_id: int, viewer: SignedIn) -> HTM
             raise NotFound
         chain = await uow.handoffs.chain(found.id)
         timeline = await uow.timeline.for_request(viewer.team_id, found.id)
+        followups = await uow.followups.of_request(viewer.team_id, found.id)
+        promises = [f for f in followups if f.kind == "promise" and f.status != "replaced"]
+        checks = [f for f in followups if f.kind == "check"]
         people = [h.owner_id for h in chain] + [h.handler_id for h in chain]
         people += [e.actor_id or "" for e in timeline]
+        people += [f.recipient_id for f in followups]
         names = await names_of(uow, viewer.team_id, people)
     await runtime.deps.learn_workspaces(runtime.client)  # once per process; links need the URL
     thread = permalink(runtime.deps.workspace_urls.get(viewer.team_id), found)
@@ -146,4 +150,8 @@ async def story_page(request: Request, request_id: int, viewer: SignedIn) -> HTM
         timeline=timeline,
         names=names,
         thread=thread,
+        promises=promises,
+        checks=checks,
+        parts={h.id: h.part for h in chain},
+        split=len({h.part for h in chain}) > 1,
     )

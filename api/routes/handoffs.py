@@ -23,6 +23,7 @@ from api.schemas import (
     HandoffOut,
     HandoffPage,
     HandoffStatus,
+    promise_out,
     story,
 )
 from db.repositories.listing import HandoffFilter
@@ -44,7 +45,8 @@ async def list_handoffs(
     limit: Limit = 50,
 ) -> HandoffPage | Response:
     """Hops, newest first. `owner` is who was asked (a user or user-group id), `handler` who
-    is on the hook. Pass `next_cursor` back as `cursor` for the next page."""
+    is on the hook. Each carries its request's newest promise to the customer (if any). Pass
+    `next_cursor` back as `cursor` for the next page."""
     try:
         after = decode_cursor(cursor)
     except BadCursor:
@@ -52,10 +54,17 @@ async def list_handoffs(
     where = HandoffFilter(status, owner, handler, channel, created_since, created_until)
     async with runtime.db.uow() as uow:
         rows = await uow.listing.handoffs(team, where, after=after, limit=limit + 1)
-    page, more = rows[:limit], len(rows) > limit
+        page, more = rows[:limit], len(rows) > limit
+        promised = await uow.followups.promised_parts([hop.request_id for hop, _ in page])
     items = [
         HandoffListItem.model_validate(
-            {**HandoffOut.model_validate(hop).model_dump(), "channel_id": ch}
+            {
+                **HandoffOut.model_validate(hop).model_dump(),
+                "channel_id": ch,
+                "promise": (
+                    promise_out(*promised[hop.request_id]) if hop.request_id in promised else None
+                ),
+            }
         )
         for hop, ch in page
     ]
@@ -76,5 +85,6 @@ async def get_handoff(handoff_id: RowId, team: Team, runtime: Rt) -> HandoffDeta
             return problem(404, f"no handoff {handoff_id}")
         chain = await uow.handoffs.chain(request.id)
         timeline = await uow.timeline.for_request(team, request.id)
-    whole = story(request, chain, timeline)
+        followups = await uow.followups.of_request(team, request.id)
+    whole = story(request, chain, timeline, followups)
     return HandoffDetail(handoff=HandoffOut.model_validate(hop), **whole.model_dump())

@@ -55,6 +55,24 @@ class Nudges(BaseModel):
     per_confirmed_handoff: float | None
 
 
+class Promises(BaseModel):
+    """Promises to customers made in the period, by how they stand now (a replaced promise
+    is left out: the one that replaced it counts)."""
+
+    open: int
+    kept: int
+    broken: int
+    kept_rate: float | None  # kept / (kept + broken); null when none is settled
+
+
+class CustomerChecks(BaseModel):
+    """Customer checks scheduled in the period: still open (to ask, or asked and not
+    answered *Yes*), and done."""
+
+    open: int
+    done: int
+
+
 class Health(BaseModel):
     period: Period
     time_to_confirm: TimeToConfirm
@@ -64,6 +82,25 @@ class Health(BaseModel):
     open_handoffs_by_age: dict[str, int]
     nudges: Nudges
     escalations: int
+    promises: Promises
+    customer_checks: CustomerChecks
+
+
+def _promises(counts: dict[tuple[str, str], int]) -> Promises:
+    kept, broken = counts.get(("promise", "kept"), 0), counts.get(("promise", "broken"), 0)
+    settled = kept + broken
+    return Promises(
+        open=counts.get(("promise", "open"), 0),
+        kept=kept,
+        broken=broken,
+        kept_rate=round(kept / settled, 4) if settled else None,
+    )
+
+
+def _checks(counts: dict[tuple[str, str], int]) -> CustomerChecks:
+    return CustomerChecks(
+        open=counts.get(("check", "open"), 0), done=counts.get(("check", "done"), 0)
+    )
 
 
 def _owner(rate: Rate) -> OwnerRate:
@@ -86,7 +123,7 @@ def _topic(rate: Rate) -> TopicRate:
     )
 
 
-def _health(report: HealthReport) -> Health:
+def _health(report: HealthReport, followups: dict[tuple[str, str], int]) -> Health:
     return Health(
         period=Period(since=report.since, until=report.until),
         time_to_confirm=TimeToConfirm(
@@ -105,6 +142,8 @@ def _health(report: HealthReport) -> Health:
         open_handoffs_by_age=report.open_by_age,
         nudges=Nudges(total=report.nudges_total, per_confirmed_handoff=report.nudges_per_confirmed),
         escalations=report.escalations,
+        promises=_promises(followups),
+        customer_checks=_checks(followups),
     )
 
 
@@ -113,7 +152,8 @@ async def get_metrics(
     team: Team, runtime: Rt, since: Since = None, until: Until = None
 ) -> Health | Response:
     """Handoff health in [since, until): by default the 30 days up to now. Open handoffs are
-    those open at `until`, by how long they had waited then."""
+    those open at `until`, by how long they had waited then; promises and customer checks
+    are those made in the period, as they stand now."""
     end = until or runtime.clock()
     start = since or end - DEFAULT_PERIOD
     if start >= end:
@@ -130,4 +170,5 @@ async def get_metrics(
             open_created=await health.open_at(team, end),
             escalations=await health.escalations(team, start, end),
         )
-    return _health(report)
+        followups = await uow.followups.counts(team, since=start, until=end)
+    return _health(report, followups)

@@ -17,7 +17,15 @@ from api.paging import (
     encode_cursor,
 )
 from api.responses import NOT_FOUND, invalid, problem
-from api.schemas import RequestOut, RequestPage, RequestStatus, Story, story
+from api.schemas import (
+    RequestListItem,
+    RequestOut,
+    RequestPage,
+    RequestStatus,
+    Story,
+    promise_out,
+    story,
+)
 from db.repositories.listing import RequestFilter
 
 router = api_router("requests")
@@ -35,7 +43,8 @@ async def list_requests(
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> RequestPage | Response:
-    """Requests, newest first. `owner` is who confirmed it last."""
+    """Requests, newest first, each with its newest promise to the customer (if any).
+    `owner` is who confirmed it last."""
     try:
         after = decode_cursor(cursor)
     except BadCursor:
@@ -43,10 +52,19 @@ async def list_requests(
     where = RequestFilter(status, owner, channel, created_since, created_until)
     async with runtime.db.uow() as uow:
         rows = await uow.listing.requests(team, where, after=after, limit=limit + 1)
-    page, more = rows[:limit], len(rows) > limit
+        page, more = rows[:limit], len(rows) > limit
+        promised = await uow.followups.promised_parts([row.id for row in page])
     last = page[-1] if more else None
     return RequestPage(
-        items=[RequestOut.model_validate(row) for row in page],
+        items=[
+            RequestListItem.model_validate(
+                {
+                    **RequestOut.model_validate(row).model_dump(),
+                    "promise": promise_out(*promised[row.id]) if row.id in promised else None,
+                }
+            )
+            for row in page
+        ],
         next_cursor=encode_cursor(last.created_at, last.id) if last else None,
     )
 
@@ -60,4 +78,5 @@ async def get_request(request_id: RowId, team: Team, runtime: Rt) -> Story | Res
             return problem(404, f"no request {request_id}")
         chain = await uow.handoffs.chain(request.id)
         timeline = await uow.timeline.for_request(team, request.id)
-    return story(request, chain, timeline)
+        followups = await uow.followups.of_request(team, request.id)
+    return story(request, chain, timeline, followups)

@@ -21,6 +21,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.devtools.loopback import LoopbackServer
+
 Json = dict[str, Any]
 
 
@@ -186,7 +188,7 @@ class PostLimit:
         return None
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """Run with `async with FakeSlack(workspace) as slack:`; `slack.api_url` for SLACK_API_URL.
 
     `latency` delays every Web API answer (seconds); `post_interval` enforces Slack's
@@ -203,10 +205,10 @@ class FakeSlack:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        super().__init__(host=host, port=port)
         self.workspace = workspace or FakeWorkspace()
         self.latency = latency
         self.post_limit = PostLimit(post_interval) if post_interval else None
-        self.host = host
         self.calls: list[Call] = []
         self.faults: dict[str, list[Fault]] = {}
         self.chaos: Chaos | None = None
@@ -218,8 +220,6 @@ class FakeSlack:
         self.views: dict[str, Json] = {}
         self.homes: dict[str, Json] = {}  # the Home tab each user sees (views.publish)
         self._ts = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.port = port
         self.changed = asyncio.Event()
         # OAuth (many workspaces): what the next consent grants, the codes and refresh tokens
         # given out, and every extra bot token -> (team, enterprise) it speaks for.
@@ -246,32 +246,11 @@ class FakeSlack:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> FakeSlack:
-        app = web.Application()
-        app.router.add_post("/api/{method}", self._handle)
-        app.router.add_get("/api/{method}", self._handle)
-        app.router.add_post("/response/{key}", self._response_url)
-        app.router.add_get("/oauth/v2/authorize", self._consent)
-        # In-flight handlers (a hung call a test left behind) must not hold up shutdown.
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeSlack:
-        return await self.start()
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.stop()
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/api/{method}", self._handle)
+        router.add_get("/api/{method}", self._handle)
+        router.add_post("/response/{key}", self._response_url)
+        router.add_get("/oauth/v2/authorize", self._consent)
 
     # -- test helpers ------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bot.devtools.loopback import LoopbackServer
+
 Json = dict[str, Any]
 ISSUER = "https://api.botframework.com"
 KEY_ID = "fake-connector-key"
@@ -50,14 +52,13 @@ class Conversation:
     activities: dict[str, Json] = field(default_factory=dict)  # activity id -> last body
 
 
-class FakeConnector:
+class FakeConnector(LoopbackServer):
     """`async with FakeConnector(app_id) as teams:`; `teams.service_url` is the activities'
     serviceUrl, `teams.metadata_url` and `teams.login_url` the two endpoint settings."""
 
     def __init__(self, app_id: str, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(host=host, port=port)
         self.app_id = app_id
-        self.host = host
-        self.port = port
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
@@ -65,7 +66,6 @@ class FakeConnector:
         self.blocked: set[str] = set()  # conversations whose user blocked the bot
         self.removed: set[str] = set()  # conversations the bot was removed from
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
         self.tokens_issued = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -86,33 +86,13 @@ class FakeConnector:
     def login_url(self) -> str:
         return f"{self.base}/botframework.com/oauth2/v2.0/token"
 
-    async def start(self) -> FakeConnector:
-        app = web.Application()
-        app.router.add_get("/v1/.well-known/openidconfiguration", self._metadata)
-        app.router.add_get("/v1/.well-known/keys", self._keys)
-        app.router.add_post("/botframework.com/oauth2/v2.0/token", self._token)
-        app.router.add_post("/teams/v3/conversations", self._create)
-        app.router.add_post("/teams/v3/conversations/{cid}/activities", self._post)
-        app.router.add_put("/teams/v3/conversations/{cid}/activities/{aid}", self._put)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeConnector:
-        return await self.start()
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.stop()
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get("/v1/.well-known/openidconfiguration", self._metadata)
+        router.add_get("/v1/.well-known/keys", self._keys)
+        router.add_post("/botframework.com/oauth2/v2.0/token", self._token)
+        router.add_post("/teams/v3/conversations", self._create)
+        router.add_post("/teams/v3/conversations/{cid}/activities", self._post)
+        router.add_put("/teams/v3/conversations/{cid}/activities/{aid}", self._put)
 
     # -- test helpers ------------------------------------------------------------------------
 

@@ -113,6 +113,7 @@ class WaitingHop:
     part: int = 1  # which part of a split request (issue 18) this hop carries
     parts: int = 1  # how many parts the request has; 1: not split
     note: str = ""  # what the part is (a split request's lines say which part waits)
+    promise_due: datetime | None = None  # the request's open promise: an answer by then
 
 
 @dataclass(frozen=True)

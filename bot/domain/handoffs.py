@@ -63,15 +63,7 @@ async def record_request(
             raise HandoffError(Problem.UNKNOWN_REQUEST)
         return tracked, False
     request = added
-    uow.timeline.add(
-        platform=request.platform,
-        team_id=request.team_id,
-        request_id=request.id,
-        kind="received",
-        at=now,
-        actor_id=message.user_id,
-        detail=source,
-    )
+    uow.timeline.record(request, "received", at=now, actor_id=message.user_id, detail=source)
     await notifier.request_tracked(request)
     return request, True
 
@@ -127,12 +119,10 @@ async def hand_off(
     )
     locked.status = rules.REQUEST_HANDED_OFF
     locked.updated_at = now
-    uow.timeline.add(
-        platform=locked.platform,
-        team_id=locked.team_id,
-        request_id=locked.id,
+    uow.timeline.record(
+        locked,
+        "handed_off",
         handoff_id=handoff.id,
-        kind="handed_off",
         at=now,
         actor_id=actor_id,
         detail=owner.id,
@@ -205,15 +195,7 @@ async def confirm(
     request.owner_id = actor_id
     request.status = parts.request_status(chain, owner_id=actor_id)  # other parts may wait
     request.updated_at = now
-    uow.timeline.add(
-        platform=request.platform,
-        team_id=team_id,
-        request_id=request.id,
-        handoff_id=handoff.id,
-        kind="confirmed",
-        at=now,
-        actor_id=actor_id,
-    )
+    uow.timeline.record(request, "confirmed", handoff_id=handoff.id, at=now, actor_id=actor_id)
     uow.after_commit(metrics.HANDOFFS_CONFIRMED.inc)
     uow.after_commit(metrics.confirmed_part(handoff, chain, now=now))
     await notifier.handoff_confirmed(request, handoff, chain)
@@ -271,12 +253,10 @@ async def redirect(
         )
     )
     request.updated_at = now
-    uow.timeline.add(
-        platform=request.platform,
-        team_id=team_id,
-        request_id=request.id,
+    uow.timeline.record(
+        request,
+        "redirected",
         handoff_id=handoff.id,
-        kind="redirected",
         at=now,
         actor_id=actor_id,
         detail=reason,
@@ -308,15 +288,7 @@ async def cancel(
     # The part is as it was before this handoff; the request is what its parts make it.
     request.status = parts.request_status(chain, owner_id=request.owner_id)
     request.updated_at = now
-    uow.timeline.add(
-        platform=request.platform,
-        team_id=team_id,
-        request_id=request.id,
-        handoff_id=handoff.id,
-        kind="cancelled",
-        at=now,
-        actor_id=actor_id,
-    )
+    uow.timeline.record(request, "cancelled", handoff_id=handoff.id, at=now, actor_id=actor_id)
     await notifier.handoff_closed(request, handoff, chain, actor_id=actor_id)
     return handoff
 
@@ -345,12 +317,10 @@ async def snooze(
         policy=policy,
         tz=zone(tz, policy.timezone),
     )
-    uow.timeline.add(
-        platform=request.platform,
-        team_id=team_id,
-        request_id=request.id,
+    uow.timeline.record(
+        request,
+        "snoozed",
         handoff_id=hop.id,
-        kind="snoozed",
         at=now,
         actor_id=actor_id,
         detail=choice,

@@ -44,13 +44,5 @@ async def nudge_now(
     if last is not None and now - last < NUDGE_NOW_EVERY:
         return NudgeNow("too_soon", hop.owner_kind, hop.owner_id, last + NUDGE_NOW_EVERY)
     hop.next_nudge_at = now
-    uow.timeline.add(
-        platform=request.platform,
-        team_id=team_id,
-        request_id=request.id,
-        handoff_id=hop.id,
-        kind=REQUESTED,
-        at=now,
-        actor_id=actor_id,
-    )
+    uow.timeline.record(request, REQUESTED, handoff_id=hop.id, at=now, actor_id=actor_id)
     return NudgeNow("queued", hop.owner_kind, hop.owner_id)

@@ -71,12 +71,10 @@ async def split(
             )
         )
         opened.append(hop)
-        uow.timeline.add(
-            platform=request.platform,
-            team_id=request.team_id,
-            request_id=request.id,
+        uow.timeline.record(
+            request,
+            "handed_off",
             handoff_id=hop.id,
-            kind="handed_off",
             at=now,
             actor_id=actor_id,
             detail=f"{spec.owner.id} (part {hop.part})",
@@ -135,12 +133,10 @@ async def resolve(
         request.status = rules.REQUEST_RESOLVED
     request.updated_at = now
     pending = next((hop for hop in closed if hop.status == rules.RESOLVED), None)
-    uow.timeline.add(
-        platform=request.platform,
-        team_id=team_id,
-        request_id=request.id,
+    uow.timeline.record(
+        request,
+        "resolved",
         handoff_id=pending.id if pending else None,
-        kind="resolved",
         at=now,
         actor_id=actor_id,
         detail=f"part {part}" if part is not None and parts.is_split(chain) else None,

@@ -48,7 +48,7 @@ async def answer(
     if not reached:
         if not await uow.followups.reopen(row, next_at=again_at):
             return Answered(already=True)
-        notifier.check_nudge(request, hop, row)
+        await notifier.check_nudge(request, hop, row)
         _note(uow, row, actor_id, now, "not yet")
         return Answered(again_at=again_at)
     if not await uow.followups.close(row, status=followups.DONE, now=now):

@@ -37,15 +37,7 @@ async def tell_customer(
     events = await uow.timeline.for_request(team_id, request.id)
     if any(e.kind == TOLD and e.handoff_id == hop.id for e in events):
         return Told(request, owner, chain=chain)
-    uow.timeline.add(
-        platform=request.platform,
-        team_id=team_id,
-        request_id=request.id,
-        handoff_id=hop.id,
-        kind=TOLD,
-        at=now,
-        actor_id=actor_id,
-    )
+    uow.timeline.record(request, TOLD, handoff_id=hop.id, at=now, actor_id=actor_id)
     return Told(request, owner, first_time=True, chain=chain)
 
 

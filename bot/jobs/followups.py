@@ -164,5 +164,5 @@ async def _check(
     if not await uow.followups.advance(row, next_at=None, now=now, sent=True):
         report.skipped += 1
         return
-    notifier.customer_check(item.request, item.hop, row)
+    await notifier.customer_check(item.request, item.hop, row)
     report.asked += 1

@@ -139,8 +139,9 @@ class Dispatcher:
                     for task in done:
                         report.add(task.result())
             finally:
-                for task in (renewer, *running):
-                    task.cancel()
+                renewer.cancel()
+                for unfinished in running:
+                    unfinished.cancel()
                 await asyncio.gather(renewer, *running, return_exceptions=True)
 
     async def _claim(self, limit: int) -> list[OutboxMessage]:

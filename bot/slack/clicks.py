@@ -3,7 +3,8 @@ before the unit of work opens (no transaction is held while Slack is asked), and
 the person who clicked privately.
 
 A listener built on these reads as: `read_click`, `preflight`, then `act` with its flow (one
-unit of work: the flow, the private answer, the commit, the dispatcher's wake-up), then ack.
+unit of work: the flow, the private answer, the commit, the dispatcher's wake-up), then ack;
+`on_button` is that whole frame, so that a button's listener is only its flow (a `Turn`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import HandoffError, Problem
@@ -20,10 +22,12 @@ from bot.flows.outcome import Refusal
 from bot.slack import messages
 from bot.slack.context import Deps
 from bot.slack.lookups import in_group
+from bot.slack.notifier import SlackNotifier
 from bot.slack.payloads import row_id
 from bot.slack.people import SlackUnavailable
 from db.uow import UnitOfWork
 
+T = TypeVar("T")
 OwnerOf = Callable[[Deps, str, int], Awaitable[tuple[str, str] | None]]
 # A button's flow, run on its target inside the unit of work: what to tell the actor, if
 # anything (a refused flow has rolled its own changes back, so the answer can still commit).
@@ -134,3 +138,63 @@ async def answer_alone(deps: Deps, click: Click, text: str | Refusal | None) -> 
         await answer(deps, uow, click, text, now=now)
         await uow.commit()
     deps.dispatcher.wake()
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One button's flow at work: the click, what the pre-flight learned, the unit of work it
+    runs in, its target row and the moment."""
+
+    deps: Deps
+    click: Click
+    checked: Preflight
+    uow: UnitOfWork
+    target: int
+    now: datetime
+
+    @property
+    def team(self) -> str:
+        return self.click.team
+
+    @property
+    def actor(self) -> str:
+        return self.click.actor
+
+    @property
+    def notifier(self) -> SlackNotifier:
+        """What the flow says is written in this turn's unit of work."""
+        return self.deps.notifier(self.uow, now=self.now, team_id=self.click.team)
+
+    async def run(self, flow: Callable[..., Awaitable[T]], **given: Any) -> T:
+        """Call a flow as every button does (its unit of work, a notifier, the workspace, the
+        actor, the moment), with what that flow needs besides."""
+        return await flow(
+            self.uow, self.notifier, team_id=self.team, actor_id=self.actor, now=self.now, **given
+        )
+
+
+TurnStep = Callable[[Turn], Awaitable["str | Refusal | None"]]
+
+
+async def on_button(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    deps: Deps,
+    step: TurnStep,
+    *,
+    owner_of: OwnerOf | None = None,
+    click: Click | None = None,
+    tick: bool = False,
+) -> None:
+    """The whole of a button that changes something: read the click (unless the listener
+    did, for its own look-ups), pre-flight, run `step` in one unit of work with the private
+    answer and the commit (`act`), then acknowledge Slack."""
+    click = click or read_click(body)
+    checked = await preflight(deps, client, click, owner_of)
+
+    async def run(uow: UnitOfWork, target: int, now: datetime) -> str | Refusal | None:
+        return await step(Turn(deps, click, checked, uow, target, now))
+
+    await act(deps, click, checked, run, tick=tick)
+    await ack()

@@ -145,7 +145,21 @@ class Deps:
         notice: str | None = None,
         admin: bool | None = None,
     ) -> None:
-        """Write this person's App Home view (as of `uow`'s state) to the outbox."""
+        """Write this person's App Home view (as of `uow`'s state) to the outbox; one with a
+        notice (the answer to their click) is written just before the commit, after the
+        changes the click caused, so that no refresh of theirs replaces it."""
+        if notice is not None:
+            home.answer_before_commit(
+                uow,
+                self.settings,
+                team_id=team_id,
+                user_id=user_id,
+                notice=notice,
+                now=now,
+                workspace_url=self.workspace_urls.get(team_id),
+                admin=admin,
+            )
+            return
         await home.publish(
             uow,
             self.settings,

@@ -95,10 +95,13 @@ def _customer(item: WaitingHop | OpenRequest) -> str:
 
 
 def _what(hop: WaitingHop) -> str:
-    """The customer's issue, and for a split request which part waits."""
+    """The customer's issue, for a split request which part waits, and the answer promised
+    to the customer, if one is."""
     issue = one_line(hop.text, 90) or "_(no text)_"
     if hop.parts > 1:
         issue += f" · part {hop.part} of {hop.parts}: _{one_line(hop.note, 60)}_"
+    if hop.promise_due is not None:
+        issue += f" · :stopwatch: promised by {date(hop.promise_due)}"
     return issue
 
 

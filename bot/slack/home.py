@@ -11,13 +11,15 @@ hook on the unit of work), and only for people who have opened App Home before.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.domain.messages import Audience, Kind, Op
+from bot.domain.messages import Audience, Kind, Op, followup_facts
 from bot.settings import Settings
-from bot.slack.home_blocks import MAX_ITEMS, ApiTokenItem, HomeData
+from bot.slack.home_blocks import CHECK_ITEMS, MAX_ITEMS, ApiTokenItem, HomeData
 from bot.slack.home_facts import home_facts
 from bot.workspace import load
+from db.repositories.home import Listing
 from db.uow import UnitOfWork
 
 PLATFORM = "slack"
@@ -49,17 +51,44 @@ async def gather(
     notice: str | None = None,
 ) -> HomeData:
     home = uow.home
+    listings = [
+        await home.waiting_on(team_id, user_id, limit=MAX_ITEMS),
+        await home.waited_on_by(team_id, user_id, limit=MAX_ITEMS),
+        await home.confirmed_since(team_id, user_id, since=now - RECENT, limit=MAX_ITEMS),
+    ]
+    waiting_on_you, you_wait_on, confirmed = await _with_promises(uow, listings, now=now)
     return HomeData(
         user_id=user_id,
-        waiting_on_you=await home.waiting_on(team_id, user_id, limit=MAX_ITEMS),
-        you_wait_on=await home.waited_on_by(team_id, user_id, limit=MAX_ITEMS),
-        confirmed=await home.confirmed_since(team_id, user_id, since=now - RECENT, limit=MAX_ITEMS),
+        waiting_on_you=waiting_on_you,
+        you_wait_on=you_wait_on,
+        confirmed=confirmed,
+        to_check=await home.checks_for(team_id, user_id, limit=CHECK_ITEMS),
         personal_digest=bool(await uow.preferences.personal_digest_enabled(team_id, [user_id])),
         settings=await load(uow, team_id, settings) if admin else None,
         workspace_url=workspace_url,
         notice=notice,
         api_tokens=await _api_tokens(uow, team_id) if admin else None,
     )
+
+
+async def _with_promises(
+    uow: UnitOfWork, listings: list[Listing], *, now: datetime
+) -> list[Listing]:
+    """Each item with its request's newest promise to the customer (one query for all)."""
+    ids = [item.request.id for listing in listings for item in listing.items]
+    promises = await uow.followups.promises_of(ids)
+    return [
+        Listing(
+            [
+                replace(item, promise=followup_facts(promises[item.request.id], now=now))
+                if item.request.id in promises
+                else item
+                for item in listing.items
+            ],
+            listing.total,
+        )
+        for listing in listings
+    ]
 
 
 async def _api_tokens(uow: UnitOfWork, team_id: str) -> tuple[ApiTokenItem, ...]:
@@ -112,7 +141,9 @@ async def publish(
 
 
 class HomeRefresh:
-    """People whose Home must be re-rendered before this transaction commits."""
+    """People whose Home must be re-rendered before this transaction commits, and the
+    answers to show on top of a clicker's Home (drawn in that same last view, so that a
+    refresh the click caused does not replace the answer)."""
 
     def __init__(
         self, uow: UnitOfWork, settings: Settings, *, now: datetime, workspace_url: str | None
@@ -122,13 +153,20 @@ class HomeRefresh:
         self.now = now
         self.workspace_url = workspace_url
         self.people: dict[str, set[str]] = {}
+        self.notices: dict[tuple[str, str], tuple[str, bool | None]] = {}
 
     def add(self, team_id: str, user_ids: Iterable[str | None]) -> None:
         self.people.setdefault(team_id, set()).update(u for u in user_ids if u)
 
+    def answer(self, team_id: str, user_id: str, notice: str, *, admin: bool | None) -> None:
+        self.people.setdefault(team_id, set())
+        self.notices[(team_id, user_id)] = (notice, admin)
+
     async def __call__(self) -> None:
         for team_id, users in self.people.items():
-            for user_id in sorted(await self.uow.home.viewers(team_id, users)):
+            told = {user for team, user in self.notices if team == team_id}
+            for user_id in sorted(await self.uow.home.viewers(team_id, users) | told):
+                notice, admin = self.notices.get((team_id, user_id), (None, None))
                 await publish(
                     self.uow,
                     self.settings,
@@ -136,7 +174,17 @@ class HomeRefresh:
                     user_id=user_id,
                     now=self.now,
                     workspace_url=self.workspace_url,
+                    admin=admin,
+                    notice=notice,
                 )
+
+
+def _hook(
+    uow: UnitOfWork, settings: Settings, *, now: datetime, workspace_url: str | None
+) -> HomeRefresh:
+    return uow.before_commit(
+        "home", lambda: HomeRefresh(uow, settings, now=now, workspace_url=workspace_url)
+    )
 
 
 def refresh_before_commit(
@@ -148,7 +196,20 @@ def refresh_before_commit(
     now: datetime,
     workspace_url: str | None,
 ) -> None:
-    hook: HomeRefresh = uow.before_commit(
-        "home", lambda: HomeRefresh(uow, settings, now=now, workspace_url=workspace_url)
-    )
-    hook.add(team_id, user_ids)
+    _hook(uow, settings, now=now, workspace_url=workspace_url).add(team_id, user_ids)
+
+
+def answer_before_commit(
+    uow: UnitOfWork,
+    settings: Settings,
+    *,
+    team_id: str,
+    user_id: str,
+    notice: str,
+    now: datetime,
+    workspace_url: str | None,
+    admin: bool | None = None,
+) -> None:
+    """This person's Home, with `notice` on top, as the last view of this transaction."""
+    hook = _hook(uow, settings, now=now, workspace_url=workspace_url)
+    hook.answer(team_id, user_id, notice, admin=admin)

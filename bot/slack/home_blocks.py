@@ -1,12 +1,13 @@
 """Block Kit for App Home: a pure function of what the viewer should see (HomeData).
 
 Slack allows 100 blocks in a Home view; each list shows at most MAX_ITEMS items (two blocks
-each) and says how many more there are, so the whole view stays under about 60 blocks.
+each; CHECK_ITEMS customer checks) and says how many more there are, so the whole view stays
+under about 85 blocks, an admin's included.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from bot.workspace import WorkspaceSettings
 from db.repositories.home import HomeItem, Listing
 
 MAX_ITEMS = 10
+CHECK_ITEMS = 5  # customer checks to answer: a short list, answered one by one
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class HomeData:
     workspace_url: str | None = None
     notice: str | None = None  # the answer to the viewer's last click, on top
     api_tokens: tuple[ApiTokenItem, ...] | None = None  # the workspace's live ones, admins only
+    # Customer checks asked of the viewer, not answered yet (issue 18).
+    to_check: Listing = field(default_factory=lambda: Listing([], 0))
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,21 @@ def _what(item: HomeItem, workspace_url: str | None) -> str:
     return f"{who} in {where}"
 
 
+def promise_text(promise: Any) -> str:
+    """A request's promise to the customer as App Home says it (no time left: the view is
+    drawn when something changes, not every minute)."""
+    by = date(datetime.fromisoformat(promise["due_at"]))
+    if promise["status"] == "kept":
+        return f":white_check_mark: Promise kept: the customer was told by {by}"
+    if promise["status"] == "broken":
+        return f":warning: Promise broken: the customer was promised an answer by {by}"
+    return f":stopwatch: The customer was promised an answer by {by}"
+
+
+def _promise(item: HomeItem) -> str:
+    return f"\n{promise_text(item.promise)}" if item.promise else ""
+
+
 def _more(listing: Listing, shown_count: int, where: str) -> list[Block]:
     rest = listing.total - shown_count
     return [_context(f"…and {rest} more {where}.")] if rest > 0 else []
@@ -88,7 +107,9 @@ def _waiting_on_you(data: HomeData) -> list[Block]:
         group = f" (for {mention('usergroup', hop.owner_id)})" if hop.owner_kind != "user" else ""
         text = (
             f":hourglass_flowing_sand: {_what(item, data.workspace_url)} from "
-            f"{mention('user', hop.from_id)}{group}, since {date(hop.created_at)}\n"
+            f"{mention('user', hop.from_id)}{group}, since {date(hop.created_at)}"
+            + _promise(item)
+            + "\n"
             + quote(item.request.text, 300)
         )
         if hop.reason or hop.note:
@@ -128,7 +149,9 @@ def _you_wait_on(data: HomeData) -> list[Block]:
         blocks.append(
             _section(
                 f":hourglass_flowing_sand: {mention(hop.owner_kind, hop.owner_id)} to confirm "
-                f"{_what(item, data.workspace_url)}, since {date(hop.created_at)} ({state})\n"
+                f"{_what(item, data.workspace_url)}, since {date(hop.created_at)} ({state})"
+                + _promise(item)
+                + "\n"
                 + quote(item.request.text, 200)
             )
         )
@@ -155,11 +178,46 @@ def _confirmed(data: HomeData) -> list[Block]:
         lines.append(
             f":white_check_mark: {mention('user', hop.closed_by or hop.owner_id)} took "
             f"{_what(item, data.workspace_url)} from {mention('user', hop.from_id)}, {at}"
+            + (f" · {promise_text(item.promise)}" if item.promise else "")
         )
     return [
         _section("*Recently confirmed*\n" + "\n".join(lines)),
         *_more(listing, MAX_ITEMS, "this week"),
     ]
+
+
+def _to_check(data: HomeData) -> list[Block]:
+    """The customer checks the viewer was asked and has not answered: *Yes, it's handled* /
+    *Not yet*, as on the question they got by DM. Nothing when there are none."""
+    listing = data.to_check
+    if not listing.items:
+        return []
+    blocks: list[Block] = [_section(f"*Did the customer hear back?* ({listing.total})")]
+    for item in listing.items[:CHECK_ITEMS]:
+        hop = item.handoff
+        owner = mention("user", hop.closed_by or hop.owner_id)
+        at = f", {date(hop.closed_at)}" if hop.closed_at else ""
+        blocks.append(
+            _section(
+                f":telephone_receiver: Did {owner} reach the customer? They took "
+                f"{_what(item, data.workspace_url)}{at}\n" + quote(item.request.text, 200)
+            )
+        )
+        value = str(item.check_id)
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Yes, it's handled",
+                        action_id=Action.CHECK_YES,
+                        value=value,
+                        style="primary",
+                    ),
+                    ButtonElement(text="Not yet", action_id=Action.CHECK_NOT_YET, value=value),
+                ]
+            )
+        )
+    return [DividerBlock(), *blocks, *_more(listing, CHECK_ITEMS, "(the oldest are shown)")]
 
 
 def _digest(data: HomeData) -> list[Block]:
@@ -246,6 +304,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
     if data.notice:
         blocks.append(_section(data.notice))
     blocks += _waiting_on_you(data)
+    blocks += _to_check(data)
     blocks.append(DividerBlock())
     blocks += _you_wait_on(data)
     blocks.append(DividerBlock())

@@ -22,7 +22,8 @@ from db.repositories.home import HomeItem, Listing
 _SETTINGS = TypeAdapter(WorkspaceSettings)
 _TOKENS = TypeAdapter(tuple[ApiTokenItem, ...])
 _MOMENTS = ("created_at", "closed_at", "escalated_at")
-LISTS = ("waiting_on_you", "you_wait_on", "confirmed")
+LISTS = ("waiting_on_you", "you_wait_on", "confirmed", "to_check")
+EMPTY = {"items": [], "total": 0}  # a list a row written before it existed does not have
 
 
 def _moment(value: datetime | None) -> str | None:
@@ -32,7 +33,12 @@ def _moment(value: datetime | None) -> str | None:
 def _item(item: HomeItem) -> Facts:
     hop = item.handoff
     moments = {"created_at": _moment(hop.created_at), "escalated_at": _moment(hop.escalated_at)}
-    return {"hop": {**hop_facts(hop), **moments}, "request": request_facts(item.request)}
+    return {
+        "hop": {**hop_facts(hop), **moments},
+        "request": request_facts(item.request),
+        "promise": item.promise,
+        "check_id": item.check_id,
+    }
 
 
 def home_facts(data: HomeData) -> Facts:
@@ -66,7 +72,15 @@ def _snapshot(values: dict[str, Any]) -> Any:
 
 
 def _listing(values: dict[str, Any]) -> Listing:
-    items = [HomeItem(_snapshot(i["hop"]), _snapshot(i["request"])) for i in values["items"]]
+    items = [
+        HomeItem(
+            _snapshot(i["hop"]),
+            _snapshot(i["request"]),
+            promise=i.get("promise"),
+            check_id=i.get("check_id"),
+        )
+        for i in values["items"]
+    ]
     return Listing(items, int(values["total"]))
 
 
@@ -77,6 +91,7 @@ def home_data_of(facts: Facts, *, workspace_url: str | None) -> HomeData:
         waiting_on_you=_listing(facts["waiting_on_you"]),
         you_wait_on=_listing(facts["you_wait_on"]),
         confirmed=_listing(facts["confirmed"]),
+        to_check=_listing(facts.get("to_check") or EMPTY),
         personal_digest=bool(facts["personal_digest"]),
         settings=None if settings is None else _SETTINGS.validate_python(settings),
         workspace_url=workspace_url,

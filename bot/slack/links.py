@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from db.models import Request
+from typing import Protocol
 
 
-def permalink(base: str | None, request: Request) -> str | None:
+class Posted(Protocol):
+    """Where a request's message is: a stored Request, or a digest's view of one."""
+
+    @property
+    def channel_id(self) -> str: ...
+    @property
+    def message_ts(self) -> str: ...
+    @property
+    def thread_ts(self) -> str | None: ...
+
+
+def permalink(base: str | None, request: Posted) -> str | None:
     """Slack's own permalink form, from the workspace URL that auth.test gives."""
     if not base:
         return None

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.domain.errors import HandoffError, Problem
 from bot.domain.ranking import Suggestion
+from bot.domain.reason_words import reasons_line
 from bot.flows.outcome import Refusal
 from bot.teams.cards import Card, message
 from bot.teams.render import reason_text
@@ -150,7 +151,7 @@ def who(words: str, suggestions: Sequence[Suggestion], names: Mapping[str, str])
     built.quote("Who can help with", words)
     for rank, suggestion in enumerate(suggestions, 1):
         whom = built.who(suggestion.id, suggestion.kind)
-        why = "; ".join(reason_text(r) for r in suggestion.reasons) or "a good match"
+        why = reasons_line(reason_text(r) for r in suggestion.reasons)
         built.say(f"{rank}. {whom}")
         built.quote("Why", why)
     built.say(

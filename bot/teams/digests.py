@@ -12,7 +12,7 @@ from typing import Any
 from bot.domain.digest import PersonalDigest, TeamDigest, WaitingHop
 from bot.domain.messages import Facts, Kind, personal_digest_of, team_digest_of
 from bot.teams.cards import Card, message
-from bot.teams.render import duration
+from bot.teams.render import duration, when
 
 LINES = 10  # hops listed per section; the rest is counted
 
@@ -27,7 +27,8 @@ def _hops(card: Card, title: str, hops: list[WaitingHop], now: datetime, *, owne
             hop.handler_id if owner else hop.owner_id, "user" if owner else hop.owner_kind
         )
         side = "from" if owner else "waiting on"
-        card.say(f"- {side} {who}, {waited}", subtle=True)
+        promised = f", promised by {when(hop.promise_due)}" if hop.promise_due else ""
+        card.say(f"- {side} {who}, {waited}{promised}", subtle=True)
         card.quote(hop.customer or "Customer", hop.text, limit=200)
     if len(hops) > LINES:
         card.say(f"... and {len(hops) - LINES} more.", subtle=True)
@@ -36,9 +37,17 @@ def _hops(card: Card, title: str, hops: list[WaitingHop], now: datetime, *, owne
 def team_card(digest: TeamDigest, names: Mapping[str, str]) -> dict[str, Any]:
     card = Card(names=dict(names))
     card.say(f"Handoff digest for {digest.day.isoformat()}", bold=True)
-    if not digest.waiting and not digest.unhandled:
+    if not digest.waiting and not digest.unhandled and not digest.broken_promises:
         card.say("All clear: every handoff is confirmed and nothing is left unhandled.")
     _hops(card, "Waiting for confirmation", digest.waiting, digest.now, owner=False)
+    if digest.broken_promises:
+        card.say(f"**Broken promises** ({len(digest.broken_promises)})")
+        for promise in digest.broken_promises[:LINES]:
+            who = card.who(promise.promised_by)
+            card.say(
+                f"- promised by {who} for {when(promise.due_at)}, not told in time", subtle=True
+            )
+            card.quote("Customer", promise.customer or "unknown")
     if digest.unhandled:
         card.say(f"**Not handed off yet** ({len(digest.unhandled)})")
         for request in digest.unhandled[:LINES]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.domain import rules
 from bot.domain.errors import HandoffError
+from bot.domain.reason_words import reasons_line
 from bot.domain.types import IncomingMessage, Owner, PersonInfo
 from bot.flows import hand_off as hand_off_flow
 from bot.flows.outcome import Refusal
@@ -78,7 +79,7 @@ async def on_fetch(ctx: TeamsContext, activity: Json) -> tuple[int, Json]:
         card.say("**Suggested owners**")
         for rank, suggestion in enumerate(suggestions, 1):
             card.say(f"{rank}. {card.who(suggestion.id, suggestion.kind)}")
-            why = "; ".join(reason_text(r) for r in suggestion.reasons) or "a good match"
+            why = reasons_line(reason_text(r) for r in suggestion.reasons)
             card.quote("Why", why)
             if suggestion.kind == "user":
                 choices[suggestion.id] = f"{names.get(suggestion.id, suggestion.id)} (suggested)"

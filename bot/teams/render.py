@@ -10,20 +10,13 @@ text as markdown and HTML, a card's TextRun as plain text).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.domain import rules
 from bot.domain.messages import Facts, Kind
 from bot.domain.nudges import waited as in_words
-from bot.domain.ranking_reasons import (
-    Away,
-    BackupFor,
-    ConfirmedSimilar,
-    LearnedFrom,
-    MatchesTopic,
-    PassedOn,
-)
+from bot.domain.reason_words import reason_words
 from bot.teams.cards import Card, message, safe_name
 from db.models import OutboxMessage
 
@@ -40,25 +33,30 @@ def duration(seconds: int | float | None) -> str:
     return in_words(EPOCH, EPOCH + timedelta(seconds=seconds or 0))
 
 
+def when(at: datetime) -> str:
+    """A moment each reader sees in their own time zone and language (the Adaptive Card
+    DATE and TIME functions, in a TextBlock)."""
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{{{{DATE({stamp}, SHORT)}}}} at {{{{TIME({stamp})}}}}"
+
+
+def promise_line(promise: Facts) -> str:
+    """A promise to the customer (issue 18) as a card says it: kept, broken, or the time."""
+    by = when(datetime.fromisoformat(promise["due_at"]))
+    if promise.get("status") == "kept":
+        return f"Promise kept: the customer was told by {by}."
+    if promise.get("status") == "broken":
+        return f"Promise broken: the customer was promised an answer by {by}."
+    return f"Customer promised an answer by {by}."
+
+
 def reason_text(reason: Any) -> str:
-    """A suggestion's reason in plain words (the ONE place Teams words a ranker reason; it
-    goes in a TextRun, so directory text needs no escaping)."""
-    match reason:
-        case MatchesTopic(topic=topic, keywords=keywords) if keywords:
-            return f"matches {', '.join(list(keywords)[:3])}: {topic}"
-        case MatchesTopic(topic=topic, related=related):
-            return f"related to {topic}: {', '.join(list(related)[:3])}"
-        case ConfirmedSimilar(count=count, days=days):
-            return f"confirmed {count} similar request(s) in the last {days} days"
-        case LearnedFrom(count=count):
-            return f"learned from the {count} request(s) they confirmed"
-        case PassedOn(count=count, days=days):
-            return f"passed on {count} similar request(s) in the last {days} days"
-        case BackupFor(topic=topic, left=left):
-            return f"backup for {topic} while the owner {'has left' if left else 'is away'}"
-        case Away():
-            return "away"
-    return str(reason)
+    """A suggestion's reason in plain words (bot/domain/reason_words.py; it goes in a TextRun,
+    so directory text needs no escaping)."""
+    try:
+        return reason_words(reason, away="away")
+    except ValueError:
+        return str(reason)
 
 
 def _owner(card: Card, hop: Facts) -> str:
@@ -114,6 +112,8 @@ def handoff_card(facts: Facts, names: Mapping[str, str], *, waited: str | None =
     if len(chain) > 1:
         path = " → ".join(card.who(h.get("owner_id"), h.get("owner_kind") or "user") for h in chain)
         card.say(f"Path so far: {path}", subtle=True)
+    if facts.get("promise"):
+        card.say(promise_line(facts["promise"]), subtle=True)
     card.say(_status(card, hop, request), subtle=True)
     _buttons(card, hop, request)
     return card.build()
@@ -313,6 +313,7 @@ def people_in(facts: Facts) -> set[str]:
     for listed in ("waiting", "to_confirm", "handed_off"):
         for hop in digest.get(listed) or []:
             found |= {hop.get("owner_id"), hop.get("handler_id")}
+    found |= {p.get("promised_by") for p in digest.get("broken_promises") or []}
     return {f for f in found if isinstance(f, str) and f}
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.domain.digest import DeadLetter, OpenRequest, WaitingHop
-from db.models import DigestRun, Handoff, OutboxMessage, Person, Request
+from db.models import DigestRun, Followup, Handoff, OutboxMessage, Person, Request
 from db.repositories.upsert import insert_for
 from db.repositories.workspaces import is_uninstalled
 
@@ -122,6 +122,14 @@ class DigestRepository:
                 .where(other.request_id == Handoff.request_id)
                 .scalar_subquery(),
                 func.substr(Handoff.note, 1, NOTE_READ),
+                # The request's open promise to the customer, if any (issue 18): "promised by".
+                select(func.min(Followup.due_at))
+                .where(
+                    Followup.request_id == Handoff.request_id,
+                    Followup.kind == "promise",
+                    Followup.status == "open",
+                )
+                .scalar_subquery(),
             )
             .join(Request, Request.id == Handoff.request_id)
             .where(Handoff.team_id == team_id, Handoff.status == "pending")
@@ -145,6 +153,7 @@ class DigestRepository:
                 part=int(row[13] or 1),
                 parts=int(row[14] or 1),
                 note=row[15] or "",
+                promise_due=row[16],
             )
             for row in (await self.session.execute(stmt)).all()
         ]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import HandoffEvent, ProcessedEvent
+from db.models import HandoffEvent, ProcessedEvent, Request
 from db.repositories.upsert import dialect_of, per_dialect
 
 _FIRST_SEEN = per_dialect(
@@ -70,6 +70,28 @@ class TimelineRepository:
                 detail=detail,
                 at=at,
             )
+        )
+
+    def record(
+        self,
+        request: Request,
+        kind: str,
+        *,
+        at: datetime,
+        handoff_id: int | None = None,
+        actor_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """An event on `request`'s timeline: its platform, workspace and id come from it."""
+        self.add(
+            platform=request.platform,
+            team_id=request.team_id,
+            request_id=request.id,
+            handoff_id=handoff_id,
+            kind=kind,
+            at=at,
+            actor_id=actor_id,
+            detail=detail,
         )
 
     async def for_request(self, team_id: str, request_id: int) -> list[HandoffEvent]:

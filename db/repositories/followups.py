@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from db.models import Followup, HandoffEvent, Request
+from db.models import Followup, Handoff, HandoffEvent, Request
 
 OPEN = "open"
 
@@ -50,6 +50,54 @@ class FollowupRepository:
             .execution_options(populate_existing=True)
         )
         return (await self.session.scalars(stmt)).first()
+
+    async def of_request(self, team_id: str, request_id: int) -> list[Followup]:
+        """Every promise and check of a request, oldest first (the REST API's story)."""
+        stmt = (
+            select(Followup)
+            .where(Followup.team_id == team_id, Followup.request_id == request_id)
+            .order_by(Followup.id)
+        )
+        return list((await self.session.scalars(stmt)).all())
+
+    async def counts(
+        self, team_id: str | None, *, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[tuple[str, str], int]:
+        """How many follow-ups there are, by (kind, status): of one workspace (None: all),
+        made in [since, until) when given. One grouped count."""
+        stmt = select(Followup.kind, Followup.status, func.count(Followup.id)).group_by(
+            Followup.kind, Followup.status
+        )
+        if team_id is not None:
+            stmt = stmt.where(Followup.team_id == team_id)
+        if since is not None:
+            stmt = stmt.where(Followup.created_at >= since)
+        if until is not None:
+            stmt = stmt.where(Followup.created_at < until)
+        return {(k, s): int(n) for k, s, n in (await self.session.execute(stmt)).all()}
+
+    async def promises_of(self, request_ids: list[int]) -> dict[int, Followup]:
+        """Each request's newest promise that was not replaced (App Home's lines)."""
+        return {r: row for r, (row, _) in (await self.promised_parts(request_ids)).items()}
+
+    async def promised_parts(self, request_ids: list[int]) -> dict[int, tuple[Followup, int]]:
+        """Each request's newest promise that was not replaced, with the part its hop carries
+        (the REST API's lists). One query for a page of requests."""
+        if not request_ids:
+            return {}
+        stmt = (
+            select(Followup, Handoff.part)
+            .join(Handoff, Handoff.id == Followup.handoff_id)
+            .where(
+                Followup.request_id.in_(set(request_ids)),
+                Followup.kind == "promise",
+                Followup.status != "replaced",
+            )
+            .order_by(Followup.id)
+            .execution_options(populate_existing=True)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return {row.request_id: (row, int(part or 1)) for row, part in rows}
 
     async def add(self, row: Followup) -> Followup:
         self.session.add(row)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Handoff, OutboxMessage, Request, WorkspaceState
+from db.models import Followup, Handoff, OutboxMessage, Request, WorkspaceState
 from db.repositories.upsert import insert_for
 
 VIEWER_PREFIX = "home_viewer:"  # workspace_state key per person who opened App Home
@@ -21,6 +21,8 @@ VIEWER_PREFIX = "home_viewer:"  # workspace_state key per person who opened App 
 class HomeItem:
     handoff: Handoff
     request: Request
+    promise: Any = None  # the request's newest promise to the customer (its facts), if any
+    check_id: int | None = None  # in "Customers to check on": the question's follow-up id
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,30 @@ class HomeRepository:
             ),
         )
         return await self._listing(where, order=Handoff.closed_at.desc(), limit=limit)
+
+    async def checks_for(self, team_id: str, user_id: str, *, limit: int) -> Listing:
+        """Customer checks asked of this person and not answered yet (issue 18): open, and
+        not due again (*Not yet* sets the next time; asking clears it), oldest first."""
+        where = and_(
+            Followup.team_id == team_id,
+            Followup.kind == "check",
+            Followup.status == "open",
+            Followup.recipient_id == user_id,
+            Followup.next_at.is_(None),
+        )
+        total = await self.session.scalar(select(func.count()).select_from(Followup).where(where))
+        stmt = (
+            select(Followup.id, Handoff, Request)
+            .join(Handoff, Handoff.id == Followup.handoff_id)
+            .join(Request, Request.id == Followup.request_id)
+            .where(where)
+            .order_by(Followup.created_at, Followup.id)
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        items = [HomeItem(hop, request, check_id=check) for check, hop, request in rows]
+        return Listing(items, int(total or 0))
 
     # -- who opened App Home -------------------------------------------------------------------
 

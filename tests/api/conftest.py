@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.devtools.sandbox import Sandbox
-from db.models import Handoff, Request
+from db.models import Followup, Handoff, Request
 from db.uow import Database
 
 TOKEN = "s3cret-api-token"
@@ -131,3 +131,41 @@ async def add_story(
                 )
         await uow.commit()
     return built
+
+
+async def add_followup(
+    db: Database,
+    hop_id: int,
+    *,
+    kind: str = "promise",
+    status: str = "open",
+    by: datetime | None = None,
+    made: datetime = T0,
+    closed: datetime | None = None,
+    recipient: str = "U_ALICE",
+    next_at: datetime | None = None,
+    sent: int = 0,
+    team: str = TEAM,
+) -> int:
+    """A promise (`by`) or a customer check on a hop, as the domain writes them."""
+    async with db.uow() as uow:
+        hop = await uow.handoffs.get(team, hop_id)
+        assert hop is not None
+        row = await uow.followups.add(
+            Followup(
+                team_id=hop.team_id,
+                request_id=hop.request_id,
+                handoff_id=hop.id,
+                kind=kind,
+                recipient_id=recipient,
+                due_at=by,
+                next_at=next_at,
+                status=status,
+                sent=sent,
+                created_by=recipient if kind == "promise" else None,
+                created_at=made,
+                closed_at=closed,
+            )
+        )
+        await uow.commit()
+        return row.id

@@ -27,7 +27,7 @@ from bot.domain.directory import TopicSpec
 from bot.settings import Settings
 from db.models import Base
 from db.uow import Database
-from tests.api.conftest import AUTH, T0, TEAM, TOKEN, Hop, add_story
+from tests.api.conftest import AUTH, T0, TEAM, TOKEN, Hop, add_followup, add_story
 
 EXAMPLES = 25  # per operation and mode: 10 operations, ~500 calls per backend
 CHECKS = [
@@ -47,11 +47,15 @@ async def _seed(url: str) -> None:
             for table in reversed(Base.metadata.sorted_tables):
                 await conn.execute(text(f"DELETE FROM {table.name}"))
         for n in range(3):
-            await add_story(
+            built = await add_story(
                 db,
                 created=T0 + timedelta(hours=n),
                 hops=[Hop("U_ERIN", "redirected", took=timedelta(minutes=5)), Hop("U_BOB")],
             )
+            # Promises and a check, so that stories answer with them (schema conformance).
+            await add_followup(db, built.hop_ids[0], by=T0, status="replaced", closed=T0)
+            await add_followup(db, built.hop_ids[1], by=T0 + timedelta(days=1))
+            await add_followup(db, built.hop_ids[1], kind="check", status="done", closed=T0)
         async with db.uow() as uow:
             await uow.directory.add(TEAM, TopicSpec("Billing", ("U_BOB",)), now=T0, by=None)
             await uow.commit()

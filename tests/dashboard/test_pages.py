@@ -17,7 +17,7 @@ from bot.devtools.sandbox import Sandbox
 from bot.flows.dashboard_link import issue_link
 from db.models import Handoff
 from db.uow import Database
-from tests.api.conftest import OTHER_TEAM
+from tests.api.conftest import OTHER_TEAM, add_followup
 from tests.dashboard.helpers import (
     dashboard_sandbox,
     get,
@@ -238,6 +238,10 @@ async def test_admins_edit_the_directory_with_the_same_checks_as_the_api(
     page = await get(box, "/dashboard/directory", alice)
     csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     assert "Edit Billing" in page.text
+    # The forms are drawn once, in the page, not in its <title> too (a browser shows that
+    # as text in the tab).
+    assert "<title>Directory · Handoff dashboard</title>" in page.text
+    assert page.text.count('id="edit"') == 1 and page.text.count("<summary>Add a topic") == 1
 
     added = await post(box, "/dashboard/directory/topics", alice, {**fields, "csrf": csrf})
     assert added.status_code == 303
@@ -292,3 +296,39 @@ async def test_two_clicks_on_one_link_sign_in_once(box: Sandbox) -> None:
     token = token_of(await link_from_chat(box, "U_BOB"))
     answers = await asyncio.gather(*(spend(box, token) for _ in range(4)))
     assert sorted(a.status_code for a in answers) == [303, 410, 410, 410]
+
+
+async def test_a_request_story_shows_its_promise_to_the_customer_and_its_check(
+    box: Sandbox, db: Database, seeded: Seeded
+) -> None:
+    story = await get(box, f"/dashboard/requests/{seeded.refund}", await signed_in(box, "U_ALICE"))
+    assert "Promises and checks" not in story.text  # none made: no empty panel
+    async with db.uow() as uow:
+        hops = await uow.handoffs.chain(seeded.refund)
+    confirmed = hops[-1].id
+    by = datetime(2026, 11, 12, 15, 0, tzinfo=UTC)
+    await add_followup(db, hops[0].id, by=by, status="replaced", recipient="U_ERIN")
+    await add_followup(db, confirmed, by=by, status="broken", closed=by, recipient="U_ALICE")
+    await add_followup(db, confirmed, kind="check", recipient="U_ALICE")
+    html = (
+        await get(box, f"/dashboard/requests/{seeded.refund}", await signed_in(box, "U_ALICE"))
+    ).text
+    assert "Promises and checks" in html
+    assert "Alice Andrews promised the customer an answer by" in html
+    assert "2026-11-12 15:00 UTC" in html and "<em>broken</em>" in html
+    assert "Erin Evans promised" not in html  # a replaced promise is not listed
+    assert "Customer check, asking Alice Andrews" in html and "<em>asked</em>" in html
+
+
+async def test_the_people_page_says_what_was_promised_to_the_customer(
+    box: Sandbox, db: Database, seeded: Seeded
+) -> None:
+    bob = await signed_in(box, "U_BOB")
+    assert "promised" not in (await get(box, "/dashboard/people", bob)).text
+    async with db.uow() as uow:
+        (hop,) = await uow.handoffs.chain(seeded.today)  # open on Bob, handed off by Alice
+    await add_followup(db, hop.id, by=datetime(2026, 12, 1, 15, 0, tzinfo=UTC))
+    html = (await get(box, "/dashboard/people", bob)).text
+    assert "The customer was promised an answer by <strong>2026-12-01 15:00 UTC</strong>" in html
+    alice = (await get(box, "/dashboard/people", await signed_in(box, "U_ALICE"))).text
+    assert "2026-12-01 15:00 UTC" in alice  # the handler, who is waiting on Bob, sees it too

@@ -45,6 +45,7 @@ def test_the_exporter_knows_the_new_series_the_alerts_need() -> None:
     assert "handoff_tick_last_success_timestamp_seconds" in names
     assert "handoff_slack_events_responses_total" in names
     assert "handoff_outbox_pending" in names
+    assert {"handoff_promises", "handoff_customer_checks_open"} <= names
 
 
 def test_the_grafana_dashboard_is_json_with_panels_over_our_metrics() -> None:
@@ -65,6 +66,7 @@ def test_the_alerts_cover_what_the_issue_asks_and_name_only_exported_metrics() -
         "HandoffDeadLetters",
         "HandoffTickNotRunning",
         "HandoffSlackEvents5xx",
+        "HandoffPromisesBroken",
     } <= names
     for rule in found:
         expr = str(rule["expr"])

@@ -234,3 +234,21 @@ async def test_a_split_with_a_bad_by_gets_a_clear_answer_and_nothing_is_written(
     assert response.status_code == 200
     assert "not a time of day" in response.json()["text"]
     assert await hops(db) == [] and await rows(db, Followup) == [] and await rows(db, Request) == []
+
+
+async def test_the_digests_say_what_was_promised_and_by_when(box: Sandbox, db: Database) -> None:
+    """An open promise is on the request's digest lines: the team's, and the personal one of
+    the handler who stays on the hook."""
+    await customer_request(box)
+    await promised(box, "customer wants a refund by tomorrow 3pm")
+    by = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+    (promise,) = await promises(db)
+    assert promise.due_at == by
+    await tick(box, datetime(2026, 11, 25, 9, 0, tzinfo=UTC))  # Wednesday's digests
+    stamp = f"promised by <!date^{int(by.timestamp())}^"
+    team = [p for p in box.slack.posted() if p["channel"] == "C_DIGEST"][-1]
+    assert "<@U_BOB>" in blocks_text(team) and stamp in blocks_text(team)
+    (personal,) = [
+        p for p in box.slack.posted() if p["channel"] == "U_ALICE" and "morning" in p["text"]
+    ]
+    assert stamp in blocks_text(personal)

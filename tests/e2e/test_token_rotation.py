@@ -55,7 +55,12 @@ def refreshes(box: Sandbox) -> int:
 
 async def expiring_install(box: Sandbox, db: Database) -> str:
     """Installed with a rotating token (each refresh gives 12 hours), now 10 minutes from
-    its expiry: inside the 2-hour refresh window. Returns the token."""
+    its expiry: inside the 2-hour refresh window. Returns the token.
+
+    The sandbox's own start-up tick finishes first: it asks every installed workspace's
+    client for auth.test, so on a loaded machine a late one found the expiring token and
+    refreshed it itself, under the same lease, racing the replicas these tests build."""
+    await asyncio.wait_for(box.runtime.first_tick_done.wait(), timeout=60)
     box.slack.grant = Grant(expires_in=12 * 3600)
     assert (await install(box)).status_code == 200
     soon = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=10)
@@ -126,9 +131,14 @@ async def test_a_lease_left_by_a_dead_replica_runs_out(db: Database, database_ur
             )
             await uow.commit()
         assert held
+        async with db.uow() as uow:  # still the dead one's: nobody else is refreshing
+            row = await uow.session.get(WorkspaceState, ("T0001", KEY, "slack"))
+            assert row is not None and row.value == {"holder": "dead"}
         clients = replica(box, db, locked=True)
         try:
             client = await asyncio.wait_for(clients.for_team("T0001"), timeout=5)
         finally:
             await clients.close()
         assert refreshes(box) == 1 and client.token == await stored_token(db)
+        async with db.uow() as uow:  # the replica took it over and gave it back
+            assert await uow.session.get(WorkspaceState, ("T0001", KEY, "slack")) is None

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 
+import httpx
+
 from bot.devtools.fake_slack import FakeSlack
 
 SIGNING_SECRET = "process-secret"
+# How long `handoff serve` may take to answer: an interpreter start, imports and a database
+# check, which on a loaded 2-core CI machine has taken well over the 10 s these tests once
+# allowed. It is a deadline, not a wait: a server that is up is used at once.
+SERVE_DEADLINE = 120.0
 
 
 def env_for(slack: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
@@ -40,3 +47,31 @@ def start(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+async def wait_until_serving(
+    http: httpx.AsyncClient,
+    server: subprocess.Popen[str],
+    *,
+    path: str = "/healthz",
+    deadline: float = SERVE_DEADLINE,
+    every: float = 0.1,
+) -> httpx.Response:
+    """The first answer of the `handoff serve` in `server` to GET `path`, polled until it
+    answers. Fails at once, with what the process wrote, if it exits instead; fails with a
+    plain message if it has not answered within `deadline` seconds."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + deadline
+    while True:
+        if server.poll() is not None:
+            out, err = await asyncio.to_thread(server.communicate, timeout=30)
+            raise AssertionError(
+                f"serve exited ({server.returncode}) before answering:\n{err}{out}"
+            )
+        try:
+            return await http.get(path, timeout=max(1.0, give_up - loop.time()))
+        except httpx.TransportError:
+            pass  # not listening yet
+        if loop.time() >= give_up:
+            raise AssertionError(f"serve did not answer {path} within {deadline:.0f} s")
+        await asyncio.sleep(every)

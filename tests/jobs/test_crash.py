@@ -15,7 +15,14 @@ from bot.devtools.sandbox import demo_workspace
 from bot.devtools.simulator import SlackSimulator
 from db.models import OutboxMessage, Request
 from db.uow import Database
-from tests.jobs.processes import SIGNING_SECRET, env_for, free_port, start
+from tests.jobs.processes import (
+    SERVE_DEADLINE,
+    SIGNING_SECRET,
+    env_for,
+    free_port,
+    start,
+    wait_until_serving,
+)
 
 
 async def _outbox(db: Database) -> list[OutboxMessage]:
@@ -34,13 +41,8 @@ async def test_killed_mid_delivery_then_restarted_delivers_once(
         port = free_port()
         server = start("serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate", env=env)
         try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-                for _ in range(200):
-                    try:
-                        if (await http.get("/healthz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        await asyncio.sleep(0.05)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+                assert (await wait_until_serving(http, server)).status_code == 200
                 sim = SlackSimulator(
                     http, f"http://127.0.0.1:{port}/slack/events", signing_secret=SIGNING_SECRET
                 )
@@ -48,13 +50,13 @@ async def test_killed_mid_delivery_then_restarted_delivers_once(
                     "C_SUPPORT", "1700000000.000100", "help!", user="U_JANE"
                 )
                 assert response.status_code == 200  # committed, then acknowledged
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + SERVE_DEADLINE  # a deadline, polled: not a wait
             while not any(r.status == "sending" for r in await _outbox(db)):
                 assert time.monotonic() < deadline, "the dispatcher never started sending"
                 await asyncio.sleep(0.05)
         finally:
             server.send_signal(signal.SIGKILL)
-            server.wait(timeout=10)
+            server.wait(timeout=30)
         assert slack.calls_to("reactions.add") == []  # nothing reached Slack
         (row,) = await _outbox(db)
         assert row.status == "sending"
@@ -63,7 +65,9 @@ async def test_killed_mid_delivery_then_restarted_delivers_once(
 
         later = datetime.now(UTC) + timedelta(minutes=2)  # past the dead sender's lease
         tick = await asyncio.to_thread(
-            lambda: start("tick", "--now", later.isoformat(), env=env).communicate(timeout=60)
+            lambda: start("tick", "--now", later.isoformat(), env=env).communicate(
+                timeout=SERVE_DEADLINE
+            )
         )
         assert "sent 1" in tick[0], tick[1]
         (call,) = slack.calls_to("reactions.add")

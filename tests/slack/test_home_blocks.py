@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.settings import Settings
-from bot.slack.home_blocks import MAX_ITEMS, HomeData, home_view
+from bot.slack.home_blocks import CHECK_ITEMS, MAX_ITEMS, ApiTokenItem, HomeData, home_view
 from bot.slack.ids import Action
 from bot.workspace import effective
 from db.models import Handoff, Request
@@ -65,6 +66,41 @@ def test_a_full_home_stays_within_slacks_limits_and_says_how_many_more() -> None
     assert "<!channel>" not in dumped and "<!here>" not in dumped and "<@U_EVERYONE>" not in dumped
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in view["blocks"])
     assert Action.HOME_SETTINGS in dumped and Action.NUDGE_NOW in dumped
+
+
+def test_a_full_home_with_promises_checks_and_tokens_stays_within_slacks_limits() -> None:
+    promise = {"due_at": NOW.isoformat(), "status": "open"}
+    promised = Listing([replace(i, promise=promise) for i in listing(50).items], 50)
+    checks = Listing(
+        [replace(i, check_id=100 + n) for n, i in enumerate(listing(12, "confirmed").items)], 12
+    )
+    tokens = tuple(ApiTokenItem(id=n, name=f"t{n}", created_at=NOW) for n in range(15))
+    data = HomeData(
+        user_id="U_A",
+        waiting_on_you=promised,
+        you_wait_on=promised,
+        confirmed=listing(30, "confirmed"),
+        personal_digest=True,
+        settings=effective(Settings(_env_file=None), {}),  # type: ignore[call-arg]
+        workspace_url="https://acme.slack.com/",
+        notice="Saved.",
+        api_tokens=tokens,
+        to_check=checks,
+    )
+    view = home_view(data)
+    assert len(view["blocks"]) <= 100, len(view["blocks"])
+    dumped = json.dumps(view)
+    assert dumped.count("The customer was promised an answer by") == 2 * MAX_ITEMS
+    assert "*Did the customer hear back?* (12)" in dumped and "7 more" in dumped
+    assert dumped.count(Action.CHECK_YES) == CHECK_ITEMS
+    assert f'"value": "{100 + CHECK_ITEMS - 1}"' in dumped
+    assert "<!channel>" not in dumped and "<!here>" not in dumped
+
+
+def test_no_check_section_without_checks() -> None:
+    empty = Listing([], 0)
+    view = home_view(HomeData("U_B", empty, empty, empty, personal_digest=False, settings=None))
+    assert "hear back" not in json.dumps(view)
 
 
 def test_an_empty_home_for_a_non_admin() -> None:

@@ -82,3 +82,23 @@ def test_the_picker_and_who_show_the_rendered_reasons() -> None:
     )
     bare = Suggestion(kind="user", id="U_ANA", score=1.0, reasons=(), topic=None)
     assert reasons_text(bare) == "a good match"
+
+
+def test_teams_says_the_same_words_without_the_markup() -> None:
+    """One wording for both platforms (bot/domain/reason_words.py): Teams' TextRun needs no
+    escaping or bold, and says "away" where Slack names its own status."""
+    from bot.teams.render import reason_text as teams_text
+
+    assert teams_text(MatchesTopic("Billing", keywords=("refund", "a", "b", "c"))) == (
+        "matches refund, a, b: Billing"
+    )
+    assert teams_text(ConfirmedSimilar(1, days=90)) == (
+        "confirmed 1 similar request in the last 90 days"
+    )
+    assert teams_text(LearnedFrom(7)) == "learned from the 7 requests they confirmed"
+    assert teams_text(BackupFor("R&D <team>", left=True)) == (
+        "backup for R&D <team> while the owner has left"
+    )
+    assert teams_text(Away()) == "away"
+    for reason in (ConfirmedSimilar(12, days=90), PassedOn(3, days=90), LearnedFrom(1)):
+        assert teams_text(reason) == reason_text(reason)  # no markup in these: the same

@@ -88,8 +88,13 @@ topics:
     assert len(to_backup) == 1, to_backup
     assert "You're the backup for **Billing**" in to_backup[0]
     assert "Bob Brown" in to_backup[0] and "charged twice for invoice 1042" in to_backup[0]
-    to_handler = card_text(cards_to(box, direct(ALICE.id))[-1])
-    assert "the backup for **Billing**, to step in" in to_handler and ERIN.id in to_handler
-    assert "Pick a new owner" in to_handler
+    # The handler's 1:1 also gets digests, depending on the hour the test runs: pick the
+    # escalation among them, and check it came once.
+    to_handler = [
+        t for t in (card_text(c) for c in cards_to(box, direct(ALICE.id))) if "to step in" in t
+    ]
+    assert len(to_handler) == 1, to_handler
+    assert "the backup for **Billing**, to step in" in to_handler[0] and ERIN.id in to_handler[0]
+    assert "Pick a new owner" in to_handler[0]
     in_thread = [card_text(c) for c in cards_to(box, f"{SUPPORT};messageid={root}")]
     assert any("(the backup for **Billing**) and the handler" in t for t in in_thread)

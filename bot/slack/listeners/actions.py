@@ -1,13 +1,13 @@
 """Buttons on the handoff card: confirm, redirect, resolve, cancel, snooze, tell the customer.
 
-Each listener parses the click, makes its Slack look-ups before the unit of work opens, calls
-its flow (`bot/flows/`), renders the result, commits, and only then acknowledges Slack.
+Each listener makes its Slack look-ups before the unit of work opens and gives its flow
+(`bot/flows/`) to `on_button`, which reads the click, runs the flow in one unit of work with
+the private answer, commits, and only then acknowledges Slack.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -17,7 +17,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.flows import cancel, confirm, redirect, resolve, snooze, tell_customer
 from bot.flows.outcome import Refusal
 from bot.slack import modals
-from bot.slack.clicks import act, answer_alone, hop_owner, pending_owner, preflight, read_click
+from bot.slack.clicks import (
+    Turn,
+    answer_alone,
+    hop_owner,
+    on_button,
+    pending_owner,
+    preflight,
+    read_click,
+)
 from bot.slack.context import Deps
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import date
@@ -25,7 +33,6 @@ from bot.slack.payloads import row_id
 from bot.slack.people import SlackUnavailable
 from bot.slack.promises import check_plan
 from bot.slack.routing import topics_of_hop
-from db.uow import UnitOfWork
 
 
 async def on_confirm(
@@ -33,46 +40,29 @@ async def on_confirm(
 ) -> None:
     click = read_click(body)
     topics = await topics_of_hop(deps, click.team, click.target) if click.target else []
-    checked = await preflight(deps, client, click, hop_owner)
     check = await check_plan(deps, click.team)
 
-    async def step(uow: UnitOfWork, target: int, now: datetime) -> Refusal | None:
-        result = await confirm.confirm(
-            uow,
-            deps.notifier(uow, now=now, team_id=click.team),
-            team_id=click.team,
-            handoff_id=target,
-            actor_id=click.actor,
-            in_group=checked.member,
+    async def step(turn: Turn) -> Refusal | None:
+        result = await turn.run(
+            confirm.confirm,
+            handoff_id=turn.target,
+            in_group=turn.checked.member,
             topics=topics,
-            now=now,
             check=check,
         )
         return result.refusal
 
-    await act(deps, click, checked, step)
-    await ack()
+    await on_button(ack, body, client, deps, step, owner_of=hop_owner, click=click)
 
 
 async def on_cancel(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
-    click = read_click(body)
-    checked = await preflight(deps, client, click)
-
-    async def step(uow: UnitOfWork, target: int, now: datetime) -> Refusal | None:
-        result = await cancel.cancel(
-            uow,
-            deps.notifier(uow, now=now, team_id=click.team),
-            team_id=click.team,
-            handoff_id=target,
-            actor_id=click.actor,
-            now=now,
-        )
+    async def step(turn: Turn) -> Refusal | None:
+        result = await turn.run(cancel.cancel, handoff_id=turn.target)
         return result.refusal
 
-    await act(deps, click, checked, step)
-    await ack()
+    await on_button(ack, body, client, deps, step)
 
 
 async def on_resolve(
@@ -80,23 +70,15 @@ async def on_resolve(
 ) -> None:
     click = read_click(body)
     part = row_id(click.value.partition(":")[2])  # `12:2`: part 2 of a split request
-    checked = await preflight(deps, client, click, partial(pending_owner, part=part))
 
-    async def step(uow: UnitOfWork, target: int, now: datetime) -> Refusal | None:
-        result = await resolve.resolve(
-            uow,
-            deps.notifier(uow, now=now, team_id=click.team),
-            team_id=click.team,
-            request_id=target,
-            actor_id=click.actor,
-            in_group=checked.member,
-            now=now,
-            part=part,
+    async def step(turn: Turn) -> Refusal | None:
+        result = await turn.run(
+            resolve.resolve, request_id=turn.target, in_group=turn.checked.member, part=part
         )
         return result.refusal
 
-    await act(deps, click, checked, step)
-    await ack()
+    owner_of = partial(pending_owner, part=part)
+    await on_button(ack, body, client, deps, step, owner_of=owner_of, click=click)
 
 
 async def on_redirect(
@@ -121,20 +103,16 @@ async def on_tell_customer(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     """Post the customer-facing line in the thread, once (a Slack Connect channel)."""
-    click = read_click(body)
-    checked = await preflight(deps, client, click)
 
-    async def step(uow: UnitOfWork, target: int, now: datetime) -> Refusal | None:
+    async def step(turn: Turn) -> Refusal | None:
         told = await tell_customer.tell_customer(
-            uow, team_id=click.team, handoff_id=target, actor_id=click.actor, now=now
+            turn.uow, team_id=turn.team, handoff_id=turn.target, actor_id=turn.actor, now=turn.now
         )
         if told.first_time and told.request is not None and told.owner_id:
-            notifier = deps.notifier(uow, now=now, team_id=click.team)
-            notifier.customer_intro(told.request, told.owner_id, list(told.chain))
+            turn.notifier.customer_intro(told.request, told.owner_id, list(told.chain))
         return told.refusal
 
-    await act(deps, click, checked, step)
-    await ack()
+    await on_button(ack, body, client, deps, step)
 
 
 async def on_snooze(
@@ -142,30 +120,28 @@ async def on_snooze(
 ) -> None:
     """Remind me later: the next nudge moves (in the owner's working hours)."""
     click = read_click(body)
-    checked = await preflight(deps, client, click, hop_owner)
     try:
         person = await deps.people.person(click.team, click.actor)
     except SlackUnavailable:
         person = None
     policy = await deps.policy_for(click.team)
 
-    async def step(uow: UnitOfWork, target: int, now: datetime) -> str | Refusal:
+    async def step(turn: Turn) -> str | Refusal:
         result = await snooze.snooze(
-            uow,
-            team_id=click.team,
-            handoff_id=target,
-            actor_id=click.actor,
-            in_group=checked.member,
+            turn.uow,
+            team_id=turn.team,
+            handoff_id=turn.target,
+            actor_id=turn.actor,
+            in_group=turn.checked.member,
             choice=click.value.partition(":")[2],
             tz=person.tz if person else None,
             policy=policy,
-            now=now,
+            now=turn.now,
         )
         when = date(result.until) if result.until else "when it is escalated"
         return result.refusal or f":zzz: OK, I'll remind you {when}."
 
-    await act(deps, click, checked, step)
-    await ack()
+    await on_button(ack, body, client, deps, step, owner_of=hop_owner, click=click)
 
 
 async def on_link(ack: AsyncAck) -> None:

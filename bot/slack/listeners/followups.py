@@ -16,7 +16,7 @@ from bot.domain.promise_time import PromiseError
 from bot.flows import customer_check, promise
 from bot.flows.outcome import Refusal
 from bot.slack import messages
-from bot.slack.clicks import act, answer_alone, preflight, read_click
+from bot.slack.clicks import Turn, answer_alone, on_button, read_click
 from bot.slack.context import Deps
 from bot.slack.ids import Action
 from bot.slack.ids import Block as B
@@ -25,7 +25,6 @@ from bot.slack.listeners.views import plain
 from bot.slack.mrkdwn import date, mention
 from bot.slack.payloads import row_id, team_and_user
 from bot.slack.promises import check_plan, promise_modal, promise_plan, promise_value
-from db.uow import UnitOfWork
 
 ALREADY = "This was answered already; nothing changed."
 
@@ -79,63 +78,48 @@ async def on_promise_modal(
 async def on_promise_told(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
-    click = read_click(body)
-    checked = await preflight(deps, client, click)
-
-    async def step(uow: UnitOfWork, target: int, now: datetime) -> str | Refusal:
-        told = await promise.customer_told(
-            uow,
-            deps.notifier(uow, now=now, team_id=click.team),
-            team_id=click.team,
-            promise_id=target,
-            actor_id=click.actor,
-            now=now,
-        )
+    async def step(turn: Turn) -> str | Refusal:
+        told = await turn.run(promise.customer_told, promise_id=turn.target)
         if told.refusal is not None:
             return told.refusal
         return ":white_check_mark: Noted: promise kept." if told.kept else ALREADY
 
-    await act(deps, click, checked, step)
-    await ack()
+    await on_button(ack, body, client, deps, step)
 
 
 async def _on_check(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps, *, reached: bool
 ) -> None:
     click = read_click(body)
-    checked = await preflight(deps, client, click)
     plan = await check_plan(deps, click.team)
 
-    async def step(uow: UnitOfWork, target: int, now: datetime) -> str | Refusal:
-        again = plan.hours.add(now, plan.after, plan.tz) if plan else now
-        result = await customer_check.answer(
-            uow,
-            deps.notifier(uow, now=now, team_id=click.team),
-            team_id=click.team,
-            check_id=target,
-            actor_id=click.actor,
-            reached=reached,
-            again_at=again,
-            now=now,
+    async def step(turn: Turn) -> str | Refusal:
+        again = plan.hours.add(turn.now, plan.after, plan.tz) if plan else turn.now
+        result = await turn.run(
+            customer_check.answer, check_id=turn.target, reached=reached, again_at=again
         )
         if result.refusal is not None:
             return result.refusal
         if result.resolved:
             return ":white_check_mark: Thanks: the request is resolved."
         if result.again_at is not None:
-            row = await uow.followups.get(click.team, target)
-            hop = await uow.handoffs.get(click.team, row.handoff_id) if row else None
-            owner = mention("user", (hop.closed_by or hop.owner_id) if hop else "")
-            if row is not None and hop is not None and row.recipient_id != hop.handler_id:
-                return f":telephone_receiver: Thanks for telling us: I've reminded {owner}."
-            return (
-                f":telephone_receiver: I've reminded {owner}, with the customer's contact. "
-                f"I'll ask you again {date(result.again_at)}."
-            )
+            return await _reminded(turn, result.again_at)
         return ALREADY
 
-    await act(deps, click, checked, step)
-    await ack()
+    await on_button(ack, body, client, deps, step, click=click)
+
+
+async def _reminded(turn: Turn, again_at: datetime) -> str:
+    """The answer to *Not yet*: whom I reminded, and (to the handler) when I'll ask again."""
+    row = await turn.uow.followups.get(turn.team, turn.target)
+    hop = await turn.uow.handoffs.get(turn.team, row.handoff_id) if row else None
+    owner = mention("user", (hop.closed_by or hop.owner_id) if hop else "")
+    if row is not None and hop is not None and row.recipient_id != hop.handler_id:
+        return f":telephone_receiver: Thanks for telling us: I've reminded {owner}."
+    return (
+        f":telephone_receiver: I've reminded {owner}, with the customer's contact. "
+        f"I'll ask you again {date(again_at)}."
+    )
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

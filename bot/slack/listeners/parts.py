@@ -26,6 +26,7 @@ from bot.slack.lookups import checked_owner
 from bot.slack.modals import read_submission
 from bot.slack.payloads import row_id, team_and_user
 from bot.slack.people import SlackUnavailable
+from bot.slack.submit import run_flow
 
 
 def _errors(error: HandoffError | Refusal) -> dict[str, Any]:
@@ -68,25 +69,10 @@ async def split_from_form(
 ) -> dict[str, Any]:
     """Hand the parts off in one unit of work; {} (the form closes) or the form's errors.
     `which`: `request_id=` or `message_at=`."""
-    await deps.workspace_url(client, team)
-    policy = await deps.policy_for(team)
-    now = deps.clock()
-    async with deps.db.uow() as uow:
-        result = await hand_off.split(
-            uow,
-            deps.notifier(uow, now=now, team_id=team),
-            team_id=team,
-            actor_id=actor,
-            specs=specs,
-            policy=policy,
-            now=now,
-            **which,
-        )
-        if result.refusal is not None:
-            return _errors(result.refusal)
-        await uow.commit()
-    deps.dispatcher.wake()
-    return {}
+    result = await run_flow(
+        deps, client, team, hand_off.split, actor_id=actor, specs=specs, **which
+    )
+    return _errors(result.refusal) if result.refusal is not None else {}
 
 
 async def on_split(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:

@@ -26,6 +26,7 @@ from bot.slack.payloads import row_id, team_and_user
 from bot.slack.people import SlackUnavailable
 from bot.slack.promises import promise_plan
 from bot.slack.routing import topics_of_hop
+from bot.slack.submit import run_flow
 
 # Where a refusal is shown in the form: next to the field it is about.
 FIELD_OF = {
@@ -98,28 +99,18 @@ async def _hand_off(
     if not isinstance(owner, Owner):
         await ack(**owner)
         return
-    await deps.workspace_url(client, team)
-    policy = await deps.policy_for(team)
-    now = deps.clock()
-    async with deps.db.uow() as uow:
-        result = await hand_off.hand_off(
-            uow,
-            deps.notifier(uow, now=now, team_id=team),
-            team_id=team,
-            actor_id=actor,
-            owner=owner,
-            note=form.note,
-            policy=policy,
-            now=now,
-            promise=promise,
-            **which,
-        )
-        if result.refusal is not None:
-            await ack(**_errors(result.refusal))
-            return
-        await uow.commit()
-    deps.dispatcher.wake()
-    await ack()
+    result = await run_flow(
+        deps,
+        client,
+        team,
+        hand_off.hand_off,
+        actor_id=actor,
+        owner=owner,
+        note=form.note,
+        promise=promise,
+        **which,
+    )
+    await ack(**_errors(result.refusal) if result.refusal is not None else {})
 
 
 async def on_handoff_modal(
@@ -185,30 +176,23 @@ async def on_redirect_modal(
     if member is None:
         await ack(response_action="errors", errors={B.OWNER: SLACK_DOWN})
         return
-    await deps.workspace_url(client, team)
     topics = await topics_of_hop(deps, team, handoff_id)
-    policy = await deps.policy_for(team)
-    now = deps.clock()
-    async with deps.db.uow() as uow:
-        result = await redirect.redirect(
-            uow,
-            deps.notifier(uow, now=now, team_id=team),
-            team_id=team,
-            handoff_id=handoff_id,
-            actor_id=actor,
-            in_group=member,
-            new_owner=owner,
-            reason=form.reason,
-            back_ok=form.back_ok,
-            topics=topics,
-            policy=policy,
-            now=now,
-        )
-        if result.refusal is not None:
-            await ack(**_errors(result.refusal, text_block=B.REASON))
-            return
-        await uow.commit()
-    deps.dispatcher.wake()
+    result = await run_flow(
+        deps,
+        client,
+        team,
+        redirect.redirect,
+        handoff_id=handoff_id,
+        actor_id=actor,
+        in_group=member,
+        new_owner=owner,
+        reason=form.reason,
+        back_ok=form.back_ok,
+        topics=topics,
+    )
+    if result.refusal is not None:
+        await ack(**_errors(result.refusal, text_block=B.REASON))
+        return
     await ack()
 
 
