@@ -8,7 +8,16 @@ from typing import Any, cast
 
 import httpx
 
-from benchmarks.workspace import ACTOR, INTAKE, PEOPLE, SIGNING_SECRET, TEAM, link_target, user_id
+from benchmarks.workspace import (
+    ACTOR,
+    INTAKE,
+    PEOPLE,
+    SIGNING_SECRET,
+    TEAM,
+    link_target,
+    new_owner,
+    user_id,
+)
 from bot.devtools.simulator import SlackSimulator
 from bot.slack.ids import SHORTCUT_CALLBACK
 
@@ -60,9 +69,9 @@ class Payloads:
             result = await sim.event(
                 event_body, event_id=f"EvS4{event:09d}", retry_num=attempt or None
             )
-        elif kind == "s2":
+        elif kind in ("s2", "s2n"):  # S2': every owner new to the bot
             channel, ts = link_target(i)
-            owner = user_id(1 + i % (PEOPLE - 1))
+            owner = user_id(1 + i % (PEOPLE - 1)) if kind == "s2" else new_owner(i)
             link = f"<https://acme.slack.com/archives/{channel}/p{ts.replace('.', '')}>"
             result = await sim.command(
                 f"<@{owner}|user> {link} tried a refund", user=ACTOR, channel=channel

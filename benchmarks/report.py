@@ -6,13 +6,22 @@ from pathlib import Path
 from typing import Any
 
 NOTES = Path(__file__).with_name("notes.md")
-RATIO_TO = {"B1": "B0", "B2": "B0", "S1": "B2", "S2": "B2", "S3": "B2", "S4": "B2"}
+RATIO_TO = {
+    "B1": "B0",
+    "B2": "B0",
+    "S1": "B2",
+    "S2": "B2",
+    "S2N": "B2",
+    "S3": "B2",
+    "S4": "B2",
+}
 WHAT = {
     "B0": "bare FastAPI route, 200",
     "B1": "B0 + signature check",
     "B2": "bare Bolt AsyncApp, ack only",
     "S1": "intake message event",
-    "S2": "/handoff with a link",
+    "S2": "/handoff with a link, owners known",
+    "S2N": "(S2') /handoff with a link, every owner new",
     "S3": "message shortcut (views.open 50 ms)",
     "S4": "retry storm (each event x4)",
     "S5": "tick",
@@ -45,8 +54,14 @@ def _http_target(row: dict[str, Any], b2: float | None) -> tuple[str, str]:
                 row["p99_ms"] < 100 and row["over_1s"] == 0 and row["achieved_rate"] > 190,
             )
         )
-    if row["scenario"] == "S2":  # issue 15 asks it at 100/s; the run offers 200/s (stricter)
-        checks.append(("200/s: p99 < 250 ms", row["p99_ms"] < 250 and row["achieved_rate"] > 190))
+    rate = float(row.get("rate") or 200.0)  # runs before per-scenario rates offered 200/s
+    fast = row["achieved_rate"] > 0.95 * rate
+    if row["scenario"] == "S2":
+        checks.append((f"{rate:.0f}/s: p99 < 250 ms", row["p99_ms"] < 250 and fast))
+    if row["scenario"] == "S2N":
+        checks.append((f"{rate:.0f}/s: p99 < 1 s", row["p99_ms"] < 1000 and fast))
+    if row["scenario"] == "S3":  # the modal's views.open is sent before the ack
+        checks.append((f"{rate:.0f}/s: p99 < 300 ms", row["p99_ms"] < 300 and fast))
     if row["scenario"] == "S1" and b2:
         checks.append(("throughput >= B2/2", row["throughput"] >= b2 / 2))
     if row["scenario"] == "S2" and b2:
@@ -132,7 +147,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"in {report['wall_s']:.0f} s. Machine: {report['machine']}; {report['pinning']}. "
         "Do not edit by hand: run the command again.",
         "",
-        f"HTTP scenarios: latency is open loop at {config['rate']:.0f} requests/s (a warm-up of "
+        f"HTTP scenarios: latency is open loop at {config['rate']:.0f} requests/s (S2 at 100, "
+        "S2' at 20 and S3 at 50: the rates issue 15's targets name; a warm-up of "
         f"{config['warmup']:g} s, then {config['runs']} runs of {config['duration']:g} s; the "
         "median run by p99 is shown, max is over all runs), measured from each request's "
         "scheduled send time. Throughput is the saturation rate (median of "

@@ -22,7 +22,7 @@ from benchmarks.report import markdown
 from benchmarks.scenarios import Bench
 
 BASELINES = ("B0", "B1", "B2")
-HTTP = ("S1", "S2", "S3", "S4")
+HTTP = ("S1", "S2", "S2N", "S3", "S4")  # S2N: the issue's S2' (every owner new)
 JOBS = ("S5", "S6", "S7")
 ALL = BASELINES + HTTP + JOBS
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -33,6 +33,12 @@ from db.uow import Database
 # A Wednesday afternoon: inside working hours in London and New York, not in Singapore.
 TICK_NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 BASELINE_APPS = {"B0": "b0", "B1": "b1", "B2": "b2"}
+# The arrival rate each target of issue 15 names (the mode's rate caps it: smoke runs slower).
+TARGET_RATES = {"S2": 100.0, "S2N": 20.0, "S3": 50.0}
+
+
+def rate_for(scenario: str, mode: Mode) -> float:
+    return min(mode.rate, TARGET_RATES.get(scenario, mode.rate))
 
 
 class Bench:
@@ -84,7 +90,7 @@ class Bench:
         plan = Plan(
             url=f"http://127.0.0.1:{port}/slack/events",
             kind=kind,
-            rate=mode.rate,
+            rate=rate_for(kind.upper(), mode),
             warmup=mode.warmup,
             runs=mode.runs,
             duration=mode.duration,
@@ -109,6 +115,9 @@ class Bench:
         latency = self.mode.shortcut_latency_ms if scenario == "S3" else self.mode.slack_latency_ms
         slack, slack_port = self._slack(latency)
         database_url = asyncio.run(self.databases.new(backend)) if backend else "sqlite://"
+        if scenario == "S2" and backend:  # S2: every owner known to the bot (cached profiles)
+            asyncio.run(upgrade(database_url))
+            asyncio.run(_seed_people(database_url))
         env = bench_env(slack_port=slack_port, database_url=database_url)
 
         def args(port: int) -> list[str]:
@@ -141,6 +150,7 @@ class Bench:
             self.children.stop(slack)
         return {
             **summarise(load),
+            "rate": rate_for(scenario, self.mode),
             "peak_rss_mb": rss,
             "slack_latency_ms": latency,
             "cpu_ms_per_request": load.get("cpu_ms_per_request"),
@@ -236,6 +246,14 @@ class Bench:
             "duplicates": stats["posted"] - stats["distinct_posted"],
             "messages_per_s": total / result["drain_s"],
         }
+
+
+async def _seed_people(url: str) -> None:
+    db = Database.from_url(url)
+    try:
+        await seed.people(db)
+    finally:
+        await db.dispose()
 
 
 def summarise(load: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,12 @@ LINK_CHANNELS = 100  # /handoff links spread over channels: the fake's history s
 LINK_MESSAGES = 200  # per link channel: 20,000 distinct requests to hand off
 OUT_CHANNELS = 500  # S7: 5,000 messages as 500 channels x 10 (1 message/s per channel)
 ACTOR = "U0000"
+NEW_PEOPLE = 20_000  # S2': owners nobody has handed to before, one per request
+
+
+def new_owner(i: int) -> str:
+    """S2': the i-th request's owner, seen by the bot for the first time (wraps after 20,000)."""
+    return f"UN{i % NEW_PEOPLE:05d}"
 
 
 def user_id(n: int) -> str:
@@ -42,6 +48,8 @@ def bench_workspace() -> FakeWorkspace:
     zones = ("Europe/London", "America/New_York", "Asia/Singapore", "UTC")
     for n in range(PEOPLE):
         ws.add_user(user_id(n), f"user{n}", email=f"user{n}@acme.example", tz=zones[n % 4])
+    for n in range(NEW_PEOPLE):
+        ws.add_user(new_owner(n), f"new{n}", email=f"new{n}@acme.example", tz=zones[n % 4])
     ws.add_user("UBOT", "handoff", real_name="Handoff", is_bot=True)
     ws.add_channel(INTAKE, "intake")
     for c in range(LINK_CHANNELS):

@@ -34,6 +34,7 @@ from bot.settings import Settings
 from bot.slack.clients import SlackClients
 from bot.slack.context import Deps
 from bot.slack.digests import SlackDigests
+from bot.slack.home import home_preparer
 from bot.slack.inbound import clean_payload
 from bot.slack.install import HandoffOAuthFlow, oauth_flow
 from bot.slack.listeners import register_all
@@ -88,7 +89,9 @@ class Runtime:
             self.db,
             {
                 "slack": SlackTransport(
-                    self.clients.for_delivery, post_interval=settings.handoff_post_interval
+                    self.clients.for_delivery,
+                    post_interval=settings.handoff_post_interval,
+                    prepare=home_preparer(self.db, settings, clock),
                 )
             },
             clock=clock,

@@ -81,17 +81,25 @@ async def hand_off(
     policy: NudgePolicy = DEFAULT_POLICY,
     promise: PromisePlan | None = None,
     part: int = 1,
+    recorded: Request | None = None,
 ) -> Handoff:
     """A new hop of `part` (the request's first, unless it was split) from `actor_id` to
     `owner`. The owner was checked by `rules.check_new_owner`. `promise`: the handler also
-    promised the customer an answer by then (the card shows it)."""
+    promised the customer an answer by then (the card shows it). `recorded`: the request,
+    when this unit of work recorded it (nobody else sees it yet and it has no hops, so it is
+    neither read again nor locked, and its chain is this hop)."""
     note = rules.check_text(note)
-    locked = await uow.requests.get_for_update(team_id, request_id)
-    if locked is None:
-        raise HandoffError(Problem.UNKNOWN_REQUEST)
-    if locked.status == rules.REQUEST_RESOLVED:
-        raise HandoffError(Problem.REQUEST_RESOLVED)
-    pending = await uow.handoffs.pending_for(locked.id, part=part)
+    if recorded is not None and recorded.id == request_id:
+        locked, pending = recorded, None
+    else:
+        recorded = None
+        found = await uow.requests.get_for_update(team_id, request_id)
+        if found is None:
+            raise HandoffError(Problem.UNKNOWN_REQUEST)
+        locked = found
+        if locked.status == rules.REQUEST_RESOLVED:
+            raise HandoffError(Problem.REQUEST_RESOLVED)
+        pending = await uow.handoffs.pending_for(locked.id, part=part)
     if pending is not None:
         raise HandoffError(
             Problem.ALREADY_PENDING,
@@ -104,7 +112,7 @@ async def hand_off(
             platform=locked.platform,
             team_id=locked.team_id,
             request_id=locked.id,
-            hop=await uow.handoffs.next_hop(locked.id),
+            hop=1 if recorded is not None else await uow.handoffs.next_hop(locked.id),
             part=part,
             handler_id=actor_id,
             from_id=actor_id,
@@ -138,7 +146,7 @@ async def hand_off(
             hours=promise.hours,
             tz=promise.tz,
         )
-    chain = await uow.handoffs.chain(locked.id)
+    chain = [handoff] if recorded is not None else await uow.handoffs.chain(locked.id)
     await notifier.handoff_opened(locked, handoff, chain, reach=owner.reach)
     return handoff
 

@@ -55,7 +55,7 @@ async def hand_off(
     """`owner` was checked by the adapter (exists, not a bot, not the actor). Exactly one of
     `request_id`, `message_at` (channel, ts) or `message` says which request."""
     try:
-        request = await _request(
+        request, created = await _request(
             uow, notifier, team_id, request_id, message_at, message, author, now
         )
         hop = await lifecycle.hand_off(
@@ -69,6 +69,7 @@ async def hand_off(
             now=now,
             policy=policy,
             promise=promise,
+            recorded=request if created else None,
         )
     except HandoffError as error:
         return HandedOff(refusal=await refused(uow, error))
@@ -93,7 +94,7 @@ async def split(
     """Each spec's owner was checked by the adapter. All parts or none: a refusal (the same
     owner twice, an empty part, too many) leaves nothing written, not even the request."""
     try:
-        request = await _request(
+        request, _ = await _request(
             uow, notifier, team_id, request_id, message_at, message, author, now
         )
         hops = await splitting.split(
@@ -121,16 +122,17 @@ async def _request(
     message: IncomingMessage | None,
     author: PersonInfo | None,
     now: datetime,
-) -> Request:
-    request = None
+) -> tuple[Request, bool]:
+    """The request, and whether this unit of work recorded it."""
+    request, created = None, False
     if request_id is not None:
         request = await uow.requests.get(team_id, request_id)
     elif message_at is not None:
         request = await uow.requests.by_message(team_id, *message_at)
     elif message is not None and message.team_id == team_id:
-        request, _ = await lifecycle.record_request(
+        request, created = await lifecycle.record_request(
             uow, notifier, message=message, author=author, source="link", now=now
         )
     if request is None:
         raise HandoffError(Problem.UNKNOWN_REQUEST)
-    return request
+    return request, created

@@ -80,10 +80,15 @@ class Dispatcher:
         self.db = db
         if isinstance(transports, AsyncWebClient):  # one Slack client for every row
             from bot.slack.clients import client_source
+            from bot.slack.home import home_preparer
             from bot.slack.transport import SlackTransport
 
             transports = {
-                "slack": SlackTransport(client_source(transports), post_interval=post_interval)
+                "slack": SlackTransport(
+                    client_source(transports),
+                    post_interval=post_interval,
+                    prepare=home_preparer(db, None, clock),
+                )
             }
         self.transports = dict(transports)
         self.clock = clock

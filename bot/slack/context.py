@@ -19,6 +19,7 @@ from bot.jobs.outbox import Dispatcher
 from bot.settings import Settings
 from bot.slack import home
 from bot.slack.clients import NotInstalled, SlackClients
+from bot.slack.lookups import SharedChannels
 from bot.slack.notifier import SlackNotifier
 from bot.workspace import STATE_KEY, SettingsCache, WorkspaceSettings
 from db.uow import Database, UnitOfWork
@@ -42,6 +43,7 @@ class Deps:
     workspace_urls: dict[str, str] = field(default_factory=dict)
     app_ids: dict[str, str] = field(default_factory=dict)  # for slack://app links to App Home
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    shared_channels: SharedChannels = field(default_factory=SharedChannels)
 
     def later(self, work: Coroutine[Any, Any, None]) -> None:
         """Run after the listener has answered Slack (kept referenced until it ends)."""

@@ -1,29 +1,35 @@
 """Publishing App Home: gather what the viewer should see and write it as a neutral HOME row.
 
-Every publish is an outbox row (ref `home:<user>`) written in the caller's transaction, with
-what the view shows taken from that transaction's state (bot/slack/home_facts.py) and
-rendered at delivery (bot/slack/render.py): what Slack shows is the state as of the
-commit. At most one is pending per person: a newer one withdraws the older. A change to a
-handoff refreshes the Home of the people it concerns, once per transaction (a before-commit
-hook on the unit of work), and only for people who have opened App Home before.
+Every publish is an outbox row (ref `home:<user>`) written in the caller's transaction and
+rendered at delivery (bot/slack/render.py). An explicit publish (Home opened, a notice, a
+setting saved) takes what the view shows from that transaction's state
+(bot/slack/home_facts.py). A change to a handoff refreshes the Home of the people it
+concerns, once per transaction (a before-commit hook on the unit of work), and only for
+people who have opened App Home before; that row is *deferred*: it names the viewer only, and
+what the view shows is read when it is delivered (`deferred_facts`), so a hand-off answers
+without the reads of everyone's lists, and the view is never older than the commit. At most
+one is pending per person: a newer one withdraws the older.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.domain.messages import Audience, Kind, Op, followup_facts
 from bot.settings import Settings
 from bot.slack.home_blocks import CHECK_ITEMS, MAX_ITEMS, ApiTokenItem, HomeData
 from bot.slack.home_facts import home_facts
 from bot.workspace import load
+from db.models import OutboxMessage
 from db.repositories.home import Listing
-from db.uow import UnitOfWork
+from db.uow import Database, UnitOfWork
 
 PLATFORM = "slack"
 RECENT = timedelta(days=7)
+DEFERRED = "deferred"  # in a Home row's facts: what the view shows is read at delivery
 
 
 def ref(user_id: str) -> str:
@@ -41,7 +47,7 @@ async def cached_admin(uow: UnitOfWork, settings: Settings, team_id: str, user_i
 
 async def gather(
     uow: UnitOfWork,
-    settings: Settings,
+    settings: Settings | None,
     *,
     team_id: str,
     user_id: str,
@@ -64,7 +70,7 @@ async def gather(
         confirmed=confirmed,
         to_check=await home.checks_for(team_id, user_id, limit=CHECK_ITEMS),
         personal_digest=bool(await uow.preferences.personal_digest_enabled(team_id, [user_id])),
-        settings=await load(uow, team_id, settings) if admin else None,
+        settings=await load(uow, team_id, settings) if admin and settings is not None else None,
         workspace_url=workspace_url,
         notice=notice,
         api_tokens=await _api_tokens(uow, team_id) if admin else None,
@@ -125,12 +131,24 @@ async def publish(
         notice=notice,
     )
     await uow.outbox.skip_pending(team_id, [ref(user_id)], reason="a newer Home view")
+    _write(uow, team_id, user_id, home_facts(data), now=now, workspace_url=workspace_url)
+
+
+def _write(
+    uow: UnitOfWork,
+    team_id: str,
+    user_id: str,
+    facts: dict[str, Any],
+    *,
+    now: datetime,
+    workspace_url: str | None,
+) -> None:
     uow.outbox.add(
         team_id=team_id,
         platform=PLATFORM,
         kind=Kind.HOME.value,
         audience=Audience.DIRECT.value,
-        facts={**home_facts(data), "context": {"workspace_url": workspace_url}},
+        facts={**facts, "context": {"workspace_url": workspace_url}},
         method=Op.PUBLISH.value,
         now=now,
         # Its own queue: in order with this person's other Home views, never held up behind
@@ -138,6 +156,79 @@ async def publish(
         channel=ref(user_id),
         ref=ref(user_id),
     )
+
+
+async def publish_later(
+    uow: UnitOfWork,
+    settings: Settings,
+    *,
+    team_id: str,
+    user_id: str,
+    now: datetime,
+    workspace_url: str | None,
+) -> None:
+    """Write a deferred Home row for this person: the view is read when it is delivered."""
+    await uow.outbox.skip_pending(team_id, [ref(user_id)], reason="a newer Home view")
+    facts = {"user_id": user_id, DEFERRED: True, "listed_admin": user_id in settings.handoff_admins}
+    _write(uow, team_id, user_id, facts, now=now, workspace_url=workspace_url)
+
+
+def is_deferred(row: OutboxMessage) -> bool:
+    return row.kind == Kind.HOME.value and bool((row.facts or {}).get(DEFERRED))
+
+
+async def deferred_facts(
+    db: Database, settings: Settings | None, row: OutboxMessage, *, now: datetime
+) -> OutboxMessage:
+    """A deferred Home row as it is to be rendered now: a copy (never stored) with what the
+    view shows read in a transaction of its own. Without `settings` (a dispatcher outside
+    `handoff serve`) an admin's view lacks the settings section until Home is opened again."""
+    facts = row.facts or {}
+    user_id = str(facts["user_id"])
+    context = facts.get("context") or {}
+    async with db.uow() as uow:
+        person = await uow.people.get(row.team_id, user_id)
+        admin = bool(facts.get("listed_admin")) or bool(person and person.is_admin)
+        data = await gather(
+            uow,
+            settings,
+            team_id=row.team_id,
+            user_id=user_id,
+            now=now,
+            admin=admin,
+            workspace_url=context.get("workspace_url"),
+        )
+    copy = OutboxMessage(
+        id=row.id,
+        team_id=row.team_id,
+        platform=row.platform,
+        kind=row.kind,
+        audience=row.audience,
+        facts={**home_facts(data), "context": context},
+        method=row.method,
+        payload=row.payload,
+        channel=row.channel,
+        ref=row.ref,
+        depends_on=row.depends_on,
+        status=row.status,
+        attempts=row.attempts,
+        maybe_sent=row.maybe_sent,
+        created_at=row.created_at,
+    )
+    return copy
+
+
+def home_preparer(
+    db: Database, settings: Settings | None, clock: Callable[[], datetime]
+) -> Callable[[OutboxMessage], Awaitable[OutboxMessage]]:
+    """For the Slack transport: a deferred Home row gets its facts at delivery."""
+
+    async def prepare(row: OutboxMessage) -> OutboxMessage:
+        if not is_deferred(row):
+            return row
+        return await deferred_facts(db, settings, row, now=clock())
+
+    return prepare
 
 
 class HomeRefresh:
@@ -166,16 +257,27 @@ class HomeRefresh:
         for team_id, users in self.people.items():
             told = {user for team, user in self.notices if team == team_id}
             for user_id in sorted(await self.uow.home.viewers(team_id, users) | told):
-                notice, admin = self.notices.get((team_id, user_id), (None, None))
-                await publish(
+                if (team_id, user_id) in self.notices:
+                    # The clicker's answer is drawn now, in the view this change leaves.
+                    notice, admin = self.notices[(team_id, user_id)]
+                    await publish(
+                        self.uow,
+                        self.settings,
+                        team_id=team_id,
+                        user_id=user_id,
+                        now=self.now,
+                        workspace_url=self.workspace_url,
+                        admin=admin,
+                        notice=notice,
+                    )
+                    continue
+                await publish_later(  # everyone else's lists are read at delivery
                     self.uow,
                     self.settings,
                     team_id=team_id,
                     user_id=user_id,
                     now=self.now,
                     workspace_url=self.workspace_url,
-                    admin=admin,
-                    notice=notice,
                 )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -45,15 +48,20 @@ async def checked_owner(
     """The owner, validated, with whom to reach directly; raises HandoffError."""
     if owner is None or not owner.is_group:
         person = await people.person(team_id, owner.id) if owner else None
-        checked = rules.check_new_owner(owner, person, actor_id=actor_id, bot_user_id=bot_user_id)
-        return Owner(
-            kind="user", id=checked.id, reach=(checked.id,), tz=person.tz if person else None
-        )
+        return person_owner(owner, person, actor_id=actor_id, bot_user_id=bot_user_id)
     members = await people.group_members(team_id, owner.id)
     if not members:
         raise HandoffError(Problem.UNKNOWN_GROUP, group_id=owner.id)
     reach = tuple(m for m in members if m != actor_id)[:GROUP_DM_LIMIT]
     return Owner(kind="usergroup", id=owner.id, reach=reach)
+
+
+def person_owner(
+    owner: Owner | None, person: PersonInfo | None, *, actor_id: str, bot_user_id: str | None
+) -> Owner:
+    """A person named as owner, checked against their profile; raises HandoffError."""
+    checked = rules.check_new_owner(owner, person, actor_id=actor_id, bot_user_id=bot_user_id)
+    return Owner(kind="user", id=checked.id, reach=(checked.id,), tz=person.tz if person else None)
 
 
 async def in_group(
@@ -99,21 +107,61 @@ def _text(message: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-async def fetch_message(client: AsyncWebClient, team_id: str, link: MessageLink) -> IncomingMessage:
-    """The linked message, as the bot can see it; raises LinkProblem or SlackUnavailable."""
-    window = {
+SHARED_TTL = 300.0  # seconds a channel's "shared with another organisation" is trusted
+
+
+class SharedChannels:
+    """Whether a channel is shared (Slack Connect), from conversations.info, kept a few
+    minutes per app: a linked message costs one look-up (its history), not two."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._known: dict[tuple[str, str], tuple[bool, float]] = {}
+
+    def get(self, team_id: str, channel_id: str) -> bool | None:
+        known = self._known.get((team_id, channel_id))
+        if known is None or known[1] < self.clock():
+            return None
+        return known[0]
+
+    def put(self, team_id: str, channel_id: str, shared: bool) -> None:
+        if len(self._known) > 10_000:  # a bound, not an LRU: forgetting only costs a call
+            self._known.clear()
+        self._known[team_id, channel_id] = (shared, self.clock() + SHARED_TTL)
+
+
+async def fetch_message(
+    client: AsyncWebClient,
+    team_id: str,
+    link: MessageLink,
+    shared: SharedChannels | None = None,
+) -> IncomingMessage:
+    """The linked message, as the bot can see it; raises LinkProblem or SlackUnavailable.
+    `shared`: what is known of channels already (conversations.info is asked only when the
+    channel is not), asked side by side with the message."""
+    window: dict[str, Any] = {
         "channel": link.channel_id,
         "latest": link.ts,
         "oldest": link.ts,
         "inclusive": True,
         "limit": 1,
     }
+    known = shared.get(team_id, link.channel_id) if shared is not None else None
     try:
         if link.thread_ts and link.thread_ts != link.ts:
-            response = await client.conversations_replies(ts=link.thread_ts, **window)
+            history = client.conversations_replies(ts=link.thread_ts, **window)
         else:
-            response = await client.conversations_history(**window)
-        info = await client.conversations_info(channel=link.channel_id)
+            history = client.conversations_history(**window)
+        if known is None:
+            response, info = await asyncio.gather(
+                history, client.conversations_info(channel=link.channel_id)
+            )
+            channel = info.get("channel") or {}
+            is_shared = bool(channel.get("is_ext_shared") or channel.get("is_shared"))
+            if shared is not None:
+                shared.put(team_id, link.channel_id, is_shared)
+        else:
+            response, is_shared = await history, known
     except SlackApiError as error:
         code = error_code(error)
         raise LinkProblem("not_in_channel" if code in HIDDEN else "message_not_found") from error
@@ -123,7 +171,6 @@ async def fetch_message(client: AsyncWebClient, team_id: str, link: MessageLink)
     if not found:
         raise LinkProblem("message_not_found")
     message = found[0]
-    channel = info.get("channel") or {}
     return IncomingMessage(
         team_id=team_id,
         channel_id=link.channel_id,
@@ -133,7 +180,7 @@ async def fetch_message(client: AsyncWebClient, team_id: str, link: MessageLink)
         user_id=message.get("user") or None,
         bot_id=message.get("bot_id") or None,
         username=message.get("username") or None,
-        is_shared=bool(channel.get("is_ext_shared") or channel.get("is_shared")),
+        is_shared=is_shared,
     )
 
 

@@ -18,7 +18,7 @@ from bot.domain.types import PersonInfo
 from bot.slack.api_errors import error_code
 from bot.slack.clients import ClientFor, NotInstalled, client_source
 from db.models import Person
-from db.uow import Database
+from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 CACHE_TTL = timedelta(hours=12)
@@ -57,6 +57,17 @@ def person_from_slack(team_id: str, user: dict[str, object], now: datetime) -> P
         is_admin=bool(user.get("is_admin") or user.get("is_owner")),
         fetched_at=now,
     )
+
+
+async def cached_person(
+    uow: UnitOfWork, team_id: str, user_id: str, now: datetime
+) -> PersonInfo | None:
+    """The profile `SlackPeople.person` would answer without asking Slack (cached and fresh),
+    read in the caller's transaction; None when only Slack can say."""
+    cached = await uow.people.get(team_id, user_id)
+    if cached is not None and cached.fetched_at >= now - CACHE_TTL:
+        return _info(cached)
+    return None
 
 
 class SlackPeople:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
 from bot.jobs.outbox_lookup import Lookup, tag
@@ -27,6 +29,7 @@ from bot.slack.render import Call, RenderError, render
 from db.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+Prepare = Callable[[OutboxMessage], Awaitable[OutboxMessage]]
 
 PERMANENT = {
     "channel_not_found",
@@ -59,8 +62,16 @@ UNKNOWN_OUTCOME = (aiohttp.ClientError, TimeoutError)
 class SlackTransport:
     platform = "slack"
 
-    def __init__(self, client_for: ClientFor, *, post_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        client_for: ClientFor,
+        *,
+        post_interval: float = 1.0,
+        prepare: Prepare | None = None,
+    ) -> None:
         self.client_for = client_for
+        # A row whose facts are read at delivery (a deferred App Home view) gets them here.
+        self.prepare = prepare
         self.post_interval = post_interval
         self.lookup = Lookup()
         self._last_post: dict[str, float] = {}
@@ -69,6 +80,11 @@ class SlackTransport:
         return await self.lookup.conversation(await self.client_for(team_id), team_id, user_id)
 
     async def deliver(self, row: OutboxMessage, *, parent: OutboxMessage | None) -> Outcome:
+        if self.prepare is not None:
+            try:
+                row = await self.prepare(row)
+            except (SQLAlchemyError, OSError) as error:  # the database: try again later
+                return Outcome("retry", error=f"not prepared: {type(error).__name__}")
         try:
             call = render(row)
         except (RenderError, KeyError, TypeError, ValueError) as error:

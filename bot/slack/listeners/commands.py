@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -15,7 +17,7 @@ from bot.domain.errors import HandoffError
 from bot.domain.followups import PromisePlan
 from bot.domain.parts import PartSpec
 from bot.domain.promise_time import PromiseError, split_promise
-from bot.domain.types import IncomingMessage, Owner
+from bot.domain.types import IncomingMessage, Owner, PersonInfo
 from bot.flows import hand_off as flow
 from bot.slack import messages, modals
 from bot.slack.context import Deps
@@ -23,7 +25,7 @@ from bot.slack.ids import COMMAND
 from bot.slack.listeners.dashboard import dashboard_link
 from bot.slack.listeners.directory import open_directory
 from bot.slack.listeners.shortcuts import suggestions_for
-from bot.slack.lookups import LinkProblem, checked_owner, fetch_message
+from bot.slack.lookups import LinkProblem, checked_owner, fetch_message, person_owner
 from bot.slack.mrkdwn import date, mention
 from bot.slack.parsing import (
     CommandError,
@@ -37,9 +39,10 @@ from bot.slack.parsing import (
     Who,
     parse_command,
 )
-from bot.slack.people import SlackUnavailable
+from bot.slack.people import SlackPeople, SlackUnavailable, cached_person
 from bot.slack.promises import promise_plan
 from db.models import Request
+from db.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 PICKABLE = ("open", "handed_off", "owned")
@@ -62,6 +65,12 @@ async def _open_picker(
     return None
 
 
+Write = Callable[
+    [UnitOfWork, list[Owner], datetime, int | None, IncomingMessage | None, Any],
+    Awaitable[Any],
+]
+
+
 async def _hand_off(
     deps: Deps,
     client: AsyncWebClient,
@@ -76,19 +85,22 @@ async def _hand_off(
         promise = await promise_plan(deps, team, actor, when) if when is not None else None
     except PromiseError as error:
         return f":warning: {error}"
-    owner = await checked_owner(
-        deps.people, team, parsed.owner, actor_id=actor, bot_user_id=context.bot_user_id
-    )
-    request_id, message, author = await _linked(deps, client, team, parsed.link)
     policy = await deps.policy_for(team)
-    now = deps.clock()
-    async with deps.db.uow() as uow:
-        result = await flow.hand_off(
+
+    async def write(
+        uow: UnitOfWork,
+        owners: list[Owner],
+        now: datetime,
+        request_id: int | None,
+        message: IncomingMessage | None,
+        author: Any,
+    ) -> flow.HandedOff:
+        return await flow.hand_off(
             uow,
             deps.notifier(uow, now=now, team_id=team),
             team_id=team,
             actor_id=actor,
-            owner=owner,
+            owner=owners[0],
             note=note,
             policy=policy,
             now=now,
@@ -97,13 +109,14 @@ async def _hand_off(
             author=author,
             promise=promise,
         )
-        if result.refusal is not None:
-            return messages.problem_text(result.refusal)
-        await uow.commit()
-    deps.dispatcher.wake()
+
+    result, owners = await _in_one_go(
+        deps, client, context, team, actor, [parsed.owner], parsed.link, write
+    )
+    if result.refusal is not None:
+        return messages.problem_text(result.refusal)
     assert result.request is not None  # not refused: the request exists
-    text = _handed_text(result.request, owner)
-    return text + _promised(promise)
+    return _handed_text(result.request, owners[0]) + _promised(promise)
 
 
 async def _split(
@@ -123,25 +136,22 @@ async def _split(
     except PromiseError as error:
         return f":warning: {error}"
     notes = [part.note for part in first] + [last_note]
-    specs = [
-        PartSpec(
-            await checked_owner(
-                deps.people, team, part.owner, actor_id=actor, bot_user_id=context.bot_user_id
-            ),
-            note,
-        )
-        for part, note in zip(parsed.parts, notes, strict=True)
-    ]
-    request_id, message, author = await _linked(deps, client, team, parsed.link)
     policy = await deps.policy_for(team)
-    now = deps.clock()
-    async with deps.db.uow() as uow:
-        result = await flow.split(
+
+    async def write(
+        uow: UnitOfWork,
+        owners: list[Owner],
+        now: datetime,
+        request_id: int | None,
+        message: IncomingMessage | None,
+        author: Any,
+    ) -> flow.SplitUp:
+        return await flow.split(
             uow,
             deps.notifier(uow, now=now, team_id=team),
             team_id=team,
             actor_id=actor,
-            specs=specs,
+            specs=[PartSpec(owner, note) for owner, note in zip(owners, notes, strict=True)],
             policy=policy,
             now=now,
             request_id=request_id,
@@ -149,28 +159,107 @@ async def _split(
             author=author,
             promise=promise,
         )
-        if result.refusal is not None:
-            return messages.problem_text(result.refusal)
-        await uow.commit()
-    deps.dispatcher.wake()
+
+    wanted = [part.owner for part in parsed.parts]
+    result, _ = await _in_one_go(deps, client, context, team, actor, wanted, parsed.link, write)
+    if result.refusal is not None:
+        return messages.problem_text(result.refusal)
     assert result.request is not None  # not refused: the request exists
     text = messages.split_text(result.request.channel_id, list(result.handoffs))
     return text + _promised(promise)
 
 
-async def _linked(
-    deps: Deps, client: AsyncWebClient, team: str, link: MessageLink
-) -> tuple[int | None, IncomingMessage | None, Any]:
-    """The linked message's request id if it is tracked; else the message and its author,
-    for the flow to record it. Learns the workspace's URL on the way (for the card's links)."""
+async def _in_one_go(
+    deps: Deps,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    team: str,
+    actor: str,
+    wanted: Sequence[Owner | None],
+    link: MessageLink,
+    write: Write,
+) -> tuple[Any, list[Owner]]:
+    """Check the owners, find the linked request and `write` the hand-off: the result and
+    the checked owners, committed unless refused.
+
+    One transaction answers when every named person's profile is cached and the message is
+    tracked already (the common case): the owners are checked from the cache and the request
+    found in the same transaction that writes. Otherwise what only Slack can say (a profile
+    seen for the first time, an untracked message) is asked between that transaction, which
+    then wrote nothing, and the one that writes, so no lock is held while Slack answers. A
+    user group's members are always asked first (Slack keeps them, not the cache)."""
+    bot = context.bot_user_id
+    groups = {
+        owner.id: await checked_owner(deps.people, team, owner, actor_id=actor, bot_user_id=bot)
+        for owner in wanted
+        if owner is not None and owner.is_group
+    }
+    await deps.workspace_url(client, team)  # asked once per workspace: the cards' links
+    now = deps.clock()
+    cached: dict[str, PersonInfo] = {}
     async with deps.db.uow() as uow:
+        owners = await _from_cache(deps, uow, team, actor, bot, wanted, groups, now, cached)
         request = await uow.requests.by_message(team, link.channel_id, link.ts)
+        if owners is not None and request is not None:
+            result = await write(uow, owners, now, request.id, None, None)
+            if result.refusal is None:
+                await uow.commit()
+                deps.dispatcher.wake()
+            return result, owners
+    checked: list[Owner] = []
+    for owner in wanted:
+        if owner is not None and owner.is_group:
+            checked.append(groups[owner.id])
+        elif owner is not None and owner.id in cached:
+            checked.append(person_owner(owner, cached[owner.id], actor_id=actor, bot_user_id=bot))
+        else:
+            checked.append(
+                await checked_owner(deps.people, team, owner, actor_id=actor, bot_user_id=bot)
+            )
     message, author = None, None
     if request is None:
-        message = await fetch_message(client, team, link)
+        message = await fetch_message(client, team, link, deps.shared_channels)
         author = await _author(deps, team, message.user_id)
-    await deps.workspace_url(client, team)
-    return (request.id if request is not None else None), message, author
+    now = deps.clock()
+    async with deps.db.uow() as uow:
+        request_id = request.id if request is not None else None
+        result = await write(uow, checked, now, request_id, message, author)
+        if result.refusal is None:
+            await uow.commit()
+            deps.dispatcher.wake()
+    return result, checked
+
+
+async def _from_cache(
+    deps: Deps,
+    uow: UnitOfWork,
+    team: str,
+    actor: str,
+    bot: str | None,
+    wanted: Sequence[Owner | None],
+    groups: dict[str, Owner],
+    now: datetime,
+    cached: dict[str, PersonInfo],
+) -> list[Owner] | None:
+    """The owners checked from cached profiles (raises HandoffError for a wrong one); None
+    when someone's profile is not cached (fresh), so only Slack can say. `cached` collects
+    the profiles found."""
+    owners: list[Owner] = []
+    missing = False
+    for owner in wanted:
+        if owner is not None and owner.is_group:
+            owners.append(groups[owner.id])
+            continue
+        person = None
+        if owner is not None and isinstance(deps.people, SlackPeople):
+            person = await cached_person(uow, team, owner.id, now)
+        if owner is not None and owner.id != actor and person is None:
+            missing = True  # checked after the look-up (a wrong owner named later still counts)
+            continue
+        if owner is not None and person is not None:
+            cached[owner.id] = person
+        owners.append(person_owner(owner, person, actor_id=actor, bot_user_id=bot))
+    return None if missing else owners
 
 
 def _promised(promise: PromisePlan | None) -> str:
