@@ -1,6 +1,7 @@
 # Handoff: `docker build -t handoff .` then
 #   docker run --env-file .env -p 3000:3000 -v handoff-data:/data handoff
-# Serves POST /slack/events and GET /healthz on port 3000, and upgrades the database on start.
+# Serves POST /slack/events, POST /api/messages (Teams), GET /healthz and /readyz on port 3000,
+# and upgrades the database on start.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

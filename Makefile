@@ -14,7 +14,7 @@ help:
 	@echo "make demo     play a whole warm handoff locally (no Slack workspace needed)"
 	@echo "make test     run the test suite (SQLite, and PostgreSQL at 127.0.0.1:5432 if running)"
 	@echo "make lint     ruff, the import contracts (lint-imports) and mypy on bot/domain, bot/flows and db"
-	@echo "make run      serve the bot over HTTP on port 3000 (needs SLACK_* settings, see .env.example)"
+	@echo "make run      serve the bot over HTTP on port 3000 (needs SLACK_* or TEAMS_* settings, see .env.example)"
 	@echo "make bench    run the benchmarks, write docs/benchmarks.md (ARGS=--quick, ARGS='--only S1,S5')"
 	@echo "make bench-routing  the router on CLINC150 next to TF-IDF+LR (docs/routing-benchmark.json)"
 	@echo "make install  create $(VENV) and install the package with its dev tools"
@@ -46,7 +46,8 @@ lint: install
 run: install
 	$(BIN)/handoff serve
 
-# Every scenario on SQLite and PostgreSQL (about 12 minutes); see docs/benchmarks.md.
+# Every scenario on SQLite and PostgreSQL, then the routing one (about 17 minutes, README:
+# Benchmarks); see docs/benchmarks.md.
 # A full run (no ARGS) ends with the routing evaluation, so `make bench` prints every table.
 bench: install
 	$(BIN)/python -m benchmarks.run $(ARGS)

@@ -30,10 +30,11 @@ def _parse_now(value: str) -> datetime:
 
 
 DESCRIPTION = """\
-Handoff: warm handoffs of customer requests in Slack.
+Handoff: warm handoffs of customer requests in Slack and Microsoft Teams.
 
 Settings come from the environment or a .env file (see .env.example and README.md).
-Start with `handoff demo` to watch the bot work without a Slack workspace."""
+Start with `handoff demo` (or `handoff demo --teams`) to watch the bot work without a
+workspace."""
 
 EPILOG = """\
 A mistake in a setting or an unreachable database is said in a line or two, with exit
@@ -72,7 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", help="one of these:"
     )
-    serve = _sub(sub, "serve", "run the HTTP app (POST /slack/events, /healthz, /readyz, /api)")
+    serve = _sub(
+        sub,
+        "serve",
+        "run the HTTP app (POST /slack/events, POST /api/messages for Teams, /healthz, "
+        "/readyz, /api, /dashboard)",
+    )
     serve.add_argument(
         "--host", default="0.0.0.0", help="address to listen on (default: %(default)s)"
     )
@@ -84,7 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _sub(sub, "socket", "run over Socket Mode (needs SLACK_APP_TOKEN); no public URL needed")
     _sub(sub, "migrate", "upgrade the database to the latest schema (needs only DATABASE_URL)")
-    tick = _sub(sub, "tick", "run one scheduler pass and exit (for cron; run migrate first)")
+    tick = _sub(
+        sub,
+        "tick",
+        "run one scheduler pass and exit, printing what it did (for cron; run migrate first)",
+    )
     tick.add_argument(
         "--now", type=_parse_now, default=None, help="ISO time to run at (default: now)"
     )
@@ -129,6 +139,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `handoff manifest | head`: the reader has gone, which is no error of the command.
+        # Python's advice: point stdout at devnull, so the exit's flush can't fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "manifest":
         from bot.slack.manifest import manifest
@@ -183,6 +203,12 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     from db.engine import missing_sqlite_file
     from db.migrate import upgrade
 
+    if _in_memory(settings.database_url):
+        raise OperatorError(
+            f"DATABASE_URL={settings.database_url!r} names no database file, and a database in "
+            "memory is gone when the command exits.\n"
+            "Name a file (sqlite:///./handoff.db), or use postgresql://…"
+        )
     missing = missing_sqlite_file(settings.database_url)
     if missing and not Path(missing).parent.is_dir():
         # Said here: aiosqlite's failure to open it also prints a thread's traceback.
@@ -208,11 +234,11 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
             "Create one under Basic Information → App-Level Tokens, or run `handoff serve`."
         )
     rest_only = args.command == "serve" and settings.handoff_api_token is not None
-    if not settings.slack_configured and not rest_only:
-        raise OperatorError(
-            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set. See README.md, or run "
-            "`handoff demo` to watch the bot work without a workspace."
-        )
+    # Teams alone is served by `serve` and `tick` (the runtime needs no Slack for it);
+    # Socket Mode is Slack's.
+    teams_only = args.command != "socket" and settings.teams_configured
+    if not settings.slack_configured and not teams_only and not rest_only:
+        raise OperatorError(missing_chat_settings(settings))
     if args.command == "serve":
         import uvicorn
 
@@ -237,6 +263,35 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         asyncio.run(_require_schema(settings.database_url))
         return asyncio.run(_tick(settings, args.now))
     return 2
+
+
+def _in_memory(database_url: str) -> bool:
+    """`sqlite://`, `sqlite:///` or `sqlite:///:memory:`: SQLite with no file."""
+    scheme, _, rest = database_url.partition("://")
+    if scheme.split("+", 1)[0] != "sqlite":
+        return False
+    path = rest.removeprefix("/").split("?", 1)[0]
+    return path in ("", ":memory:")
+
+
+def missing_chat_settings(settings: Settings) -> str:
+    """What is missing for `serve`, `socket` or `tick` to talk to a chat platform: only the
+    settings that are really not set, so a half-done setup is told its next step."""
+    if settings.slack_bot_token or settings.slack_oauth:
+        return (
+            "SLACK_SIGNING_SECRET is not set: Slack's requests can't be verified without it "
+            "(Basic Information → App Credentials → Signing Secret)."
+        )
+    if settings.slack_signing_secret:
+        return (
+            "SLACK_BOT_TOKEN (xoxb-…, on the app's Install App page) is not set, nor "
+            "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET to install from a link."
+        )
+    return (
+        "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set (nor TEAMS_APP_ID and "
+        "TEAMS_APP_PASSWORD).\nSee README.md, or run `handoff demo` to watch the bot work "
+        "without a workspace."
+    )
 
 
 async def _require_schema(database_url: str) -> None:
@@ -373,9 +428,20 @@ async def _import(settings: Settings, path: str, given_team: str | None) -> int:
     return 0
 
 
+def _readable(path: str) -> None:
+    """Raises OSError when `path` can't be opened for reading."""
+    with open(path, "rb"):
+        pass
+
+
 async def _history(settings: Settings, args: argparse.Namespace) -> int:
     from db.migrate import upgrade
 
+    try:  # before the database is made: a wrong path leaves no empty ./handoff.db behind
+        await asyncio.to_thread(_readable, args.file)
+    except OSError as error:
+        print(f"can't read {args.file}: {error.strerror or error}", file=sys.stderr)
+        return 2
     await upgrade(settings.database_url)
     return await cli_history.run(settings, args, await _team(settings, args.team))
 

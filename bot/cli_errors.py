@@ -46,8 +46,8 @@ def settings_problem(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         message = str(item["msg"]).removeprefix("Value error, ")
-        if not item["loc"]:
-            lines.append(message)
+        if not item["loc"]:  # a rule over several settings: its input is all of them
+            lines.append(message)  # (secrets included), so only the message is said
             continue
         name = str(item["loc"][0])
         lines.append(f"{name.upper()}{_shown_value(name, item.get('input'))}: {message}")

@@ -239,7 +239,7 @@ class Runtime:
                 return TeamsNotifier(uow, now=at)
             return self.deps.notifier(uow, now=at, team_id=team_id)
 
-        if self.directory_file is not None:
+        if self.directory_file is not None and self.slack:  # for Slack's workspaces only
             await self.deps.learn_workspaces(self.client)  # which workspace the file is for
             await self.sync_directory_file(at)
 
@@ -336,8 +336,9 @@ class Runtime:
 
     async def warm_up(self) -> None:
         """Build each workspace's ranker before the first "Find the right person" needs it:
-        the first build reads every hop of the last 90 days (seconds, with 10,000 of them)."""
-        if self.deps.router is None:
+        the first build reads every hop of the last 90 days (seconds, with 10,000 of them).
+        Slack's workspaces only: a Teams-only process asks Slack nothing."""
+        if self.deps.router is None or not self.slack:
             return
         try:
             await self.deps.learn_workspaces(self.client)

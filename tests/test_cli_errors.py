@@ -29,7 +29,8 @@ NAMES = [" ".join(c[:2]) for c in COMMANDS]
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """`handoff` as a newcomer runs it: in a folder of their own, with only these settings."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HANDOFF_", "SLACK_"))}
+    prefixes = ("HANDOFF_", "SLACK_", "TEAMS_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     clean.pop("DATABASE_URL", None)
     clean["PYTHONPATH"] = str(ROOT)
     directory = cwd / "directory.yaml"
@@ -160,6 +161,8 @@ def test_directory_commands_before_anything_exists_create_nothing(tmp_path: Path
     assert_refused(missing_file, "can't read nope.yaml")
     no_team = run(["directory", "import", "DIRECTORY"], tmp_path)
     assert_refused(no_team, "--team")
+    no_history = run(["history", "import", "tickets.csv", "--team", "T1"], tmp_path)
+    assert_refused(no_history, "can't read tickets.csv")
     assert list(tmp_path.iterdir()) == [tmp_path / "directory.yaml"]
 
 
@@ -245,3 +248,157 @@ def test_a_sqlite_file_in_a_folder_that_does_not_exist(args: list[str], tmp_path
     url = f"sqlite:///{tmp_path}/no/such/folder/handoff.db"
     result = run(args, tmp_path, DATABASE_URL=url, **SLACK)
     assert_refused(result, "does not exist", "DATABASE_URL")
+
+
+# A half-done setup: (settings, words the refusal says, words it must not say). Each says
+# only what is really missing, and never echoes a secret.
+HALF_SET = {
+    "bot token alone": (
+        {"SLACK_BOT_TOKEN": "xoxb-x"},
+        ["SLACK_SIGNING_SECRET is not set", "Signing Secret"],
+        ["SLACK_BOT_TOKEN", "xoxb-x"],
+    ),
+    "signing secret alone": (
+        {"SLACK_SIGNING_SECRET": "s3cr3t-signing"},
+        ["SLACK_BOT_TOKEN (xoxb-", "SLACK_CLIENT_ID"],
+        ["SLACK_SIGNING_SECRET", "s3cr3t-signing"],
+    ),
+    "install from a link without the signing secret": (
+        {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_STATE_SECRET": "st"},
+        ["SLACK_SIGNING_SECRET is not set"],
+        ["SLACK_BOT_TOKEN"],
+    ),
+    "install from a link, half the credentials": (
+        {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "very-secret-client"},
+        ["missing: SLACK_STATE_SECRET"],
+        ["very-secret-client", "a setting", "{"],
+    ),
+    "teams without its password": (
+        {"TEAMS_APP_ID": "00000000-0000-0000-0000-000000000001"},
+        ["TEAMS_APP_PASSWORD"],
+        [],
+    ),
+    "teams password without its app id": (
+        {"TEAMS_APP_PASSWORD": "hunter2-teams"},
+        ["TEAMS_APP_ID"],
+        ["hunter2-teams"],
+    ),
+    "a duration that is not one": (
+        {**SLACK, "HANDOFF_FIRST_NUDGE": "soon"},
+        ["HANDOFF_FIRST_NUDGE='soon'", "not a duration"],
+        [],
+    ),
+    "nothing at all": ({}, ["SLACK_BOT_TOKEN", "TEAMS_APP_ID", "handoff demo"], []),
+}
+
+
+@pytest.mark.parametrize("command", ["serve", "tick"])
+@pytest.mark.parametrize("case", list(HALF_SET), ids=list(HALF_SET))
+def test_a_half_set_platform_is_told_what_is_missing(
+    case: str, command: str, tmp_path: Path
+) -> None:
+    settings, says, never = HALF_SET[case]
+    result = run([command], tmp_path, **settings)
+    assert_refused(result, *says)
+    for word in never:
+        assert word not in result.stderr, result.stderr
+    assert not (tmp_path / "handoff.db").exists()
+
+
+async def test_serve_on_teams_alone_answers_teams_and_asks_slack_nothing(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The Teams setup of the README (no Slack settings at all) starts, is ready, serves
+    /api/messages (which checks its token) and not /slack/events, and never calls Slack."""
+    import asyncio
+
+    import httpx
+
+    from tests.jobs.processes import start
+
+    knocks: list[int] = []  # connections to "Slack": any call at all, with or without a token
+
+    async def knock(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        knocks.append(1)
+        writer.close()
+
+    port = free_port()
+    (tmp_path / "directory.yaml").write_text(
+        "topics:\n  - name: Billing\n    owners: [U0123ABCD]\n"
+    )
+    stray = await asyncio.start_server(knock, "127.0.0.1", 0)
+    slack_port = stray.sockets[0].getsockname()[1]
+    async with stray:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("HANDOFF_", "SLACK_", "TEAMS_"))
+        }
+        env.update(
+            DATABASE_URL=database_url,
+            # Where a stray Slack call would land.
+            SLACK_API_URL=f"http://127.0.0.1:{slack_port}/api/",
+            TEAMS_APP_ID="00000000-0000-0000-0000-000000000001",
+            TEAMS_APP_PASSWORD="p",
+            HANDOFF_LOG_LEVEL="WARNING",
+            # Re-read for Slack's workspaces: with none, it must not ask Slack which one.
+            HANDOFF_DIRECTORY_FILE=str(tmp_path / "directory.yaml"),
+        )
+        server = start("serve", "--port", str(port), "--no-migrate", env=env)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                for _ in range(600):
+                    try:
+                        ready = await http.get("/readyz")
+                        break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.1)
+                else:
+                    raise AssertionError("serve never answered")
+                teams = await http.post("/api/messages", json={"type": "message"})
+                slack_route = await http.post("/slack/events", content=b"{}")
+                await asyncio.sleep(1)  # the first scheduler pass and the warm-up ran
+        finally:
+            server.terminate()
+            _, stderr = await asyncio.to_thread(server.communicate, timeout=30)
+
+    assert ready.status_code == 200, ready.text
+    assert teams.status_code == 401  # no Bot Connector token: refused, but served
+    assert slack_route.status_code == 404
+    assert knocks == [], "a Teams-only process called Slack"
+    assert "Traceback" not in stderr, stderr
+
+
+def test_a_reader_that_leaves_early_is_no_traceback(tmp_path: Path) -> None:
+    """`handoff manifest | head -1`: the pipe is closed before the manifest is written."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDOFF_", "SLACK_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader left before a byte was written
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "manifest", "--url", "https://h.example"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env=env,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr, (
+        result.stderr
+    )
+    assert result.returncode == 1
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite:///:memory:"])
+@pytest.mark.parametrize("args", COMMANDS, ids=NAMES)
+def test_a_sqlite_url_with_no_file_is_refused_plainly(
+    args: list[str], url: str, tmp_path: Path
+) -> None:
+    """An in-memory database would be empty for every command (and lost at exit)."""
+    result = run(args, tmp_path, DATABASE_URL=url, **SLACK)
+    assert_refused(result, f"DATABASE_URL={url!r}", "names no database file", "sqlite:///./")

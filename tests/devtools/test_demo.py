@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,34 @@ async def test_demo_shows_a_split_request_with_every_part_and_owner(demo_output:
     assert "+ 2. @erin: send a new parcel (confirmed)" in split  # Bob's card, redrawn
     assert "@bob has refund the shipping and @erin has send a new parcel" in split
     assert "Sam Lee's request is split" in split
+
+
+async def test_demo_shows_the_follow_up_and_the_digests(demo_output: str) -> None:
+    """The rest of the story: Bob, who hasn't confirmed his part, is reminded in his working
+    hours and Alice is told how it stands; the next morning the team digest and Alice's own
+    digest list what still waits."""
+    reminded = demo_output[demo_output.index("\n9. ") : demo_output.index("\n10. ")]
+    said = calls(reminded)
+    to_bob = " ".join(said["DM to @bob"])
+    assert ":alarm_clock: Reminder 1:" in to_bob and "[Remind me in 1 hour]" in to_bob
+    assert "Still waiting on @bob to confirm part 1" in " ".join(said["DM to @alice"])
+    # In his working hours (mon-fri 09:00-18:00), in his own time zone, whenever it runs.
+    local = re.search(r"(\d\d):(\d\d) for Bob in New York, in his working hours", reminded)
+    assert local is not None, reminded
+    assert "09:00" <= local.group(0)[:5] <= "18:00", reminded
+
+    morning = calls(demo_output[demo_output.index("\n10. ") :])
+    team = " ".join(morning["chat.postMessage to #general"])
+    assert ":sunrise: Handoff digest" in team and "1 unconfirmed handoff" in team
+    assert "part 1 of 2: refund the shipping · @bob (from @alice)" in team
+    assert "You handed off, not yet confirmed (1)" in " ".join(morning["DM to @alice"])
+
+
+async def test_demo_answers_of_several_lines_stay_under_their_headline(demo_output: str) -> None:
+    who = demo_output[demo_output.index("\n5. ") : demo_output.index("\n6. ")]
+    lines = who.strip().splitlines()
+    # The last answer: on a busy machine the ack says it is looking, and the answer follows.
+    answered = max(i for i, line in enumerate(lines) if "/handoff who answered" in line)
+    assert len(lines) > answered + 1
+    for line in lines[answered + 1 :]:
+        assert line.startswith("      "), who
