@@ -22,26 +22,22 @@ class TeamsNotifier(OutboxNotifier):
 
     def answer(self, tenant: str, user_id: str, activity: dict[str, Any]) -> OutboxMessage:
         """A private answer: the person's 1:1 chat with the bot."""
-        return self.uow.outbox.add(
-            team_id=tenant,
-            platform=PLATFORM,
-            kind=PRE_RENDERED,
-            audience=Audience.DIRECT.value,
-            method="post",
-            payload=activity,
-            now=self.now,
-            channel=user_id,
-        )
+        return self._post(tenant, user_id, activity, Audience.DIRECT)
 
     def reply(self, tenant: str, conversation_id: str, activity: dict[str, Any]) -> OutboxMessage:
         """An answer in the conversation it was asked in (a 1:1 chat, a thread)."""
+        return self._post(tenant, conversation_id, activity, Audience.CHANNEL)
+
+    def _post(
+        self, tenant: str, conversation: str, activity: dict[str, Any], audience: Audience
+    ) -> OutboxMessage:
         return self.uow.outbox.add(
             team_id=tenant,
             platform=PLATFORM,
             kind=PRE_RENDERED,
-            audience=Audience.CHANNEL.value,
+            audience=audience.value,
             method="post",
             payload=activity,
             now=self.now,
-            channel=conversation_id,
+            channel=conversation,
         )

@@ -81,10 +81,7 @@ async def _hand_off(
     """Validate, record the request if new, hand it off; the text to answer with."""
     team, actor = command.get("team_id") or "", command.get("user_id") or ""
     note, when = split_promise(parsed.note)
-    try:  # a `by …` that cannot be kept is answered before anything is asked or written
-        promise = await promise_plan(deps, team, actor, when) if when is not None else None
-    except PromiseError as error:
-        return f":warning: {error}"
+    promise = await _promise(deps, team, actor, when)
     policy = await deps.policy_for(team)
 
     async def write(
@@ -131,10 +128,7 @@ async def _split(
     team, actor = command.get("team_id") or "", command.get("user_id") or ""
     *first, last = parsed.parts
     last_note, when = split_promise(last.note)  # `… by fri` ends the last part: the promise
-    try:
-        promise = await promise_plan(deps, team, actor, when) if when is not None else None
-    except PromiseError as error:
-        return f":warning: {error}"
+    promise = await _promise(deps, team, actor, when)
     notes = [part.note for part in first] + [last_note]
     policy = await deps.policy_for(team)
 
@@ -262,6 +256,12 @@ async def _from_cache(
     return None if missing else owners
 
 
+async def _promise(deps: Deps, team: str, actor: str, when: str | None) -> PromisePlan | None:
+    """The `by …` a command ended with, checked before anything is asked or written: a time
+    that cannot be kept raises PromiseError, which `on_handoff` answers."""
+    return await promise_plan(deps, team, actor, when) if when is not None else None
+
+
 def _promised(promise: PromisePlan | None) -> str:
     if promise is None:
         return ""
@@ -336,6 +336,8 @@ async def on_handoff(
             text = await _hand_off(deps, client, context, command, parsed)
     except HandoffError as error:
         text = messages.problem_text(error)
+    except PromiseError as error:
+        text = f":warning: {error}"
     except LinkProblem as problem:
         text = messages.command_error(problem.code)
     except (SlackUnavailable, SlackApiError, OSError, TimeoutError):
