@@ -59,7 +59,8 @@ class OutboxNotifier(FollowupNotes):
     # -- the Notifier port -----------------------------------------------------------------
 
     async def request_tracked(self, request: Request) -> None:
-        self.say(
+        # No row back needed: intake defers its writes, so this is one Core INSERT at commit.
+        self._put(
             request.team_id,
             Kind.REQUEST_TRACKED,
             snapshot(request),

@@ -73,8 +73,9 @@ class NotifierBase:
         to: str,
         ref: str | None = None,
         not_before: datetime | None = None,
+        op: Op = Op.POST,
     ) -> None:
-        """`say` a post whose row nobody needs back: in a batch that deferred its writes
+        """`say` a post (or `op`) whose row nobody needs back: in a batch that deferred its writes
         (the tick's nudges and digests), it is written with the batch's others in one
         INSERT at the commit; otherwise it is `say`."""
         self.uow.outbox.put(
@@ -83,7 +84,7 @@ class NotifierBase:
             kind=kind.value,
             audience=audience.value,
             facts={**facts, "context": self.context},
-            method=Op.POST.value,
+            method=op.value,
             now=self.now,
             channel=to,
             ref=ref,

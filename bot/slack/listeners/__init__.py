@@ -22,6 +22,7 @@ from bot.slack.listeners import (
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:
+    events.register(app, deps)  # first: message events are most of what Slack sends
     commands.register(app, deps)
     shortcuts.register(app, deps)
     actions.register(app, deps)
@@ -33,4 +34,4 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     settings.register(app, deps)
     installs.register(app, deps)  # before events' catch-all
     api_tokens.register(app, deps)
-    events.register(app, deps)  # last: it ends with a catch-all that acknowledges the rest
+    events.register_fallback(app)  # last: a catch-all that acknowledges the rest

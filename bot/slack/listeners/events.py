@@ -66,6 +66,9 @@ async def on_message(
         await deps.workspace_url(context.client, message.team_id)
     now = deps.clock()
     async with deps.db.uow() as uow:
+        # The timeline event and the outbox row are written at the commit as Core INSERTs
+        # (nothing in between reads them), not as ORM objects flushed one by one.
+        uow.defer_writes()
         await intake.intake(
             uow,
             deps.notifier(uow, now=now, team_id=message.team_id),
@@ -85,5 +88,12 @@ async def acknowledge(ack: AsyncAck) -> None:
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
+    """Messages first: Bolt tries its listeners in order, running each one's matchers, so the
+    busiest request (every message in every channel the bot is in) meets one matcher, not
+    thirty-odd. No other listener matches a message event, so the order changes no answer."""
     app.event("message")(partial(on_message, deps=deps))
+
+
+def register_fallback(app: AsyncApp) -> None:
+    """Last: a catch-all that acknowledges every event no listener before it took."""
     app.event(re.compile(".*"))(acknowledge)
