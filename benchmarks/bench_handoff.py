@@ -1,17 +1,21 @@
-"""S1 (an intake event) and S2 (`/handoff` with a link), in one process: CPU, SQL statements and
-Slack calls per request.
+"""S1 (an intake event) and S2 (`/handoff` with a link), in one process: CPU, SQL statements
+and Slack calls per request.
 
-`python -m benchmarks.bench_handoff [N] [known|new|intake] [--ack] [--pg] [--profile FILE]`
-drives the real app (the Sandbox: HTTP server, runtime, fake Slack) with the benchmark's
-workspace, one request at a time. `intake`: S1's event (an email forwarder's message in the
-intake channel); `known`: `/handoff` with every owner's profile cached (S2); `new`: every
-owner seen for the first time (S2'); `ignored`: S1's event in a channel that is not an intake
-channel (the floor: HTTP, signing, Bolt and our middleware, no database). By default it waits for each request's delivery; `--ack`
-counts only the answer path (the HTTP request up to the ack: the dispatcher is not woken, so
-nothing is delivered while it runs). `--pg`: on a fresh PostgreSQL database. The CPU is the
-whole process's (the fake Slack and the signing client included), so compare runs of this
-script only: run it with PYTHONPATH set to another checkout, alternating, to compare two
-versions on a loaded machine."""
+`python -m benchmarks.bench_handoff [N] [known|new|intake|ignored] [--ack] [--pg]
+[--concurrency K] [--profile FILE]` drives the real app (the Sandbox: HTTP server, runtime,
+fake Slack) with the benchmark's workspace, one request at a time (`--concurrency K`: K at a
+time). `intake`: S1's event (an email forwarder's message in the intake channel); `known`:
+`/handoff` with every owner's profile cached (S2); `new`: every owner seen for the first time
+(S2'); `ignored`: S1's event in a channel that is not an intake channel (the floor: HTTP,
+signing, Bolt and our middleware, no database).
+
+By default it waits for each request's delivery; `--ack` counts only the answer path (the
+HTTP request up to the ack: the dispatcher is not woken, so nothing is delivered while it
+runs). `--pg`: on a fresh PostgreSQL database. `--profile`: cProfile over the measured
+requests, and Python calls per request (deterministic, unlike time on a loaded machine).
+The CPU is the whole process's (the fake Slack and the signing client included), so compare
+runs of this script only: run it with PYTHONPATH set to another checkout, alternating, to
+compare two versions on a loaded machine."""
 
 from __future__ import annotations
 
@@ -52,7 +56,15 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
-async def run(count: int, mode: str, *, ack: bool, pg: bool, profile: str | None) -> str:
+async def run(
+    count: int,
+    mode: str,
+    *,
+    ack: bool,
+    pg: bool,
+    profile: str | None,
+    concurrency: int = 1,
+) -> str:
     name = ""
     if pg:
         name = f"bench_handoff_{uuid.uuid4().hex[:8]}"
@@ -61,13 +73,15 @@ async def run(count: int, mode: str, *, ack: bool, pg: bool, profile: str | None
     else:
         url = f"sqlite:///{tempfile.mkdtemp()}/handoff.db"
     try:
-        return await _run(url, count, mode, ack=ack, profile=profile)
+        return await _run(url, count, mode, ack=ack, profile=profile, concurrency=concurrency)
     finally:
         if name:
             await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def _run(url: str, count: int, mode: str, *, ack: bool, profile: str | None) -> str:
+async def _run(
+    url: str, count: int, mode: str, *, ack: bool, profile: str | None, concurrency: int
+) -> str:
     await upgrade(url)
     if mode == "known":
         db = Database.from_url(url)
@@ -115,8 +129,13 @@ async def _run(url: str, count: int, mode: str, *, ack: bool, profile: str | Non
         calls, sql, cpu = len(box.slack.calls), statements[0], time.process_time()
         if profiler:
             profiler.enable()
-        for i in range(WARM, WARM + count):
-            await one(i)
+        pending = iter(range(WARM, WARM + count))
+
+        async def worker() -> None:
+            for i in pending:
+                await one(i)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
         if not ack:
             await asyncio.sleep(1.0)  # the last deliveries
         if profiler:
@@ -140,14 +159,24 @@ async def _run(url: str, count: int, mode: str, *, ack: bool, profile: str | Non
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("count", nargs="?", type=int, default=150)
-    parser.add_argument("mode", nargs="?", default="known", choices=("known", "new", "intake", "ignored"))
+    parser.add_argument(
+        "mode", nargs="?", default="known", choices=("known", "new", "intake", "ignored")
+    )
     parser.add_argument("--ack", action="store_true", help="the answer path only, no delivery")
     parser.add_argument("--pg", action="store_true", help="on a fresh PostgreSQL database")
+    parser.add_argument("--concurrency", type=int, default=1, help="requests in flight")
     parser.add_argument("--profile", help="write cProfile stats of the measured requests here")
     args = parser.parse_args()
     print(
         asyncio.run(
-            run(args.count, args.mode, ack=args.ack, pg=args.pg, profile=args.profile)
+            run(
+                args.count,
+                args.mode,
+                ack=args.ack,
+                pg=args.pg,
+                profile=args.profile,
+                concurrency=args.concurrency,
+            )
         )
     )
 

@@ -77,6 +77,12 @@ class UnitOfWork:
         self.outbox.deferred = True
         self.timeline.deferred = True
 
+    def defer_timeline(self) -> None:
+        """`defer_writes` for timeline events only: a request path whose outbox rows must
+        keep the order they were added in (a card, then the notes that depend on it) still
+        writes its events with one Core INSERT at the commit."""
+        self.timeline.deferred = True
+
     async def _write_deferred(self) -> None:
         await self.outbox.write_deferred()
         await self.timeline.write_deferred()

@@ -137,7 +137,11 @@ class NotifierBase:
         await self.refresh_views(request.team_id, people)
 
     async def _card_extras(self, chain: list[Handoff]) -> Facts:
-        """What a card of this chain shows besides the hops: the newest promise, if any."""
+        """What a card of this chain shows besides the hops: the newest promise, if any.
+        Hops this unit of work inserted have none unless it wrote one: no read then (a new
+        request's first card, `/handoff`'s common case)."""
+        if not self.uow.followups.added and all(h.id in self.uow.handoffs.added for h in chain):
+            return {}
         promise = await self.uow.followups.latest([hop.id for hop in chain], PROMISE)
         return {"promise": followup_facts(promise, now=self.now)} if promise else {}
 

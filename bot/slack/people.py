@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import Row
 
 from bot.domain.types import PersonInfo
 from bot.slack.api_errors import error_code
@@ -30,7 +32,8 @@ class SlackUnavailable(Exception):
     """Slack did not answer a lookup we cannot do without."""
 
 
-def _info(row: Person) -> PersonInfo:
+def _info(row: Person | Row[Any]) -> PersonInfo:
+    """A profile from the cache: a Person, or a row of its fields."""
     return PersonInfo(
         user_id=row.user_id,
         name=row.name,
@@ -65,10 +68,8 @@ async def cached_person(
 ) -> PersonInfo | None:
     """The profile `SlackPeople.person` would answer without asking Slack (cached and fresh),
     read in the caller's transaction; None when only Slack can say."""
-    cached = await uow.people.get(team_id, user_id)
-    if cached is not None and cached.fetched_at >= now - CACHE_TTL:
-        return _info(cached)
-    return None
+    cached = await uow.people.fresh_one(team_id, user_id, now - CACHE_TTL)
+    return None if cached is None else _info(cached)
 
 
 class SlackPeople:

@@ -18,6 +18,7 @@ OPEN = "open"
 class FollowupRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.added = False  # whether this unit of work wrote a follow-up (see `add`)
 
     async def get(self, team_id: str, followup_id: int) -> Followup | None:
         stmt = select(Followup).where(Followup.team_id == team_id, Followup.id == followup_id)
@@ -100,6 +101,7 @@ class FollowupRepository:
         return {row.request_id: (row, int(part or 1)) for row, part in rows}
 
     async def add(self, row: Followup) -> Followup:
+        self.added = True
         self.session.add(row)
         await self.session.flush()
         return row

@@ -45,6 +45,9 @@ class Move:
 class HandoffRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # The ids of the hops this unit of work inserted: nobody else has seen them yet, so
+        # nothing refers to them that this unit of work did not write.
+        self.added: set[int] = set()
 
     async def get(self, team_id: str, handoff_id: int) -> Handoff | None:
         stmt = select(Handoff).where(Handoff.team_id == team_id, Handoff.id == handoff_id)
@@ -70,6 +73,7 @@ class HandoffRepository:
     async def add(self, handoff: Handoff) -> Handoff:
         self.session.add(handoff)
         await self.session.flush()
+        self.added.add(handoff.id)
         return handoff
 
     async def due(

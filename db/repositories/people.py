@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Person
@@ -16,12 +17,29 @@ PROFILE_TTL = timedelta(hours=12)
 _FIELDS = ("name", "real_name", "email", "tz", "is_bot", "deleted", "is_admin", "fetched_at")
 
 
+_PEOPLE = Person.__table__.c
+# Built once, and Core (a row, no Person object): one profile, if fetched since `p_since`.
+_FRESH_ONE = select(_PEOPLE.user_id, *(_PEOPLE[field] for field in _FIELDS)).where(
+    _PEOPLE.team_id == bindparam("p_team"),
+    _PEOPLE.user_id == bindparam("p_user"),
+    _PEOPLE.platform == bindparam("p_platform"),
+    _PEOPLE.fetched_at >= bindparam("p_since", type_=_PEOPLE.fetched_at.type),
+)
+
+
 class PeopleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def get(self, team_id: str, user_id: str, *, platform: str = "slack") -> Person | None:
         return await self.session.get(Person, (team_id, user_id, platform))
+
+    async def fresh_one(
+        self, team_id: str, user_id: str, since: datetime, *, platform: str = "slack"
+    ) -> Row[Any] | None:
+        """`get`'s profile as a row (the Person's fields), if it was fetched since `since`."""
+        params = {"p_team": team_id, "p_user": user_id, "p_platform": platform, "p_since": since}
+        return (await self.session.execute(_FRESH_ONE, params)).first()
 
     async def save(self, person: Person) -> None:
         # A new Person has no platform until it is flushed: Slack's, unless the caller said.

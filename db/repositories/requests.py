@@ -19,6 +19,15 @@ _ADD = per_dialect(
 )
 
 
+_REQUESTS = Request.__table__.c
+# Built once, and Core (a row of one column, no Request object): which request a link names.
+_ID_BY_MESSAGE = select(_REQUESTS.id).where(
+    _REQUESTS.team_id == bindparam("p_team"),
+    _REQUESTS.channel_id == bindparam("p_channel"),
+    _REQUESTS.message_ts == bindparam("p_ts"),
+)
+
+
 class RequestRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -43,6 +52,12 @@ class RequestRepository:
             Request.message_ts == message_ts,
         )
         return (await self.session.scalars(stmt)).first()
+
+    async def id_by_message(self, team_id: str, channel_id: str, message_ts: str) -> int | None:
+        """`by_message`'s id only, for a caller that locks the request later anyway."""
+        params = {"p_team": team_id, "p_channel": channel_id, "p_ts": message_ts}
+        found = (await self.session.execute(_ID_BY_MESSAGE, params)).scalar()
+        return None if found is None else int(found)
 
     async def add(self, request: Request) -> Request | None:
         """Insert the request; None when its message is already tracked. Intake, /handoff and

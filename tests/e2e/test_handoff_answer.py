@@ -191,3 +191,41 @@ def _later(box: Sandbox, step: int) -> Any:
     from datetime import timedelta
 
     return box.clock() + timedelta(minutes=10 * (step + 1))
+
+
+async def test_a_new_requests_first_hop_reads_no_promise_and_writes_its_timeline_at_the_commit(
+    sandbox: Sandbox, db: Database
+) -> None:
+    sandbox.slack.workspace.add_message("C_SUPPORT", TS, "Refund please", bot_id="B_MAIL")
+    await sandbox.runtime.deps.people.person("T0001", "U_BOB")  # Bob's profile is cached
+    hold_the_outbox(sandbox)
+    statements: list[str] = []
+
+    def on_execute(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = sandbox.runtime.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        response = await sandbox.sim.command(f"<@U_BOB|bob> {LINK} refund", user="U_ALICE")
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+
+    assert "Handed to <@U_BOB>" in response.json()["text"]
+    # Its hop is new in this transaction: no promise can be on it, so none is looked for.
+    # (The app's own tick may run meanwhile: only the card's query is looked for.)
+    card_reads = [s for s in statements if "FROM followups" in s and "followups.handoff_id IN" in s]
+    assert not card_reads, card_reads
+    # Both timeline events, in order, from one INSERT at the commit.
+    inserts = [s for s in statements if s.startswith("INSERT INTO handoff_events")]
+    assert len(inserts) == 1, inserts
+    (request,) = await rows(db, Request)
+    (hop,) = await hops(db)
+    async with db.uow() as uow:
+        timeline = await uow.timeline.for_request("T0001", request.id)
+    assert [(e.kind, e.handoff_id) for e in timeline] == [
+        ("received", None),
+        ("handed_off", hop.id),
+    ]
+    kinds = sorted(r.kind for r in await rows(db, OutboxMessage) if r.status == "pending")
+    assert kinds == ["card", "card", "request_tracked"]

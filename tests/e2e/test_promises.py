@@ -252,3 +252,20 @@ async def test_the_digests_say_what_was_promised_and_by_when(box: Sandbox, db: D
         p for p in box.slack.posted() if p["channel"] == "U_ALICE" and "morning" in p["text"]
     ]
     assert stamp in blocks_text(personal)
+
+
+async def test_a_promise_made_by_the_hand_off_that_records_the_request_is_on_its_cards(
+    box: Sandbox, db: Database
+) -> None:
+    # The message is not tracked yet: the request, its first hop and the promise are all
+    # written by the one unit of work, and the cards must still show the promise.
+    box.slack.workspace.add_message("C_SUPPORT", TS, "Refund please", bot_id="B_MAIL")
+    answer = await promised(box, "the refund by 17:00")
+    assert "You promised the customer an answer by" in answer
+    (request,) = await rows(db, Request)
+    assert request.message_ts == TS
+    (promise,) = await promises(db)
+    assert promise.due_at == DEADLINE
+    cards = [p for p in box.slack.posted() if p["channel"] in ("C_SUPPORT", "U_BOB")]
+    assert len(cards) == 2
+    assert all("Customer promised an answer by" in blocks_text(c) for c in cards)

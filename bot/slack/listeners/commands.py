@@ -192,10 +192,11 @@ async def _in_one_go(
     now = deps.clock()
     cached: dict[str, PersonInfo] = {}
     async with deps.db.uow() as uow:
+        uow.defer_timeline()
         owners = await _from_cache(deps, uow, team, actor, bot, wanted, groups, now, cached)
-        request = await uow.requests.by_message(team, link.channel_id, link.ts)
-        if owners is not None and request is not None:
-            result = await write(uow, owners, now, request.id, None, None)
+        request_id = await uow.requests.id_by_message(team, link.channel_id, link.ts)
+        if owners is not None and request_id is not None:
+            result = await write(uow, owners, now, request_id, None, None)
             if result.refusal is None:
                 await uow.commit()
                 deps.dispatcher.wake()
@@ -211,12 +212,12 @@ async def _in_one_go(
                 await checked_owner(deps.people, team, owner, actor_id=actor, bot_user_id=bot)
             )
     message, author = None, None
-    if request is None:
+    if request_id is None:
         message = await fetch_message(client, team, link, deps.shared_channels)
         author = await _author(deps, team, message.user_id)
     now = deps.clock()
     async with deps.db.uow() as uow:
-        request_id = request.id if request is not None else None
+        uow.defer_timeline()
         result = await write(uow, checked, now, request_id, message, author)
         if result.refusal is None:
             await uow.commit()
