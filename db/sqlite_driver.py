@@ -12,7 +12,8 @@ FIFO of the one pooled connection is kept):
 - a statement that met a lock held by another connection (another process, or another engine
   in this one): it is tried inline without waiting (busy timeout 0), and on SQLITE_BUSY, which
   leaves nothing done, run again on the thread with the usual 30 s busy timeout;
-- `executemany` (bulk writes: retention, seeding) and closing.
+- `executemany` of more than `INLINE_MANY` rows (bulk writes: a tick's batch, retention,
+  seeding) and closing.
 
 SQLAlchemy's aiosqlite dialect drives this object as it would an `aiosqlite.Connection`
 (`create_async_engine(..., async_creator=...)`); only the calls it makes are provided.
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 30_000
+INLINE_MANY = 20  # rows an executemany runs on the loop; a batch job's bulk insert goes off it
 
 
 class InlineConnection:
@@ -151,6 +153,11 @@ class InlineCursor:
         return self
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> InlineCursor:
+        if isinstance(rows, list | tuple) and len(rows) <= INLINE_MANY:
+            # A request's few rows (its timeline events): on the loop, like `execute`, not a
+            # thread hand-off that costs more than the insert.
+            await self._owner._inline(lambda: self._many(sql, rows))
+            return self
         await self._owner._off_loop(lambda: self._owner._waiting(lambda: self._many(sql, rows)))
         return self
 

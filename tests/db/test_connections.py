@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from db.engine import make_engine
-from db.sqlite_driver import InlineConnection
+from db.sqlite_driver import INLINE_MANY, InlineConnection
 from db.uow import Database
 from tests.db.conftest import _admin
 
@@ -64,6 +64,39 @@ async def test_sqlite_runs_a_transaction_with_one_hand_off(tmp_path: Path) -> No
         await db.dispose()
     assert [r.v for r in rows] == ["a", "b"]
     assert len(calls) == 1  # the commit (BEGIN, two inserts and a select ran inline)
+
+
+async def test_sqlite_runs_a_few_rows_executemany_inline_and_a_bulk_one_off_the_loop(
+    tmp_path: Path,
+) -> None:
+    db = Database(make_engine(f"sqlite:///{tmp_path / 'many.db'}"))
+    calls: list[str] = []
+    original = InlineConnection._off_loop
+
+    async def counted(self: InlineConnection, call):  # type: ignore[no-untyped-def]
+        calls.append(getattr(call, "__name__", "call"))
+        return await original(self, call)
+
+    insert = text("INSERT INTO t (v) VALUES (:v)")
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+        InlineConnection._off_loop = counted  # type: ignore[method-assign]
+        async with db.uow() as uow:  # a request's timeline events: inline
+            await uow.session.execute(insert, [{"v": "a"}, {"v": "b"}])
+            await uow.commit()
+        assert len(calls) == 1  # the commit only
+        bulk = [{"v": str(n)} for n in range(INLINE_MANY + 1)]
+        async with db.uow() as uow:  # a batch job's: off the loop, as before
+            await uow.session.execute(insert, bulk)
+            await uow.commit()
+        assert len(calls) == 3  # the bulk insert and the commit
+        async with db.uow() as uow:
+            count = (await uow.session.execute(text("SELECT count(*) FROM t"))).scalar_one()
+    finally:
+        InlineConnection._off_loop = original  # type: ignore[method-assign]
+        await db.dispose()
+    assert count == 2 + INLINE_MANY + 1
 
 
 async def test_sqlite_waits_for_another_connections_lock_off_the_loop(tmp_path: Path) -> None:
