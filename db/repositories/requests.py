@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Request
-from db.repositories.upsert import dialect_of, per_dialect
-
-_COLUMNS = [c for c in Request.__table__.columns if c.key != "id"]
-_ADD = per_dialect(
-    lambda insert: (
-        insert(Request)
-        .values({c.key: bindparam(f"p_{c.key}", type_=c.type) for c in _COLUMNS})
-        .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "message_ts", "platform"])
-        .returning(Request)
-    )
+from db.repositories.upsert import (
+    attach,
+    dialect_of,
+    insert_columns,
+    insert_params,
+    per_dialect,
+    values_of,
 )
 
+_COLUMNS = insert_columns(Request)
+_TABLE = cast(Table, Request.__table__)
+# On the table (Core, not the ORM's bulk-insert path); the row it returns becomes the
+# session's Request (`attach`), as if it had been read.
+_ADD = per_dialect(
+    lambda insert: (
+        insert(_TABLE)
+        .values(values_of(_COLUMNS))
+        .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "message_ts", "platform"])
+        .returning(*_TABLE.columns)
+    )
+)
 
 _REQUESTS = Request.__table__.c
 # Built once, and Core (a row of one column, no Request object): which request a link names.
@@ -63,16 +74,14 @@ class RequestRepository:
         """Insert the request; None when its message is already tracked. Intake, /handoff and
         the shortcut may record one message at once: a plain INSERT would fail on the unique
         key (a 500), ON CONFLICT waits for the other transaction and then skips."""
-        params: dict[str, object] = {}
-        for column in _COLUMNS:
-            value = getattr(request, column.key)
-            if value is None and column.default is not None and column.default.is_scalar:
-                value = column.default.arg
-            params[f"p_{column.key}"] = value
+        params = insert_params(request, _COLUMNS)
         # The row comes back from the INSERT itself (no SELECT after it), as a Request in
         # this session's identity map.
         stmt = _ADD[dialect_of(self.session)]
-        return (await self.session.scalars(stmt, params)).first()
+        row = (await self.session.execute(stmt, params)).first()
+        if row is None:
+            return None
+        return attach(self.session, Request, row)
 
     async def recent_in_channel(
         self, team_id: str, channel_id: str, *, statuses: tuple[str, ...], limit: int
