@@ -193,7 +193,7 @@ def _later(box: Sandbox, step: int) -> Any:
     return box.clock() + timedelta(minutes=10 * (step + 1))
 
 
-async def test_a_new_requests_first_hop_reads_no_promise_and_writes_its_timeline_at_the_commit(
+async def test_a_new_requests_first_hop_reads_no_promise_and_writes_its_rows_at_the_commit(
     sandbox: Sandbox, db: Database
 ) -> None:
     sandbox.slack.workspace.add_message("C_SUPPORT", TS, "Refund please", bot_id="B_MAIL")
@@ -227,5 +227,14 @@ async def test_a_new_requests_first_hop_reads_no_promise_and_writes_its_timeline
         ("received", None),
         ("handed_off", hop.id),
     ]
-    kinds = sorted(r.kind for r in await rows(db, OutboxMessage) if r.status == "pending")
-    assert kinds == ["card", "card", "request_tracked"]
+    # Its outbox rows too (one INSERT), in the order they were said: the reaction on the
+    # message, the thread's card, then Bob's (a conversation's rows are sent in id order).
+    assert len([s for s in statements if s.startswith("INSERT INTO outbox")]) == 1
+    pending = sorted(
+        (r for r in await rows(db, OutboxMessage) if r.status == "pending"), key=lambda r: r.id
+    )
+    assert [(r.kind, r.method, r.channel) for r in pending] == [
+        ("request_tracked", "react", "C_SUPPORT"),
+        ("card", "post", "C_SUPPORT"),
+        ("card", "post", "U_BOB"),
+    ]

@@ -108,7 +108,7 @@ async def _hand_off(
         )
 
     result, owners = await _in_one_go(
-        deps, client, context, team, actor, [parsed.owner], parsed.link, write
+        deps, client, context, team, actor, [parsed.owner], parsed.link, write, defer_outbox=True
     )
     if result.refusal is not None:
         return messages.problem_text(result.refusal)
@@ -172,6 +172,8 @@ async def _in_one_go(
     wanted: Sequence[Owner | None],
     link: MessageLink,
     write: Write,
+    *,
+    defer_outbox: bool = False,
 ) -> tuple[Any, list[Owner]]:
     """Check the owners, find the linked request and `write` the hand-off: the result and
     the checked owners, committed unless refused.
@@ -181,7 +183,11 @@ async def _in_one_go(
     found in the same transaction that writes. Otherwise what only Slack can say (a profile
     seen for the first time, an untracked message) is asked between that transaction, which
     then wrote nothing, and the one that writes, so no lock is held while Slack answers. A
-    user group's members are always asked first (Slack keeps them, not the cache)."""
+    user group's members are always asked first (Slack keeps them, not the cache).
+
+    Timeline events are written with one Core INSERT at the commit; with `defer_outbox`, the
+    outbox rows `put` too (one hop's react row and cards: nothing reads them back before the
+    commit, unlike a split's parts, whose cards redraw each other)."""
     bot = context.bot_user_id
     groups = {
         owner.id: await checked_owner(deps.people, team, owner, actor_id=actor, bot_user_id=bot)
@@ -192,7 +198,7 @@ async def _in_one_go(
     now = deps.clock()
     cached: dict[str, PersonInfo] = {}
     async with deps.db.uow() as uow:
-        uow.defer_timeline()
+        _defer(uow, outbox=defer_outbox)
         owners = await _from_cache(deps, uow, team, actor, bot, wanted, groups, now, cached)
         request_id = await uow.requests.id_by_message(team, link.channel_id, link.ts)
         if owners is not None and request_id is not None:
@@ -217,12 +223,19 @@ async def _in_one_go(
         author = await _author(deps, team, message.user_id)
     now = deps.clock()
     async with deps.db.uow() as uow:
-        uow.defer_timeline()
+        _defer(uow, outbox=defer_outbox)
         result = await write(uow, checked, now, request_id, message, author)
         if result.refusal is None:
             await uow.commit()
             deps.dispatcher.wake()
     return result, checked
+
+
+def _defer(uow: UnitOfWork, *, outbox: bool) -> None:
+    if outbox:
+        uow.defer_writes()
+    else:
+        uow.defer_timeline()
 
 
 async def _from_cache(
