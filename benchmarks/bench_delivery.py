@@ -29,6 +29,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import event
+
 ROOT = Path(__file__).resolve().parent.parent
 
 REQUEST = {
@@ -105,6 +107,9 @@ def _rows(i: int) -> list[dict[str, object]]:
     ]
 
 
+COUNTS = {"statements": 0, "commits": 0, "messages": 0}  # while delivering, over all rounds
+
+
 async def _round(n: int, per_pass: int, slack_port: int, profile: cProfile.Profile | None) -> float:
     from bot.runtime import Runtime
     from bot.settings import Settings
@@ -126,6 +131,16 @@ async def _round(n: int, per_pass: int, slack_port: int, profile: cProfile.Profi
     try:
         await runtime.dispatcher.deliver()  # nothing due yet: connect, cache the statements
         spent, sent = 0.0, 0
+        counting = [False]
+
+        def statement(*_: object) -> None:
+            COUNTS["statements"] += counting[0]
+
+        def commit(*_: object) -> None:
+            COUNTS["commits"] += counting[0]
+
+        event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", statement)
+        event.listen(runtime.db.engine.sync_engine, "commit", commit)
         for first in range(0, n, per_pass):
             async with runtime.db.uow() as uow:
                 for i in range(first, min(n, first + per_pass)):
@@ -134,13 +149,16 @@ async def _round(n: int, per_pass: int, slack_port: int, profile: cProfile.Profi
                 await uow.commit()
             if profile is not None:
                 profile.enable()
+            counting[0] = True
             began = time.process_time()
             report = await runtime.dispatcher.deliver()
             spent += time.process_time() - began
+            counting[0] = False
             if profile is not None:
                 profile.disable()
             sent += report.sent
         assert sent == 3 * n, (sent, report)
+        COUNTS["messages"] += sent
         return 1000 * spent / (3 * n)
     finally:
         await runtime.stop() if hasattr(runtime, "stop") else None
@@ -170,12 +188,22 @@ def main() -> None:
     )
     try:
         assert slack.stdout is not None
-        slack.stdout.readline()  # "ready"
+        if slack.stdout.readline().strip() != b"ready":  # e.g. the port was taken meanwhile
+            raise SystemExit("the fake Slack did not start")
         profile = cProfile.Profile() if args.profile else None
         results = [
             asyncio.run(_round(args.n, args.per_pass, port, profile)) for _ in range(args.rounds)
         ]
-        print(json.dumps({"ms_per_message": statistics.median(results), "rounds": results}))
+        per = {k: round(v / COUNTS["messages"], 2) for k, v in COUNTS.items() if k != "messages"}
+        print(
+            json.dumps(
+                {
+                    "ms_per_message": statistics.median(results),
+                    "rounds": results,
+                    "per_message": per,
+                }
+            )
+        )
         if profile is not None:
             pstats.Stats(profile).sort_stats("tottime").print_stats(30)
             pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
