@@ -108,7 +108,7 @@ async def on_shortcut(
     context: AsyncBoltContext,
     deps: Deps,
 ) -> None:
-    """Open the form, then track the message as a request (the form hands it off)."""
+    """Open the form and, meanwhile, track the message as a request (the form hands it off)."""
     message = shortcut_message(body)
     if message is None:
         await ack()
