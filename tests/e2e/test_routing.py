@@ -28,6 +28,11 @@ SHORTCUT_TS = "1700000000.000200"
 @pytest.fixture
 async def box(db: Database, database_url: str) -> AsyncIterator[Sandbox]:
     async with Sandbox(database_url, handoff_admins=["U_ALICE"]) as sandbox:
+        # The server builds rankers at start (warm-up, before its first tick): let it finish
+        # first, so every test's first ranking reads the directory loaded here (a warm-up
+        # that ran late on a loaded machine had read it already, and a test of a slow build
+        # then saw a quick one).
+        await asyncio.wait_for(sandbox.runtime.first_tick_done.wait(), timeout=60)
         await load_directory(db)
         yield sandbox
 
