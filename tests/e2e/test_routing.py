@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.devtools.fake_slack import Fault
 from bot.devtools.render import plain
@@ -417,3 +418,32 @@ async def test_a_long_running_router_forgets_requests_older_than_the_window(
         assert (await router.ranker(team)).learned == 1
         now[0] += timedelta(days=100)
         assert (await router.ranker(team)).learned == 0
+
+
+async def test_rankings_asked_at_once_share_a_refresh_and_miss_no_change(
+    box: Sandbox, db: Database
+) -> None:
+    router = box.runtime.deps.router
+    assert router is not None
+    await router.ranker("T0001")
+    reads: list[str] = []
+
+    def count(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "count(topics.id)" in statement:
+            reads.append(statement)
+
+    engine = box.runtime.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        await asyncio.gather(*(router.ranker("T0001") for _ in range(10)))
+        # The first refresh, and one that started after the other nine asked: not ten.
+        assert 1 <= len(reads) <= 2, len(reads)
+        # Sharing never serves what is older than the call: a change committed before a
+        # burst is in every answer of it.
+        plants = "topics:\n  - name: Plants\n    owners: [U_ERIN]\n    keywords: [plants]\n"
+        await replace_directory_at(db, plants, minutes=5)
+        rankers = await asyncio.gather(*(router.ranker("T0001") for _ in range(5)))
+        for ranker in rankers:
+            assert [t.name for t in ranker.topics_for("water the plants")] == ["Plants"]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
