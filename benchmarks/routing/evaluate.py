@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from benchmarks.routing.clinc import NOW, Hop, Row, owner_of
 from bot.domain.ranking import Ranker, TopicEntry
+from bot.domain.ranking_model import train
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,12 @@ def score(ranker: Ranker, rows: Sequence[Row]) -> Score:
 
 
 def trained(topics: Sequence[TopicEntry], hops: Sequence[Hop]) -> Ranker:
+    """A ranker that learned `hops`, with its model trained on them, as the app has it once
+    its worker thread has caught up (bot/slack/routing.py)."""
     ranker = Ranker(topics)
     ranker.learn(hops)
+    if hops:
+        ranker.use_model(train(ranker.examples(now=NOW)))
     return ranker
 
 

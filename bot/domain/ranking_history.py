@@ -14,6 +14,7 @@ from operator import itemgetter
 from typing import Protocol
 
 from bot.domain.ranking_learner import Learner, vector
+from bot.domain.ranking_model import Example
 from bot.domain.terms import stems, tokens
 
 K1, B = 1.2, 0.75  # the usual BM25 constants
@@ -166,6 +167,18 @@ class History:
                 self._append(request_of[doc], old[0][doc], old[1][doc], old[2][doc], old[3][doc])
                 self._seen.update(outcome.handoff_id for outcome in old[1][doc])
         return dropped
+
+    def examples(self, *, since: datetime) -> list[Example]:
+        """Each confirmed outcome closed since `since`, with its request's words, ordered by
+        (closed_at, handoff id): the same list whatever order the hops were learned in."""
+        found = [
+            (outcome.closed_at, outcome.handoff_id, doc, (outcome.kind, outcome.id))
+            for doc, outcomes in enumerate(self._outcomes)
+            for outcome in outcomes
+            if outcome.confirmed and outcome.closed_at >= since
+        ]
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [Example(" ".join(self._tokens[doc]), owner) for _, _, doc, owner in found]
 
     def _idf(self, df: int) -> float:
         total = len(self._terms) + PRIOR_DOCS
