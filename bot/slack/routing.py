@@ -219,18 +219,25 @@ class Router:
         last = workspace.trained_at
         if ranker.model is not None and last is not None and started - last < self.retrain_every:
             return
-        examples = ranker.examples(now=now)
         workspace.trained_for = ranker.revision
-        if len(examples) < MODEL_FROM:  # too little to trust: the learner answers alone
+        if ranker.learned < MODEL_FROM:  # too little to trust: the learner answers alone
             if ranker.model is not None:
                 ranker.use_model(None)
             return
+        examples = ranker.examples_later(now=now)
         workspace.trained_at = started
         workspace.training = asyncio.create_task(self._fit(team_id, workspace, examples))
 
-    async def _fit(self, team_id: str, workspace: _Workspace, examples: list[Example]) -> None:
+    def _fit_now(self, examples: Callable[[], list[Example]]) -> Model | None:
+        """In the worker thread: the examples, then the fit (None: too few to trust)."""
+        made = examples()
+        return self.trainer(made) if len(made) >= MODEL_FROM else None
+
+    async def _fit(
+        self, team_id: str, workspace: _Workspace, examples: Callable[[], list[Example]]
+    ) -> None:
         try:
-            model = await asyncio.to_thread(self.trainer, examples)
+            model = await asyncio.to_thread(self._fit_now, examples)
         except Exception:  # the model it had keeps answering; the next change tries again
             log.exception("routing model for %s not refitted", team_id)
             workspace.trained_for = -1
