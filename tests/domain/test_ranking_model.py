@@ -65,10 +65,10 @@ def history(*, rounds: int = 12, days_ago: float = 3.0, first: int = 1) -> list[
 def test_examples_are_the_confirmed_requests_oldest_first_whatever_the_arrival_order() -> None:
     hops = history(rounds=2)
     redirected = Hop(999, 1, "user", ACCESS, "redirected", NOW, hops[0].text)
-    shuffled = list(hops) + [redirected]
+    shuffled = [*hops, redirected]
     random.Random(3).shuffle(shuffled)
     one, other = Ranker(directory()), Ranker(directory())
-    one.learn(hops + [redirected])
+    one.learn([*hops, redirected])
     for start in range(0, len(shuffled), 5):  # in small batches, as the app polls
         other.learn(shuffled[start : start + 5])
     examples = one.examples(now=NOW)
