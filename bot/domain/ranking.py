@@ -50,7 +50,7 @@ LEARNED_FLOOR = 0.5  # the least an owner named by history alone needs (tuned on
 # much they weigh grows with the requests it was trained on (tuned on CLINC's val), so many
 # confirmed similar requests outweigh a keyword while the directory carries a small history.
 MODEL_MAX = 6.0
-MODEL_REQUESTS = 300.0  # requests trained on at which the model has 63% of MODEL_MAX
+MODEL_REQUESTS = 1000.0  # requests trained on at which the model has 63% of MODEL_MAX
 # Below this many it is too thin to trust over the learner (it would name someone for
 # anything: on CLINC's val at 100 requests, out-of-scope nobody fell from 62% to 7%).
 MODEL_FROM = JUDGE_FROM

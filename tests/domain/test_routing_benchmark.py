@@ -50,6 +50,6 @@ def test_learning_from_confirmed_history_holds(sample: dict[str, list[Row]]) -> 
     87.25% top-1, 95% top-3, 2% and 24% with nobody."""
     on_test, on_oos = measured(sample, k=1500)
     assert on_test.top1 >= 0.9225 - MARGIN
-    assert on_test.top3 >= 0.97 - MARGIN
+    assert on_test.top3 >= 0.9675 - MARGIN
     assert on_test.nobody <= 0.015 + MARGIN
     assert on_oos.nobody >= 0.25 - MARGIN
