@@ -2,10 +2,11 @@
 
 One `Router` per process keeps a Ranker per workspace in memory: the directory is re-read
 when it changes (a cheap count + newest-update probe), and past handoffs are learnt
-incrementally (only hops decided since the last look); its trained model (issue 16) is refitted
-in a worker thread, never on the event loop, after new history (at most every RETRAIN_EVERY
-seconds), and the ranker answers with what it has meanwhile. Who is away or deactivated is asked
-of Slack for the few candidates a message has, cached for minutes, and given up on quickly:
+incrementally (only hops decided since the last look); its trained model (issue 16) is
+refitted in a worker thread (one for all workspaces), never on the event loop, after new
+history (at most every RETRAIN_EVERY seconds), and the ranker answers with what it has
+meanwhile. Who is away or deactivated is asked of Slack for the few candidates a message
+has, cached for minutes, and given up on quickly:
 suggestions must reach a modal inside Slack's 3 s.
 """
 
@@ -16,6 +17,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,7 +48,7 @@ GROUPS_TTL = 600.0  # seconds usergroups.list is trusted
 STATUS_TTL = 300.0  # seconds a person's away/active is trusted
 LOOKUP_BUDGET = 1.2  # seconds for all away/active look-ups of one ranking
 # A workspace's model is refitted after new history at most this often (seconds; a fit of
-# 15,000 requests is about 2 s of CPU in a worker thread). The first fit starts at once.
+# 15,000 requests is about 1 s of CPU in the worker thread). The first fit starts at once.
 RETRAIN_EVERY = 300.0
 
 AWAY_EMOJI = {
@@ -98,8 +100,12 @@ class Router:
         trainer: Callable[[list[Example]], Model | None] = train_model,
     ) -> None:
         self.db = db
-        self.trainer = trainer  # runs in a worker thread
+        self.trainer = trainer  # runs in the worker thread below
         self.retrain_every = RETRAIN_EVERY
+        # One fit at a time, whichever workspace: its own thread, so a burst of fits (every
+        # workspace after a restart) neither takes every core nor starves the default
+        # executor that others use (Teams token checks, SQLite).
+        self._fits = ThreadPoolExecutor(max_workers=1, thread_name_prefix="routing-fit")
         self.client_for = client_source(client)  # each workspace's own installation
         self.clock = clock
         self._workspaces: dict[str, _Workspace] = {}
@@ -237,7 +243,8 @@ class Router:
         self, team_id: str, workspace: _Workspace, examples: Callable[[], list[Example]]
     ) -> None:
         try:
-            model = await asyncio.to_thread(self._fit_now, examples)
+            loop = asyncio.get_running_loop()
+            model = await loop.run_in_executor(self._fits, self._fit_now, examples)
         except Exception:  # the model it had keeps answering; the next change tries again
             log.exception("routing model for %s not refitted", team_id)
             workspace.trained_for = -1

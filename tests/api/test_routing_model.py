@@ -51,10 +51,12 @@ class Trainer:
         self.gate: threading.Event | None = None
         self.fail = False
         self.threads: list[int] = []
+        self.names: list[str] = []
         self.sizes: list[int] = []
 
     def __call__(self, examples: list[Example]) -> Model | None:
         self.threads.append(threading.get_ident())
+        self.names.append(threading.current_thread().name)
         self.sizes.append(len(examples))
         if self.gate is not None and not self.gate.wait(10):
             raise TimeoutError("the test never opened the gate")
@@ -77,6 +79,7 @@ async def test_suggestions_are_answered_while_the_model_is_fitted_in_a_worker_th
             break
         await asyncio.sleep(0.01)
     assert trainer.threads and trainer.threads[0] != threading.get_ident()
+    assert trainer.names[0].startswith("routing-fit")  # its own thread, not the default pool
     ranker = await router.ranker(TEAM)
     assert ranker.model is None
     again = await asyncio.wait_for(router.suggest(TEAM, EXCHANGE), 5)  # the fit still held
