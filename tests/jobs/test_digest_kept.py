@@ -17,6 +17,8 @@ from bot.domain.digest import (
     PersonalDigest,
     kept_personal,
     kept_team,
+    personal_digests,
+    personal_digests_kept,
 )
 from bot.domain.messages import (
     Kind,
@@ -29,7 +31,7 @@ from bot.slack import digest_blocks
 from bot.teams.digests import digest_card
 from db.models import OutboxMessage
 from db.uow import Database
-from tests.jobs.test_digest import TUE_9, add_hop, posts, run, text_of
+from tests.jobs.test_digest import TEAM, TUE_9, add_hop, posts, run, text_of
 from tests.slack.test_digest_blocks import BASE, NOW, digest, hop, open_request
 
 NAMES = {"U_ALICE": "Alice", "U_BOB": "Bob", "U_CAROL": "Carol"}
@@ -141,3 +143,38 @@ async def test_the_digest_pass_stores_the_shown_lines_and_says_how_many_more(
     (alice,) = await posts(db, "U_ALICE")
     assert "40 you handed off, not yet confirmed" in alice["text"]
     assert "and 30 more" in json.dumps(alice)
+
+
+async def test_the_database_cut_personal_lists_equal_the_cut_whole_digests(db: Database) -> None:
+    """Without the team digest's read (no channel, or sent already), a personal pass reads
+    each person's oldest lines and counts from the database: the same digests as cutting
+    the whole ones, in chunks of people too."""
+    async with db.uow() as uow:
+        for n in range(1, 26):  # Alice handed 25 to Bob
+            created = TUE_9 - timedelta(hours=200 - 3 * n)
+            await add_hop(uow, n, owner="U_BOB", handler="U_ALICE", created=created)
+        for n in range(26, 38):  # Carol handed 12 to Alice, interleaved in time
+            created = TUE_9 - timedelta(hours=200 - 5 * (n - 25))
+            await add_hop(uow, n, owner="U_ALICE", handler="U_CAROL", created=created)
+        await add_hop(uow, 38, owner="U_GROUP", handler="U_ALICE", created=TUE_9, kind="group")
+        await add_hop(uow, 39, owner="U_ALICE", handler="U_BOB", created=TUE_9, status="confirmed")
+        await uow.commit()
+    people = {"U_ALICE", "U_BOB", "U_CAROL", "U_NOBODY"}
+    async with db.uow() as uow:
+        whole = personal_digests(TEAM, await uow.digests.waiting(TEAM), now=NOW, for_users=people)
+        lists = await uow.digests.personal_lists(TEAM, people, keep=PERSONAL_KEPT)
+        chunked = personal_digests_kept(
+            TEAM,
+            [
+                line
+                for group in (["U_ALICE"], ["U_BOB", "U_CAROL", "U_NOBODY"])
+                for line in await uow.digests.personal_lists(TEAM, set(group), keep=PERSONAL_KEPT)
+            ],
+            now=NOW,
+        )
+    read = personal_digests_kept(TEAM, lists, now=NOW)
+    assert read == {user: kept_personal(d) for user, d in whole.items()} == chunked
+    alice = read["U_ALICE"]
+    assert (alice.to_confirm_count, alice.handed_off_count) == (12, 26)  # the group's too
+    assert [h.customer for h in alice.to_confirm] == [f"Customer {n}" for n in range(26, 36)]
+    assert set(read) == {"U_ALICE", "U_BOB", "U_CAROL"}
