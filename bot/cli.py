@@ -11,12 +11,17 @@ import traceback
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from bot import cli_history, cli_teams, cli_workspace
-from bot.cli_errors import OperatorError, database_problem, settings_problem, shown_url
+from bot.cli_errors import (
+    OperatorError,
+    command_parser,
+    database_problem,
+    settings_problem,
+    shown_url,
+)
 from bot.logs import setup_logging
 from bot.settings import Settings
 
@@ -48,19 +53,6 @@ def _version() -> str:
         return "unknown"
 
 
-def _sub(sub: Any, name: str, text: str) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = sub.add_parser(
-        name,
-        help=text,
-        description=text[0].upper() + text[1:] + ".",
-    )
-    # Also accepted after the command; SUPPRESS keeps it from undoing a --debug given before.
-    parser.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
-    )
-    return parser
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="handoff",
@@ -73,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", help="one of these:"
     )
-    serve = _sub(
+    serve = command_parser(
         sub,
         "serve",
         "run the HTTP app (POST /slack/events, POST /api/messages for Teams, /healthz, "
@@ -88,9 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-migrate", action="store_true", help="don't upgrade the database to head on start"
     )
-    _sub(sub, "socket", "run over Socket Mode (needs SLACK_APP_TOKEN); no public URL needed")
-    _sub(sub, "migrate", "upgrade the database to the latest schema (needs only DATABASE_URL)")
-    tick = _sub(
+    socket_mode = "run over Socket Mode (needs SLACK_APP_TOKEN); no public URL needed"
+    command_parser(sub, "socket", socket_mode)
+    migrate = "upgrade the database to the latest schema (needs only DATABASE_URL)"
+    command_parser(sub, "migrate", migrate)
+    tick = command_parser(
         sub,
         "tick",
         "run one scheduler pass and exit, printing what it did (for cron; run migrate first)",
@@ -98,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     tick.add_argument(
         "--now", type=_parse_now, default=None, help="ISO time to run at (default: now)"
     )
-    demo = _sub(sub, "demo", "play the whole story locally against a fake Slack")
+    demo = command_parser(sub, "demo", "play the whole story locally against a fake Slack")
     demo.add_argument(
         "--database-url",
         default=None,
@@ -109,22 +103,22 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="play it on Microsoft Teams (a fake Bot Connector) instead of Slack",
     )
-    directory = _sub(sub, "directory", "import or export the routing directory (YAML)")
+    directory = command_parser(sub, "directory", "import or export the routing directory (YAML)")
     verbs = directory.add_subparsers(
         dest="verb", required=True, metavar="VERB", help="import or export"
     )
-    load = _sub(verbs, "import", "replace the directory with a YAML file's topics")
+    load = command_parser(verbs, "import", "replace the directory with a YAML file's topics")
     load.add_argument("file", help="the YAML file (see README: The routing directory)")
     load.add_argument(
         "--team", default=None, help="workspace id (default: the bot token's, or the only one)"
     )
-    dump = _sub(verbs, "export", "print the directory as YAML")
+    dump = command_parser(verbs, "export", "print the directory as YAML")
     dump.add_argument(
         "--team", default=None, help="workspace id (default: the bot token's, or the only one)"
     )
     cli_history.add_parser(sub)
     cli_workspace.add_parsers(sub)
-    manifest = _sub(sub, "manifest", "print the Slack app manifest (JSON)")
+    manifest = command_parser(sub, "manifest", "print the Slack app manifest (JSON)")
     manifest.add_argument(
         "--url",
         default=None,

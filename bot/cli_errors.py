@@ -3,9 +3,11 @@ said in one or two plain lines, instead of a traceback."""
 
 from __future__ import annotations
 
+import argparse
 import socket
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
@@ -20,6 +22,19 @@ ASYNCPG_CONNECT_ERRORS = {
     "TooManyConnectionsError",
     "ConnectionDoesNotExistError",
 }
+
+
+def command_parser(sub: Any, name: str, text: str) -> argparse.ArgumentParser:
+    """A (sub)command's parser, with its help text as its description, that also takes
+    --debug after the command (`handoff history import F --debug`). SUPPRESS keeps it from
+    undoing a --debug given before the command."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=text, description=text[0].upper() + text[1:] + "."
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
+    )
+    return parser
 
 
 class OperatorError(Exception):

@@ -10,20 +10,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli_errors import command_parser
 from bot.settings import Settings
 
 MAX_SHOWN = 50  # bad rows listed; the count says how many more
 
 
 def add_parser(sub: Any) -> None:
-    history = sub.add_parser(
-        "history",
-        help="teach the router from past tickets",
-        description="Teach the router from past tickets.",
-    )
+    history = command_parser(sub, "history", "teach the router from past tickets")
     verbs = history.add_subparsers(dest="verb", required=True, help="what to do with it")
     what = "import past tickets (CSV or JSON lines) as confirmed handoffs"
-    load = verbs.add_parser("import", help=what, description=what[0].upper() + what[1:] + ".")
+    load = command_parser(verbs, "import", what)
     load.add_argument("file", help="the export: text, owner, optional topic and date")
     load.add_argument("--team", default=None, help="workspace id (default: the bot's own)")
     load.add_argument(

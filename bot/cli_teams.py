@@ -8,14 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli_errors import command_parser
 from bot.teams.package import DEFAULT_NAME, PackageError, default_version, manifest, package
 
 
 def add_parser(sub: Any, *, handoff_version: str) -> None:
     what = "write the Microsoft Teams app package (a zip to upload to Teams)"
-    parser = sub.add_parser(
-        "teams-package", help=what, description=what[0].upper() + what[1:] + "."
-    )
+    parser = command_parser(sub, "teams-package", what)
     parser.add_argument(
         "--app-id", required=True, help="the Azure bot's Microsoft App ID (a GUID; TEAMS_APP_ID)"
     )

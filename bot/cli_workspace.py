@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.cli_errors import OperatorError
+from bot.cli_errors import OperatorError, command_parser
 from bot.jobs.clock import utcnow
 from bot.jobs.purge import purge_workspace
 from bot.settings import Settings
@@ -14,29 +14,22 @@ from bot.tokens import new_token
 from db.uow import Database
 
 
-def _parser(sub: Any, name: str, text: str) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = sub.add_parser(
-        name, help=text, description=text[0].upper() + text[1:] + "."
-    )
-    return parser
-
-
 def add_parsers(sub: Any) -> None:
-    workspace = _parser(sub, "workspace", "manage installed workspaces")
+    workspace = command_parser(sub, "workspace", "manage installed workspaces")
     verbs = workspace.add_subparsers(dest="verb", required=True, help="what to do")
-    purge = _parser(
+    purge = command_parser(
         verbs, "purge", "delete every row of a workspace now (requests, handoffs, directory, ...)"
     )
     purge.add_argument("team", help="the workspace id, T…")
 
-    tokens = _parser(sub, "api-token", "REST API tokens of a workspace")
+    tokens = command_parser(sub, "api-token", "REST API tokens of a workspace")
     verbs = tokens.add_subparsers(dest="verb", required=True, help="what to do")
-    create = _parser(verbs, "create", "create a token (shown once, stored hashed)")
+    create = command_parser(verbs, "create", "create a token (shown once, stored hashed)")
     create.add_argument("--team", required=True, help="the workspace it reads, T…")
     create.add_argument("--name", required=True, help="what it is for, e.g. ci")
-    listing = _parser(verbs, "list", "list a workspace's tokens (names, never the tokens)")
+    listing = command_parser(verbs, "list", "list a workspace's tokens (names, never the tokens)")
     listing.add_argument("--team", required=True, help="the workspace, T…")
-    revoke = _parser(verbs, "revoke", "revoke a token by its number (from list)")
+    revoke = command_parser(verbs, "revoke", "revoke a token by its number (from list)")
     revoke.add_argument("--team", required=True, help="the workspace, T…")
     revoke.add_argument("id", type=int, help="the token's number, from list")
 

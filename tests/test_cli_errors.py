@@ -96,6 +96,27 @@ def test_debug_shows_the_traceback_too(tmp_path: Path) -> None:
     assert by_level.returncode == 2 and "Traceback" in by_level.stderr
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["history", "import", "tickets.csv"],
+        ["api-token", "list", "--team", "T1"],
+        ["workspace", "purge", "T1"],
+        ["directory", "export"],
+    ],
+    ids=lambda command: " ".join(command[:2]),
+)
+def test_debug_is_taken_after_every_command(command: list[str], tmp_path: Path) -> None:
+    """Every command, nested ones included, takes --debug at its end as well as before it."""
+    (tmp_path / "tickets.csv").write_text("text,owner\nmy card is lost,U1\n")
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/handoff"
+    plain = run(command, tmp_path, DATABASE_URL=url)
+    assert plain.returncode == 2 and "Traceback" not in plain.stderr, plain.stderr
+    debug = run([*command, "--debug"], tmp_path, DATABASE_URL=url)
+    assert debug.returncode == 2 and "Traceback" in debug.stderr, debug.stderr
+    assert "unrecognized arguments" not in debug.stderr
+
+
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-never-print-1",
     "SLACK_SIGNING_SECRET": "never-print-2",
