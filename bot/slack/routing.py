@@ -93,6 +93,8 @@ class Router:
         self._groups: dict[str, tuple[float, dict[str, str]]] = {}
         self._status: dict[tuple[str, str], tuple[float, str]] = {}
         self._lock = asyncio.Lock()
+        self._started: dict[str, int] = {}  # per workspace: refreshes begun
+        self._finished: dict[str, int] = {}  # per workspace: the newest one that finished
 
     # -- user groups ---------------------------------------------------------------------------
 
@@ -149,50 +151,62 @@ class Router:
     # -- the ranker ----------------------------------------------------------------------------
 
     async def ranker(self, team_id: str) -> Ranker:
-        """This workspace's ranker, with the directory as it is now and every hop decided."""
+        """This workspace's ranker, with the directory as it is now and every hop decided.
+
+        Callers that arrive while a refresh runs share the next one: it starts after they
+        asked, so what it read is at least as new as their call (a burst of shortcuts costs
+        two refreshes, not one each, and waits for no queue of them)."""
+        wanted = self._started.get(team_id, 0) + 1  # the first refresh to start from now on
         async with self._lock:  # one rebuild at a time; the others wait and reuse it
-            now = self.clock()
-            async with self.db.uow() as uow:
-                stamp_row = (
-                    await uow.session.execute(
-                        select(func.count(Topic.id), func.max(Topic.updated_at)).where(
-                            Topic.team_id == team_id
-                        )
+            workspace = self._workspaces.get(team_id)
+            if workspace is not None and self._finished.get(team_id, 0) >= wanted:
+                return workspace.ranker
+            number = self._started[team_id] = self._started.get(team_id, 0) + 1
+            ranker = await self._refresh(team_id)
+            self._finished[team_id] = number
+            return ranker
+
+    async def _refresh(self, team_id: str) -> Ranker:
+        """One transaction: the directory's stamp (its topics only when it changed), the
+        import's stamp and the hops decided since the last look."""
+        now = self.clock()
+        workspace = self._workspaces.get(team_id)
+        since = now - LEARN_WINDOW
+        if workspace is not None and workspace.learnt_until is not None:
+            since = max(since, workspace.learnt_until - OVERLAP)
+        async with self.db.uow() as uow:
+            stamp_row = (
+                await uow.session.execute(
+                    select(func.count(Topic.id), func.max(Topic.updated_at)).where(
+                        Topic.team_id == team_id
                     )
-                ).one()
-                stamp = (int(stamp_row[0]), stamp_row[1])
-                imported = await uow.history.stamp(team_id)
-                workspace = self._workspaces.get(team_id)
-                if workspace is None or workspace.stamp != stamp:
-                    topics = await uow.directory.topics(team_id)
-                else:
-                    topics = None
-            if topics is not None:
-                handles = await self.group_handles(team_id) if _has_handles(topics) else {}
-                entries = self.entries(topics, handles)
-                if workspace is None:
-                    workspace = _Workspace(Ranker(entries), stamp)
-                    self._workspaces[team_id] = workspace
-                else:  # the directory changed: what was learned from past hops still holds
-                    workspace.ranker = workspace.ranker.with_topics(entries)
-                    workspace.stamp = stamp
-            assert workspace is not None
-            since = now - LEARN_WINDOW
-            if workspace.learnt_until is not None:
-                since = max(since, workspace.learnt_until - OVERLAP)
-            async with self.db.uow() as uow:
-                hops = await uow.directory.decided_hops(team_id, since=since)
-                if imported != workspace.imported:  # an import here or on another replica
-                    window_start = now - LEARN_WINDOW
-                    hops += await uow.history.learnable(team_id, since=window_start)
-            # Imported tickets count as confirmed hops; rows learned before are skipped.
-            workspace.ranker.learn(hops)
-            workspace.learnt_until = now
-            workspace.imported = imported
-            if workspace.forgot_at is None or now - workspace.forgot_at >= FORGET_EVERY:
-                workspace.ranker.forget_before(now=now)
-                workspace.forgot_at = now
-            return workspace.ranker
+                )
+            ).one()
+            stamp = (int(stamp_row[0]), stamp_row[1])
+            imported = await uow.history.stamp(team_id)
+            changed = workspace is None or workspace.stamp != stamp
+            topics = await uow.directory.topics(team_id) if changed else None
+            hops = await uow.directory.decided_hops(team_id, since=since)
+            if imported != (workspace.imported if workspace is not None else ""):
+                # An import here or on another replica: its tickets count as confirmed hops.
+                hops += await uow.history.learnable(team_id, since=now - LEARN_WINDOW)
+        if topics is not None:
+            handles = await self.group_handles(team_id) if _has_handles(topics) else {}
+            entries = self.entries(topics, handles)
+            if workspace is None:
+                workspace = _Workspace(Ranker(entries), stamp)
+                self._workspaces[team_id] = workspace
+            else:  # the directory changed: what was learned from past hops still holds
+                workspace.ranker = workspace.ranker.with_topics(entries)
+                workspace.stamp = stamp
+        assert workspace is not None
+        workspace.ranker.learn(hops)  # rows learned before are skipped
+        workspace.learnt_until = now
+        workspace.imported = imported
+        if workspace.forgot_at is None or now - workspace.forgot_at >= FORGET_EVERY:
+            workspace.ranker.forget_before(now=now)
+            workspace.forgot_at = now
+        return workspace.ranker
 
     def forget(self, team_id: str) -> None:
         """The directory changed here: re-read it on next use, keeping what was learned
