@@ -220,6 +220,7 @@ class FakeSlack(LoopbackServer):
         self.views: dict[str, Json] = {}
         self.homes: dict[str, Json] = {}  # the Home tab each user sees (views.publish)
         self._ts = itertools.count(1)
+        self._hashes = itertools.count(1)  # a view's hash: new on every change, as Slack's
         self.changed = asyncio.Event()
         # OAuth (many workspaces): what the next consent grants, the codes and refresh tokens
         # given out, and every extra bot token -> (team, enterprise) it speaks for.
@@ -523,7 +524,7 @@ class FakeSlack(LoopbackServer):
     def _open_view(self, args: Json) -> Json:
         view = args.get("view") or {}
         view_id = f"V{next(self._ts):08d}"
-        stored = {**view, "id": view_id}
+        stored = {**view, "id": view_id, "hash": f"{view_id}.{next(self._hashes)}"}
         self.views[view_id] = stored
         return self._ok(view=stored)
 
@@ -539,7 +540,10 @@ class FakeSlack(LoopbackServer):
         view_id = str(args.get("view_id") or "")
         if view_id not in self.views:
             return self._error("not_found")
-        self.views[view_id] = {**(args.get("view") or {}), "id": view_id}
+        if args.get("hash") and args["hash"] != self.views[view_id].get("hash"):
+            return self._error("hash_conflict")  # the view changed since that hash was read
+        new_hash = f"{view_id}.{next(self._hashes)}"
+        self.views[view_id] = {**(args.get("view") or {}), "id": view_id, "hash": new_hash}
         return self._ok(view=self.views[view_id])
 
     def api_views_publish(self, args: Json) -> Json:

@@ -26,7 +26,8 @@ from bot.jobs.clock import utcnow
 from bot.jobs.outbox_marks import OutboxMarks, finish_of
 from bot.jobs.transport import Outcome, Transport
 from db.models import OutboxMessage
-from db.uow import Database
+from db.repositories.outbox import Finish
+from db.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,12 @@ class Dispatcher:
         self.tick_wanted = False  # set by wake(tick=True); the serve loop runs a tick
         self._lock = asyncio.Lock()
         self._now: Callable[[], datetime] = clock
-        self.marks = OutboxMarks(db)  # results of concurrent sends commit together
+        # Results of concurrent sends commit together, and the next rows are claimed in
+        # that same transaction (`_claim_next`).
+        self.marks = OutboxMarks(db, then=self._claim_next)
+        self._held: dict[int, int] | None = None  # the running pass's rows in flight
+        self._claimed: list[OutboxMessage] = []  # claimed with a result, not started yet
+        self._followed: set[int] = set()  # rows whose result's transaction claimed the next
 
     def wake(self, *, tick: bool = False) -> None:
         """Deliver soon: called right after a commit that wrote outbox rows. `tick=True`
@@ -130,24 +136,59 @@ class Dispatcher:
             offset = now - self.clock() if now is not None else timedelta(0)
             self._now = lambda: self.clock() + offset
             held: dict[int, int] = {}  # row id -> claim token, while it is in flight
-            running: set[asyncio.Task[DeliveryReport]] = set()
+            running: dict[asyncio.Task[DeliveryReport], int] = {}  # -> its row id
+            self._held, self._claimed, self._followed = held, [], set()
             renewer = asyncio.create_task(self._renew(held))
+            claim = True  # the first time, and after a result written without a claim
             try:
                 while True:
-                    if len(running) < self.batch:
-                        for row in await self._claim(self.batch - len(running)):
-                            held[row.id] = row.attempts
-                            running.add(asyncio.create_task(self._deliver_held(row, held)))
+                    rows, self._claimed = self._claimed, []
+                    room = self.batch - len(running) - len(rows)
+                    if claim and room > 0:
+                        rows += await self._claim(room)
+                    for row in rows:
+                        held[row.id] = row.attempts
+                        running[asyncio.create_task(self._deliver_held(row, held))] = row.id
                     if not running:
                         return report
-                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    claim = False
                     for task in done:
+                        row_id = running.pop(task)
+                        if row_id not in self._followed:  # retried, or no room then: look
+                            claim = True
+                        self._followed.discard(row_id)
                         report.add(task.result())
             finally:
+                self._held = None
                 renewer.cancel()
                 for unfinished in running:
                     unfinished.cancel()
                 await asyncio.gather(renewer, *running, return_exceptions=True)
+
+    async def _claim_next(
+        self, uow: UnitOfWork, finishes: list[Finish]
+    ) -> Callable[[], None] | None:
+        """In the transaction that records sends' results: claim what they let go (the next
+        row of their conversations, rows that update them) and whatever else is due, for the
+        room they leave. What it claimed is started once that transaction has committed."""
+        held = self._held
+        if held is None:
+            return None
+        ids = [f.row_id for f in finishes]
+        in_flight = len(held) - sum(1 for row_id in ids if row_id in held)
+        room = self.batch - in_flight - len(self._claimed)
+        if room <= 0:
+            return None
+        rows = await uow.outbox.claim(now=self._now(), lease=self.lease, limit=room)
+
+        def committed() -> None:
+            if self._held is not held:  # the pass ended meanwhile: the leases run out
+                return
+            self._claimed.extend(rows)
+            self._followed.update(ids)
+
+        return committed
 
     async def _claim(self, limit: int) -> list[OutboxMessage]:
         async with self.db.uow() as uow:

@@ -5,16 +5,24 @@ transaction (one UPDATE run for each row) instead of one transaction per row.
 A caller's `finish` returns once its row's result is committed, as before: what the dispatcher
 does next (claim the rows that depend on it, report) still sees it. An idle dispatcher writes
 one row per transaction, as before; only concurrent finishes are grouped.
+
+`then`, if given, runs in the same transaction after the results are written: the dispatcher
+claims its next rows there (a finished row is what lets the next one of its conversation, or a
+row that updates it, go), so a delivered message costs one transaction after its send, not two.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from db.repositories.outbox import Finish
-from db.uow import Database
+from db.uow import Database, UnitOfWork
+
+# Runs in the results' transaction; what it returns (if anything) is called once that committed.
+Then = Callable[[UnitOfWork, list[Finish]], Awaitable[Callable[[], None] | None]]
 
 
 @dataclass
@@ -24,8 +32,9 @@ class _Waiting:
 
 
 class OutboxMarks:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, then: Then | None = None) -> None:
         self.db = db
+        self.then = then
         self._waiting: list[_Waiting] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -40,10 +49,15 @@ class OutboxMarks:
     async def _write_all(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
+            finishes = [w.finish for w in batch]
             try:
-                async with self.db.uow() as uow:
-                    await uow.outbox.finish_many([w.finish for w in batch])
-                    await uow.commit()
+                try:
+                    await self._write(finishes, then=self.then)
+                except Exception:
+                    if self.then is None:
+                        raise
+                    # What runs after the results must never cost them: write them alone.
+                    await self._write(finishes, then=None)
             except Exception as error:  # each waiter raises it, as its own commit would have
                 for waiting in batch:
                     if not waiting.done.done():
@@ -52,6 +66,14 @@ class OutboxMarks:
             for waiting in batch:
                 if not waiting.done.done():
                     waiting.done.set_result(None)
+
+    async def _write(self, finishes: list[Finish], *, then: Then | None) -> None:
+        async with self.db.uow() as uow:
+            await uow.outbox.finish_many(finishes)
+            committed = await then(uow, finishes) if then is not None else None
+            await uow.commit()
+        if committed is not None:
+            committed()
 
 
 def finish_of(

@@ -1,37 +1,23 @@
-"""Block Kit for messages: pure functions of domain rows, built with slack_sdk.models so that
-Slack's limits are checked when they are rendered."""
+"""Block Kit for messages: pure functions of domain rows, built as plain dicts (bot/slack/kit.py;
+tests/slack/test_kit.py checks them against Slack's limits through slack_sdk.models)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ConfirmObject,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
-
 from bot.domain import parts, rules
 from bot.domain.nudges import Backup
-from bot.slack.followup_blocks import promise_button, promise_context
+from bot.slack import kit
+from bot.slack.followup_blocks import PROMISE_LABEL, promise_context
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import clip, date, escape, mention, quote, shown
 from bot.slack.part_blocks import part_name, parts_text, who_has_what
 from db.models import Handoff, Request
 
 Message = dict[str, Any]
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, 3000))])
+Block = dict[str, Any]
+_section = kit.section
+_context = kit.context
 
 
 def owner_of(handoff: Handoff) -> str:
@@ -79,50 +65,43 @@ def _resolve_value(request: Request, handoff: Handoff, split: bool) -> str:
     return f"{request.id}:{handoff.part}" if split else str(request.id)
 
 
-def _split_button(request: Request) -> ButtonElement:
-    return ButtonElement(text="Split off a part", action_id=Action.SPLIT, value=str(request.id))
+def _split_button(request: Request) -> Block:
+    return kit.button("Split off a part", action_id=Action.SPLIT, value=str(request.id))
 
 
-def _buttons(handoff: Handoff, request: Request, chain: list[Handoff]) -> ActionsBlock | None:
+def _buttons(handoff: Handoff, request: Request, chain: list[Handoff]) -> list[Block] | None:
+    """The card's buttons (an actions block's elements), or None when it has none."""
     value = str(handoff.id)
     split = parts.is_split(chain)
     room = len(parts.by_part(chain)) < parts.MAX_PARTS
     resolve_value = _resolve_value(request, handoff, split)
     if handoff.status == rules.PENDING:
-        return ActionsBlock(
-            elements=[
-                ButtonElement(
-                    text="I've got it", action_id=Action.CONFIRM, value=value, style="primary"
+        return [
+            kit.button("I've got it", action_id=Action.CONFIRM, value=value, style="primary"),
+            kit.button("Not me: suggest someone", action_id=Action.REDIRECT, value=value),
+            kit.button("Resolved", action_id=Action.RESOLVE, value=resolve_value),
+            kit.button(
+                "Cancel handoff",
+                action_id=Action.CANCEL,
+                value=value,
+                style="danger",
+                confirm=kit.confirm(
+                    title="Cancel this handoff?",
+                    text="The owner will no longer be asked to take it.",
+                    confirm="Cancel handoff",
+                    deny="Keep it",
                 ),
-                ButtonElement(
-                    text="Not me: suggest someone", action_id=Action.REDIRECT, value=value
-                ),
-                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=resolve_value),
-                ButtonElement(
-                    text="Cancel handoff",
-                    action_id=Action.CANCEL,
-                    value=value,
-                    style="danger",
-                    confirm=ConfirmObject(
-                        title="Cancel this handoff?",
-                        text="The owner will no longer be asked to take it.",
-                        confirm="Cancel handoff",
-                        deny="Keep it",
-                    ),
-                ),
-                *([_split_button(request)] if room else []),
-            ]
-        )
+            ),
+            *([_split_button(request)] if room else []),
+        ]
     owned = request.status == rules.REQUEST_OWNED or (
         split and request.status != rules.REQUEST_RESOLVED
     )
     if handoff.status == rules.CONFIRMED and owned and not handoff.resolved_at:
-        return ActionsBlock(
-            elements=[
-                ButtonElement(text="Resolved", action_id=Action.RESOLVE, value=resolve_value),
-                *([_split_button(request)] if room else []),
-            ]
-        )
+        return [
+            kit.button("Resolved", action_id=Action.RESOLVE, value=resolve_value),
+            *([_split_button(request)] if room else []),
+        ]
     return None
 
 
@@ -164,16 +143,20 @@ def handoff_card(
         blocks.append(_section(chain_text(own_part)))
     blocks.append(_context(_status_line(handoff, request)))
     if promise is not None:
-        blocks.append(promise_context(promise))
+        blocks.append(promise_context(promise).to_dict())
     if (buttons := _buttons(handoff, request, chain)) is not None:
-        buttons.elements.append(promise_button(handoff.id))
-        blocks.append(buttons)
+        buttons.append(_promise_button(handoff.id))
+        blocks.append(kit.actions(buttons))
     text = f"{handler} {verb} a request from {escape(request.customer_name) or 'a customer'}"
-    return {"text": clip(text + f" to {owner}", 3000), "blocks": [b.to_dict() for b in blocks]}
+    return {"text": clip(text + f" to {owner}", 3000), "blocks": blocks}
+
+
+def _promise_button(handoff_id: int) -> Block:
+    return kit.button(PROMISE_LABEL, action_id=Action.PROMISE, value=str(handoff_id))
 
 
 def text_message(text: str) -> Message:
-    return {"text": clip(text, 3000), "blocks": [_section(text).to_dict()]}
+    return {"text": clip(text, 3000), "blocks": [_section(text)]}
 
 
 def confirmed_thread_note(handoff: Handoff, chain: list[Handoff] | None = None) -> Message:
@@ -226,10 +209,10 @@ def handler_prompt(
     blocks: list[Block] = [_section(text)]
     if request.is_shared:
         blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text="Post this to the customer",
+            kit.actions(
+                [
+                    kit.button(
+                        "Post this to the customer",
                         action_id=Action.TELL_CUSTOMER,
                         value=str(handoff.id),
                         style="primary",
@@ -237,7 +220,7 @@ def handler_prompt(
                 ]
             )
         )
-    return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}
+    return {"text": clip(text, 3000), "blocks": blocks}
 
 
 def _request_link(
@@ -262,21 +245,19 @@ def nudge_card(
     head = _section(
         f":alarm_clock: *Reminder {count}:* {mention('user', handoff.handler_id)} has been "
         f"waiting {waited} for you to confirm or suggest someone better."
-    ).to_dict()
-    later = ActionsBlock(
-        elements=[
-            ButtonElement(
-                text="Remind me in 1 hour",
-                action_id=f"{Action.SNOOZE}_1h",
-                value=f"{handoff.id}:1h",
+    )
+    later = kit.actions(
+        [
+            kit.button(
+                "Remind me in 1 hour", action_id=f"{Action.SNOOZE}_1h", value=f"{handoff.id}:1h"
             ),
-            ButtonElement(
-                text="Remind me tomorrow morning",
+            kit.button(
+                "Remind me tomorrow morning",
                 action_id=f"{Action.SNOOZE}_tomorrow",
                 value=f"{handoff.id}:tomorrow",
             ),
         ]
-    ).to_dict()
+    )
     text = f"Reminder: {card['text']} (waiting {waited})"
     return {"text": clip(text, 3000), "blocks": [head, *card["blocks"], later]}
 
@@ -288,10 +269,8 @@ def group_reminder(handoff: Handoff, *, waited: str) -> Message:
     )
 
 
-def _reroute(handoff: Handoff, label: str) -> ActionsBlock:
-    return ActionsBlock(
-        elements=[ButtonElement(text=label, action_id=Action.REDIRECT, value=str(handoff.id))]
-    )
+def _reroute(handoff: Handoff, label: str) -> Block:
+    return kit.actions([kit.button(label, action_id=Action.REDIRECT, value=str(handoff.id))])
 
 
 def handler_status(
@@ -310,7 +289,7 @@ def handler_status(
         "sent). I'll keep at it; reroute it if someone else is better placed."
     )
     blocks: list[Block] = [_section(text), _reroute(handoff, "Reroute")]
-    return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}
+    return {"text": clip(text, 3000), "blocks": blocks}
 
 
 def escalation(
@@ -335,7 +314,7 @@ def escalation(
             f"*{escape(backup.topic)}*, to step in: pick them, or someone better."
         )
     blocks: list[Block] = [_section(text), _reroute(handoff, "Pick a new owner")]
-    return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}
+    return {"text": clip(text, 3000), "blocks": blocks}
 
 
 def backup_escalation(
@@ -351,4 +330,4 @@ def backup_escalation(
     )
     quoted = quote(request.text or "", 500)
     blocks: list[Block] = [_section(text), _section(quoted)]
-    return {"text": clip(text, 3000), "blocks": [b.to_dict() for b in blocks]}
+    return {"text": clip(text, 3000), "blocks": blocks}

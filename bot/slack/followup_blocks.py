@@ -73,7 +73,10 @@ def promise_line(promise: Any) -> str:
     return f":stopwatch: Customer promised an answer by {_by(promise)} ({_left(promise)})."
 
 
-def promise_button(handoff_id: int, label: str = "Promise a time") -> ButtonElement:
+PROMISE_LABEL = "Promise a time"
+
+
+def promise_button(handoff_id: int, label: str = PROMISE_LABEL) -> ButtonElement:
     return ButtonElement(text=label, action_id=Action.PROMISE, value=str(handoff_id))
 
 

@@ -51,6 +51,7 @@ LOOKUP_BUDGET = 1.2  # seconds for all away/active look-ups of one ranking
 # 15,000 requests is about 1 s of CPU in the worker thread). The first fit starts at once.
 RETRAIN_EVERY = 300.0
 
+
 AWAY_EMOJI = {
     ":palm_tree:",
     ":airplane:",
@@ -112,6 +113,8 @@ class Router:
         self._groups: dict[str, tuple[float, dict[str, str]]] = {}
         self._status: dict[tuple[str, str], tuple[float, str]] = {}
         self._lock = asyncio.Lock()
+        self._started: dict[str, int] = {}  # per workspace: refreshes begun
+        self._finished: dict[str, int] = {}  # per workspace: the newest one that finished
 
     # -- user groups ---------------------------------------------------------------------------
 
@@ -168,51 +171,63 @@ class Router:
     # -- the ranker ----------------------------------------------------------------------------
 
     async def ranker(self, team_id: str) -> Ranker:
-        """This workspace's ranker, with the directory as it is now and every hop decided."""
+        """This workspace's ranker, with the directory as it is now and every hop decided.
+
+        Callers that arrive while a refresh runs share the next one: it starts after they
+        asked, so what it read is at least as new as their call (a burst of shortcuts costs
+        two refreshes, not one each, and waits for no queue of them)."""
+        wanted = self._started.get(team_id, 0) + 1  # the first refresh to start from now on
         async with self._lock:  # one rebuild at a time; the others wait and reuse it
-            now = self.clock()
-            async with self.db.uow() as uow:
-                stamp_row = (
-                    await uow.session.execute(
-                        select(func.count(Topic.id), func.max(Topic.updated_at)).where(
-                            Topic.team_id == team_id
-                        )
+            workspace = self._workspaces.get(team_id)
+            if workspace is not None and self._finished.get(team_id, 0) >= wanted:
+                return workspace.ranker
+            number = self._started[team_id] = self._started.get(team_id, 0) + 1
+            ranker = await self._refresh(team_id)
+            self._finished[team_id] = number
+            return ranker
+
+    async def _refresh(self, team_id: str) -> Ranker:
+        """One transaction: the directory's stamp (its topics only when it changed), the
+        import's stamp and the hops decided since the last look."""
+        now = self.clock()
+        workspace = self._workspaces.get(team_id)
+        since = now - LEARN_WINDOW
+        if workspace is not None and workspace.learnt_until is not None:
+            since = max(since, workspace.learnt_until - OVERLAP)
+        async with self.db.uow() as uow:
+            stamp_row = (
+                await uow.session.execute(
+                    select(func.count(Topic.id), func.max(Topic.updated_at)).where(
+                        Topic.team_id == team_id
                     )
-                ).one()
-                stamp = (int(stamp_row[0]), stamp_row[1])
-                imported = await uow.history.stamp(team_id)
-                workspace = self._workspaces.get(team_id)
-                if workspace is None or workspace.stamp != stamp:
-                    topics = await uow.directory.topics(team_id)
-                else:
-                    topics = None
-            if topics is not None:
-                handles = await self.group_handles(team_id) if _has_handles(topics) else {}
-                entries = self.entries(topics, handles)
-                if workspace is None:
-                    workspace = _Workspace(Ranker(entries), stamp)
-                    self._workspaces[team_id] = workspace
-                else:  # the directory changed: what was learned from past hops still holds
-                    workspace.ranker = workspace.ranker.with_topics(entries)
-                    workspace.stamp = stamp
-            assert workspace is not None
-            since = now - LEARN_WINDOW
-            if workspace.learnt_until is not None:
-                since = max(since, workspace.learnt_until - OVERLAP)
-            async with self.db.uow() as uow:
-                hops = await uow.directory.decided_hops(team_id, since=since)
-                if imported != workspace.imported:  # an import here or on another replica
-                    window_start = now - LEARN_WINDOW
-                    hops += await uow.history.learnable(team_id, since=window_start)
-            # Imported tickets count as confirmed hops; rows learned before are skipped.
-            workspace.ranker.learn(hops)
-            workspace.learnt_until = now
-            workspace.imported = imported
-            if workspace.forgot_at is None or now - workspace.forgot_at >= FORGET_EVERY:
-                workspace.ranker.forget_before(now=now)
-                workspace.forgot_at = now
-            self._retrain(team_id, workspace, now)
-            return workspace.ranker
+                )
+            ).one()
+            stamp = (int(stamp_row[0]), stamp_row[1])
+            imported = await uow.history.stamp(team_id)
+            changed = workspace is None or workspace.stamp != stamp
+            topics = await uow.directory.topics(team_id) if changed else None
+            hops = await uow.directory.decided_hops(team_id, since=since)
+            if imported != (workspace.imported if workspace is not None else ""):
+                # An import here or on another replica: its tickets count as confirmed hops.
+                hops += await uow.history.learnable(team_id, since=now - LEARN_WINDOW)
+        if topics is not None:
+            handles = await self.group_handles(team_id) if _has_handles(topics) else {}
+            entries = self.entries(topics, handles)
+            if workspace is None:
+                workspace = _Workspace(Ranker(entries), stamp)
+                self._workspaces[team_id] = workspace
+            else:  # the directory changed: what was learned from past hops still holds
+                workspace.ranker = workspace.ranker.with_topics(entries)
+                workspace.stamp = stamp
+        assert workspace is not None
+        workspace.ranker.learn(hops)  # rows learned before are skipped
+        workspace.learnt_until = now
+        workspace.imported = imported
+        if workspace.forgot_at is None or now - workspace.forgot_at >= FORGET_EVERY:
+            workspace.ranker.forget_before(now=now)
+            workspace.forgot_at = now
+        self._retrain(team_id, workspace, now)
+        return workspace.ranker
 
     def _retrain(self, team_id: str, workspace: _Workspace, now: datetime) -> None:
         """Refit the model off the event loop when history changed since the last fit (and

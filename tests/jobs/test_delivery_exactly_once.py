@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.devtools.fake_slack import FakeSlack, Fault
 from bot.devtools.sandbox import Sandbox, demo_workspace
@@ -303,3 +303,61 @@ async def test_a_slow_answer_in_one_conversation_holds_up_no_other(db: Database)
         posted = {str(args["text"]): at - started for at, args in slack.posted_at}
     assert report.sent == 4 and took >= 2.0
     assert posted["quick 3"] < 1.0, posted
+
+
+def count_commits(db: Database) -> list[int]:
+    """A one-element list counting the engine's commits from now on."""
+    commits = [0]
+
+    def on_commit(_connection: Any) -> None:
+        commits[0] += 1
+
+    event.listen(db.engine.sync_engine, "commit", on_commit)
+    return commits
+
+
+async def test_the_next_row_is_claimed_with_the_result_of_the_one_before(db: Database) -> None:
+    """A delivered message costs one transaction after its send (its result, and the claim
+    of what it lets go), not two; a conversation's messages still go in order."""
+    texts = [f"support {n}" for n in range(4)]
+    await queue(
+        db, *(("C_SUPPORT", {"text": t}) for t in texts), ("C_GENERAL", {"text": "general"})
+    )
+    async with FakeSlack(demo_workspace()) as slack:
+        dispatcher = Dispatcher(db, client_for(slack), post_interval=0)
+        await dispatcher.deliver(now=T - timedelta(days=1))  # nothing due yet: connect first
+        commits = count_commits(db)
+        report = await dispatcher.deliver()
+        in_support = [
+            str(args["text"]) for _, args in slack.posted_at if args["channel"] == "C_SUPPORT"
+        ]
+    assert report.sent == 5 and in_support == texts
+    # The first claim, then one per result (the results of sends that end together share one).
+    assert commits[0] <= 1 + report.sent, commits
+
+
+async def test_a_claim_that_fails_with_the_results_costs_them_nothing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim runs in the transaction that records results: if it fails, the results are
+    written alone, and the pass claims the rest itself. Each message is posted once."""
+    from db.repositories.outbox import OutboxRepository
+
+    claims = [0]
+    real_claim = OutboxRepository.claim
+
+    async def flaky_claim(self: OutboxRepository, **kwargs: Any) -> list[OutboxMessage]:
+        claims[0] += 1
+        if claims[0] % 2 == 0:  # every other claim: the database refuses it
+            raise RuntimeError("claim refused")
+        return await real_claim(self, **kwargs)
+
+    await queue(db, *(("C_SUPPORT", {"text": f"m{n}"}) for n in range(4)))
+    monkeypatch.setattr(OutboxRepository, "claim", flaky_claim)
+    async with FakeSlack(demo_workspace()) as slack:
+        report = await Dispatcher(db, client_for(slack), post_interval=0).deliver()
+        posted = [str(args["text"]) for _, args in slack.posted_at]
+    async with db.uow() as uow:
+        rows = (await uow.session.scalars(select(OutboxMessage))).all()
+    assert posted == ["m0", "m1", "m2", "m3"] and report.sent == 4
+    assert {r.status for r in rows} == {"sent"} and all(r.attempts == 1 for r in rows)
