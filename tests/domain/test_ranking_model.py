@@ -13,6 +13,7 @@ from bot.domain import ranking
 from bot.domain.ranking import Ranker, TopicEntry
 from bot.domain.ranking_history import DecidedHop as Hop
 from bot.domain.ranking_model import Example, train
+from bot.domain.ranking_reasons import PassedOn
 from bot.domain.terms import tokens
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -135,3 +136,29 @@ def test_forgetting_old_history_changes_the_revision_and_what_is_trained_on() ->
     same = ranker.revision
     assert ranker.forget_before(now=NOW) == 0
     assert ranker.revision == same  # nothing dropped: no refit needed
+
+
+def test_an_edited_directory_keeps_the_model_and_what_it_was_fitted_on() -> None:
+    ranker = Ranker(directory())
+    ranker.learn(history())
+    ranker.use_model(train(ranker.examples(now=NOW)))
+    topic = TopicEntry(2, "Delivery", (("user", SHIPPING),), None, ("parcel",), "Shipping")
+    edited = ranker.with_topics([*directory(), topic])
+    assert edited.model is ranker.model and edited.revision == ranker.revision
+
+
+def test_an_owner_who_redirected_such_requests_ranks_lower_with_a_model_too() -> None:
+    ranker = Ranker(directory())
+    ranker.learn(history())
+    ranker.use_model(train(ranker.examples(now=NOW)))
+    text = "the parcel is stuck somewhere"
+    (before, *_) = ranker.suggest(text, now=NOW)
+    assert before.id == SHIPPING
+    passed_on = [
+        Hop(5000 + n, 5000 + n, "user", SHIPPING, "redirected", NOW, f"{text}, case {n}")
+        for n in range(8)
+    ]
+    ranker.learn(passed_on)  # redirects teach the model nothing, but they still count
+    after = next(s for s in ranker.suggest(text, now=NOW) if s.id == SHIPPING)
+    assert after.score < before.score - 3  # most of the redirect penalty (at most 3.5)
+    assert PassedOn(8, days=90) in after.reasons
