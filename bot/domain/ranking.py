@@ -4,7 +4,9 @@ handoffs taught, combined into a short, explained list of owners. Pure: no I/O.
 An owner's score is their best topic's score (0..3, keywords strongest), plus their share
 of what history says (0..6: the learner's estimate that the request is theirs, weighed by
 how many similar requests were confirmed in the last 90 days and how much of it the learner
-has seen), minus what they redirected of similar requests (0..3.5). Away owners count half
+has seen; with 185 confirmed requests or more, the trained model's probability instead,
+weighed by at least what its training history earns, see ranking_model.py), minus what they
+redirected of similar requests (0..3.5). Away owners count half
 and come after their topic's backup; deactivated users and `exclude` never appear."""
 
 from __future__ import annotations
