@@ -61,7 +61,7 @@ constraints: install
 	   $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt
 
 # The router on public data (../shared/datasets/clinc150), a few minutes; see
-# benchmarks/routing/README.md. Installs the `bench` extra (scikit-learn) for the anchor.
+# benchmarks/routing/README.md. scikit-learn (the anchor, and the router's model) is a runtime dependency.
 bench-routing: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.routing $(ARGS)

@@ -17,7 +17,7 @@ from typing import Any
 
 from benchmarks.routing.anchor import tfidf_lr
 from benchmarks.routing.clinc import DATASET, DIRECTORY, history, load, sample, topics
-from benchmarks.routing.evaluate import latency, memory, score, trained
+from benchmarks.routing.evaluate import latency, learning, memory, score, trained
 from benchmarks.routing.report import markdown
 
 SEED = 16
@@ -61,6 +61,7 @@ def run(quick: bool) -> dict[str, Any]:
             row.update(tuned_top1=tuned.top1, tuned_top3=tuned.top3)
         if k == max(SIZES) and not redirects:
             row.update(latency(ranker, test))
+            row.update(learning(directory, history(chosen, seed=SEED)))
             row["load_average"] = os.getloadavg()[0]
         say(json.dumps(row))
         results["rows"].append(row)

@@ -9,6 +9,7 @@ after it. Exactly-once is the database's job: a unique row per (team, kind, targ
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -158,6 +159,14 @@ class StaleTopicProblem:
     confirmations: int
 
 
+# How many lines of each list a digest keeps when it is stored to be sent (`kept`): what the
+# renderers show at most (Slack: 30 handoffs, 15 requests, 10 per personal list; Teams: 10),
+# the rest counted. A backlog of 10,000 stored whole was 18 MB of JSON for a morning's pass.
+TEAM_WAITING_KEPT = 30
+TEAM_UNHANDLED_KEPT = 15
+PERSONAL_KEPT = 10
+
+
 @dataclass(frozen=True)
 class TeamDigest:
     team_id: str
@@ -169,17 +178,33 @@ class TeamDigest:
     dead_total: int = 0
     stale_topics: list[StaleTopicProblem] = field(default_factory=list)
     broken_promises: list[BrokenPromise] = field(default_factory=list)  # since a day ago
+    # Set when the lists above were cut (`kept`): how many there were, and escalated among
+    # the waiting. None: the lists are whole.
+    waiting_total: int | None = None
+    escalated_total: int | None = None
+    unhandled_total: int | None = None
 
     @property
     def problems(self) -> int:
         return (1 if self.dead_total else 0) + len(self.stale_topics)
 
     @property
+    def waiting_count(self) -> int:
+        return len(self.waiting) if self.waiting_total is None else self.waiting_total
+
+    @property
+    def unhandled_count(self) -> int:
+        return len(self.unhandled) if self.unhandled_total is None else self.unhandled_total
+
+    @property
     def escalated(self) -> int:
+        if self.escalated_total is not None:
+            return self.escalated_total
         return sum(1 for hop in self.waiting if hop.escalated)
 
     @property
     def oldest(self) -> datetime | None:
+        """The longest wait's start (the lists are oldest first, so a cut keeps it)."""
         return min((hop.created_at for hop in self.waiting), default=None)
 
     @property
@@ -194,10 +219,45 @@ class PersonalDigest:
     now: datetime
     to_confirm: list[WaitingHop]  # they are the owner
     handed_off: list[WaitingHop]  # they handed it off and stay on the hook
+    # Set when the lists were cut (`kept`): how many there were. None: the lists are whole.
+    to_confirm_total: int | None = None
+    handed_off_total: int | None = None
+
+    @property
+    def to_confirm_count(self) -> int:
+        return len(self.to_confirm) if self.to_confirm_total is None else self.to_confirm_total
+
+    @property
+    def handed_off_count(self) -> int:
+        return len(self.handed_off) if self.handed_off_total is None else self.handed_off_total
 
     @property
     def is_empty(self) -> bool:
         return not (self.to_confirm or self.handed_off)
+
+
+def kept_team(digest: TeamDigest) -> TeamDigest:
+    """The team digest as it is stored to be sent: the lines a renderer shows, oldest first,
+    and the counts of everything (its summary and "and N more" stay whole)."""
+    return dataclasses.replace(
+        digest,
+        waiting=digest.waiting[:TEAM_WAITING_KEPT],
+        unhandled=digest.unhandled[:TEAM_UNHANDLED_KEPT],
+        waiting_total=digest.waiting_count,
+        escalated_total=digest.escalated,
+        unhandled_total=digest.unhandled_count,
+    )
+
+
+def kept_personal(digest: PersonalDigest) -> PersonalDigest:
+    """`kept_team` for a personal digest: each list's first lines and its count."""
+    return dataclasses.replace(
+        digest,
+        to_confirm=digest.to_confirm[:PERSONAL_KEPT],
+        handed_off=digest.handed_off[:PERSONAL_KEPT],
+        to_confirm_total=digest.to_confirm_count,
+        handed_off_total=digest.handed_off_count,
+    )
 
 
 def waiting_people(hops: Iterable[WaitingHop]) -> set[str]:
@@ -225,6 +285,32 @@ def personal_digests(
             handed_off.setdefault(hop.handler_id, []).append(hop)
     return {
         user: PersonalDigest(team_id, user, now, to_confirm.get(user, []), handed_off.get(user, []))
+        for user in sorted(set(to_confirm) | set(handed_off))
+    }
+
+
+def personal_digests_kept(
+    team_id: str, lists: Iterable[tuple[str, str, int, WaitingHop]], *, now: datetime
+) -> dict[str, PersonalDigest]:
+    """`personal_digests` from lists read already cut (`DigestRepository.personal_lists`:
+    (person, "owner" or "handler", how many in all, hop), oldest first): the digests as
+    `kept_personal` stores them, with their counts."""
+    to_confirm: dict[str, list[WaitingHop]] = {}
+    handed_off: dict[str, list[WaitingHop]] = {}
+    totals: dict[tuple[str, str], int] = {}
+    for user, role, total, hop in lists:
+        (to_confirm if role == "owner" else handed_off).setdefault(user, []).append(hop)
+        totals[(user, role)] = total
+    return {
+        user: PersonalDigest(
+            team_id,
+            user,
+            now,
+            to_confirm.get(user, []),
+            handed_off.get(user, []),
+            to_confirm_total=totals.get((user, "owner"), 0),
+            handed_off_total=totals.get((user, "handler"), 0),
+        )
         for user in sorted(set(to_confirm) | set(handed_off))
     }
 

@@ -1,13 +1,15 @@
 """The DigestSender port, platform-neutral: a digest is written to the outbox as data.
 
-A digest row carries the domain's digest itself (bot/domain/messages.py turns it into facts
-and back); the row's platform renders it at delivery (Slack: bot/slack/digest_blocks.py).
+A digest row carries the domain's digest itself, cut to the lines a renderer shows plus the
+counts (`kept_team`, `kept_personal`; bot/domain/messages.py turns it into facts and back);
+the row's platform renders it at delivery (Slack: bot/slack/digest_blocks.py, Teams:
+bot/teams/digests.py).
 Written in the caller's transaction, the one that claimed the digest's day.
 """
 
 from __future__ import annotations
 
-from bot.domain.digest import PersonalDigest, TeamDigest
+from bot.domain.digest import PersonalDigest, TeamDigest, kept_personal, kept_team
 from bot.domain.messages import Audience, Kind, personal_digest_facts, team_digest_facts
 from bot.domain.notify_base import NotifierBase
 
@@ -20,7 +22,7 @@ class OutboxDigests(NotifierBase):
         self._put(
             digest.team_id,
             Kind.TEAM_DIGEST,
-            team_digest_facts(digest),
+            team_digest_facts(kept_team(digest)),
             audience=Audience.CHANNEL,
             to=channel,
             ref=f"digest:{digest.day.isoformat()}",
@@ -30,7 +32,7 @@ class OutboxDigests(NotifierBase):
         self._put(
             digest.team_id,
             Kind.PERSONAL_DIGEST,
-            personal_digest_facts(digest),
+            personal_digest_facts(kept_personal(digest)),
             audience=Audience.DIRECT,
             to=digest.user_id,
             ref="digest:personal",

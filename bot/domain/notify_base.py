@@ -34,6 +34,9 @@ class NotifierBase:
         # What the platform's renderer needs besides the facts (Slack: the workspace URL for
         # links, the intake reaction); opaque here, stored with each message.
         self.context = dict(context or {})
+        # The facts `_put` last stored, with the context: the rows of one message put with
+        # the same facts object share one dict, which the outbox encodes once.
+        self._shared: tuple[Facts | None, Facts] = (None, {})
 
     def say(
         self,
@@ -78,12 +81,14 @@ class NotifierBase:
         """`say` a post (or `op`) whose row nobody needs back: in a batch that deferred its writes
         (the tick's nudges and digests), it is written with the batch's others in one
         INSERT at the commit; otherwise it is `say`."""
+        if self._shared[0] is not facts:  # a nudge's rows share one facts object
+            self._shared = (facts, {**facts, "context": self.context})
         self.uow.outbox.put(
             team_id=team_id,
             platform=self.platform,
             kind=kind.value,
             audience=audience.value,
-            facts={**facts, "context": self.context},
+            facts=self._shared[1],
             method=op.value,
             now=self.now,
             channel=to,

@@ -4,7 +4,9 @@ handoffs taught, combined into a short, explained list of owners. Pure: no I/O.
 An owner's score is their best topic's score (0..3, keywords strongest), plus their share
 of what history says (0..6: the learner's estimate that the request is theirs, weighed by
 how many similar requests were confirmed in the last 90 days and how much of it the learner
-has seen), minus what they redirected of similar requests (0..3.5). Away owners count half
+has seen; with 185 confirmed requests or more, the trained model's probability instead,
+weighed by at least what its training history earns, see ranking_model.py), minus what they
+redirected of similar requests (0..3.5). Away owners count half
 and come after their topic's backup; deactivated users and `exclude` never appear."""
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.domain.ranking_abstain import chatter, unknown
+from bot.domain.ranking_abstain import JUDGE_FROM, chatter, unknown
 from bot.domain.ranking_history import History, LearnedHop, Similar
 from bot.domain.ranking_learner import Reading
+from bot.domain.ranking_model import Example, Model
 from bot.domain.ranking_reasons import (
     Away,
     BackupFor,
@@ -27,7 +30,7 @@ from bot.domain.ranking_reasons import (
     Reason,
 )
 from bot.domain.ranking_topics import TopicEntry, TopicIndex, TopicMatch
-from bot.domain.terms import BOUNDARY, STOPWORDS, stem_words, words
+from bot.domain.terms import BOUNDARY, STOPWORDS, stem_words, tokens, words
 
 __all__ = ["WINDOW", "LearnedHop", "Ranker", "Reason", "Suggestion", "TopicEntry"]
 
@@ -45,6 +48,14 @@ TEMPERATURE = 8.0  # softens the learner's log-odds into shares that add up to 1
 SEEN_WEIGHT = 0.5
 SEEN_REQUESTS = 2000  # requests learned at which that say is 63% of SEEN_WEIGHT
 LEARNED_FLOOR = 0.5  # the least an owner named by history alone needs (tuned on CLINC's val)
+# Once a trained model exists (ranking_model.py), its probabilities are history's say; how
+# much they weigh grows with the requests it was trained on (tuned on CLINC's val), so many
+# confirmed similar requests outweigh a keyword while the directory carries a small history.
+MODEL_MAX = 6.0
+MODEL_REQUESTS = 1000.0  # requests trained on at which the model has 63% of MODEL_MAX
+# Below this many it is too thin to trust over the learner (it would name someone for
+# anything: on CLINC's val at 100 requests, out-of-scope nobody fell from 62% to 7%).
+MODEL_FROM = JUDGE_FROM
 OLDEST_WEIGHT = 0.5  # a decision 90 days old counts half as much as today's
 AWAY_FACTOR = 0.5
 BACKUP_FACTOR = 0.9  # the backup stands in for the topic, just below an active owner
@@ -117,13 +128,50 @@ class Ranker:
         self._history = History()
         self._version = 0
         self._cached: tuple[tuple[str, datetime, int], _Analysis] | None = None
+        self._model: Model | None = None
+        self._revision = 0  # history changes: what a model trained on it was trained on
 
     def with_topics(self, topics: Sequence[TopicEntry]) -> Ranker:
         """A ranker over an edited directory that keeps what this one learned (the history
         moves to it: use the new one from then on). Cheaper than learning every hop again."""
         ranker = Ranker(topics)
         ranker._history = self._history
+        ranker._model = self._model
+        ranker._revision = self._revision
         return ranker
+
+    @property
+    def revision(self) -> int:
+        """Changes with every hop learned or request forgotten: a model trained at one
+        revision is stale at another."""
+        return self._revision
+
+    @property
+    def model(self) -> Model | None:
+        """The trained model answering now, if any (`use_model`)."""
+        return self._model
+
+    def _trusted(self) -> Model | None:
+        model = self._model
+        return model if model is not None and model.examples >= MODEL_FROM else None
+
+    def examples(self, *, now: datetime) -> list[Example]:
+        """What a model is trained on: each confirmed request inside the window, oldest
+        first (ties by handoff id), so the same history gives the same list on every replica
+        whatever order its hops arrived in."""
+        return self._history.examples(since=now - WINDOW)
+
+    def examples_later(self, *, now: datetime) -> Callable[[], list[Example]]:
+        """`examples` as of now, most of the work deferred: the copy is taken here (on the
+        event loop: a few ms for 100,000 requests); calling the result (in a worker thread)
+        builds the list, whatever the ranker learns or forgets meanwhile."""
+        snapshot, since = self._history.snapshot(), now - WINDOW
+        return lambda: snapshot(since)
+
+    def use_model(self, model: Model | None) -> None:
+        """Answer with `model` from now on (trained off the event loop on `examples`)."""
+        self._model = model
+        self._version += 1
 
     @property
     def learned(self) -> int:
@@ -135,11 +183,13 @@ class Ranker:
         for hop in hops:
             if self._history.add(hop):
                 self._version += 1
+                self._revision += 1
 
     def forget_before(self, *, now: datetime) -> int:
         """Drop requests older than the window (they no longer count); returns how many."""
         dropped = self._history.prune(since=now - WINDOW)
         self._version += 1 if dropped else 0
+        self._revision += 1 if dropped else 0
         return dropped
 
     def topics_for(self, text: str) -> list[TopicEntry]:
@@ -190,12 +240,13 @@ class Ranker:
         ]
         similar = self._history.similar(terms, since=now - WINDOW, minimum=SIMILAR)
         learned = self._evidence(similar, now)
-        reading = self._weigh(text, similar, learned, now)
+        reading, shares = self._weigh(text, similar, learned, now)
         nobody = chatter(terms, matches) or unknown(
             reading,
             requests=self._history.learner.requests,
             closest=similar[0].similarity if similar else 0.0,
             matches=matches,
+            likeliest=max(shares.values(), default=0.0) if self._trusted() else None,
         )
         analysis = _Analysis(() if nobody else matches, {} if nobody else learned)
         self._cached = (key, analysis)
@@ -203,7 +254,7 @@ class Ranker:
 
     def _weigh(
         self, text: str, similar: list[Similar], learned: dict[Owner, _Evidence], now: datetime
-    ) -> Reading | None:
+    ) -> tuple[Reading | None, dict[Owner, float]]:
         """The learner says whose request this is. How much that counts grows with how many
         similar requests were confirmed inside the window, or with how much of the request
         it has seen. Nothing confirmed inside the window: it is silent. (An older request
@@ -211,7 +262,7 @@ class Ranker:
         since = now - WINDOW
         newest = self._history.newest_confirmed
         if newest is None or newest < since:
-            return None
+            return None, {}
         mass = sum(
             request.similarity
             for request in similar
@@ -222,12 +273,17 @@ class Ranker:
         grown = 1 - math.exp(-self._history.learner.requests / SEEN_REQUESTS)
         support = max(1 - math.exp(-mass / SUPPORT_SCALE), SEEN_WEIGHT * grown * seen)
         weight = HISTORY_MAX * support
+        model = self._trusted()
+        if model is not None:  # the trained model's probabilities, from enough history
+            shares = model.probabilities(" ".join(tokens(text)))
+            trained = 1 - math.exp(-model.examples / MODEL_REQUESTS)
+            weight = max(weight, MODEL_MAX * trained)
         for owner, share in shares.items():
             if share * weight >= MIN_SCORE / 10 or owner in learned:
                 evidence = learned.setdefault(owner, _Evidence())
                 evidence.share = share * weight
                 evidence.learned_requests = self._history.learner.confirmed(owner)
-        return reading
+        return reading, shares
 
     @staticmethod
     def _evidence(similar: list[Similar], now: datetime) -> dict[Owner, _Evidence]:

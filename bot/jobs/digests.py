@@ -19,6 +19,7 @@ from time import monotonic
 from bot.domain.digest import (
     BROKEN_SINCE,
     DEAD_LETTERS_SINCE,
+    PERSONAL_KEPT,
     UNHANDLED_AFTER,
     BrokenPromise,
     DigestConfig,
@@ -28,6 +29,7 @@ from bot.domain.digest import (
     WaitingHop,
     due_day,
     personal_digests,
+    personal_digests_kept,
 )
 from bot.domain.ports import People
 from bot.domain.schedule import zone
@@ -266,11 +268,12 @@ async def _personal_digests(
     await prepare()
     async with db.uow() as uow:
         uow.defer_writes()  # up to one row per person: one INSERT per 1,000 at the commit
-        hops = waiting
-        if hops is None:
-            hops = await uow.digests.waiting(team_id, concerning=set(todo))
-        digests = personal_digests(team_id, hops, now=now, for_users=set(todo))
-        sizes = {(u, todo[u]): len(d.to_confirm) + len(d.handed_off) for u, d in digests.items()}
+        if waiting is not None:  # the team digest's read of every open hop
+            digests = personal_digests(team_id, waiting, now=now, for_users=set(todo))
+        else:  # only the lines each digest shows, and the counts
+            lists = await uow.digests.personal_lists(team_id, set(todo), keep=PERSONAL_KEPT)
+            digests = personal_digests_kept(team_id, lists, now=now)
+        sizes = {(u, todo[u]): d.to_confirm_count + d.handed_off_count for u, d in digests.items()}
         won = await uow.digests.claim(team_id, PERSONAL, sizes, now=now)
         sender = sender_for(uow, team_id)
         for user_id, digest in digests.items():

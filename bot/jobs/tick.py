@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +14,21 @@ from bot.jobs.nudges import BackupsFor, NotifierFor, NudgeReport, PolicyFor, sen
 from bot.jobs.outbox import DeliveryReport, Dispatcher
 from bot.jobs.retention import Retention, RetentionReport, apply_retention
 from db.uow import Database
+
+_heap_settled = False
+
+
+def _settle_heap() -> None:
+    """Once per process, before its first tick: what is alive then (modules, the app, the
+    engine, caches: hundreds of thousands of objects that live as long as the process) is
+    moved out of the cyclic garbage collector's view (`gc.freeze`). A tick with 10,000 due
+    hops allocates enough to run full collections, and each scanned all of it: a tenth of
+    the tick's CPU. Garbage made later is collected as before."""
+    global _heap_settled
+    if not _heap_settled:
+        _heap_settled = True
+        gc.collect()
+        gc.freeze()
 
 
 @dataclass
@@ -52,6 +68,7 @@ async def tick(
     ticks by a process that ticks again and again, so a tick with no personal digest due
     stays cheap. `prune`: False skips the retention pass (a server prunes once a minute, not
     at every 5-second tick: it is a write transaction and a commit)."""
+    _settle_heap()
     report = TickReport()
     if prune:
         report.retention = await apply_retention(db, retention or Retention(), now=now)

@@ -24,6 +24,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.digest import (
+    PERSONAL_KEPT,
+    TEAM_UNHANDLED_KEPT,
+    TEAM_WAITING_KEPT,
     BrokenPromise,
     DeadLetter,
     OpenRequest,
@@ -51,10 +54,11 @@ class DigestLimits:
 
     blocks: int = BLOCK_LIMIT
     section: int = SECTION_LIMIT
-    handoffs: int = 30
-    unhandled: int = 15
+    # At most what a stored digest keeps (bot/domain/digest.py); more would show no more.
+    handoffs: int = TEAM_WAITING_KEPT
+    unhandled: int = TEAM_UNHANDLED_KEPT
     problems: int = 10
-    personal: int = 10  # items per list in a personal digest (3 blocks each at most)
+    personal: int = PERSONAL_KEPT  # items per list in a personal digest (3 blocks each at most)
 
 
 def full_list(team_id: str, app_id: str | None) -> str:
@@ -159,13 +163,13 @@ def stale_topic_line(topic: StaleTopicProblem) -> str:
 
 def summary(digest: TeamDigest) -> str:
     day = f"{digest.day:%a %d %b}"
-    unconfirmed = _plural(len(digest.waiting), "unconfirmed handoff")
+    unconfirmed = _plural(digest.waiting_count, "unconfirmed handoff")
     if digest.oldest is not None:
         unconfirmed += f" (oldest waiting {waited(digest.oldest, digest.now)}"
         unconfirmed += f", {digest.escalated} escalated)" if digest.escalated else ")"
     return (
         f":sunrise: *Handoff digest, {day}*: {unconfirmed} · "
-        f"{_plural(len(digest.unhandled), 'request')} with no handoff for over a day · "
+        f"{_plural(digest.unhandled_count, 'request')} with no handoff for over a day · "
         f"{_plural(digest.problems, 'problem')} for admins"
     )
 
@@ -213,11 +217,12 @@ def team_digest(
     parts: list[tuple[str, list[str], int]] = []
     if digest.waiting:
         lines = [waiting_line(h, now=now, base=base) for h in digest.waiting[: limits.handoffs]]
-        parts.append(("*Unconfirmed handoffs*, oldest first", lines, len(digest.waiting)))
+        parts.append(("*Unconfirmed handoffs*, oldest first", lines, digest.waiting_count))
     if digest.unhandled:
         shown = digest.unhandled[: limits.unhandled]
         lines = [unhandled_line(r, now=now, base=base) for r in shown]
-        parts.append(("*Requests with no handoff*, over a day old", lines, len(digest.unhandled)))
+        title = "*Requests with no handoff*, over a day old"
+        parts.append((title, lines, digest.unhandled_count))
     if digest.broken_promises:
         lines = [broken_promise_line(p, base=base) for p in digest.broken_promises[:20]]
         title = "*Broken promises*: customers not told by the time they were promised"
@@ -301,24 +306,28 @@ def personal_digest(
     limits = limits or DigestLimits()
     now, base, more = digest.now, workspace_url, full_list(digest.team_id, app_id)
     mine, theirs = digest.to_confirm, digest.handed_off
+    # The stored lists may be cut to the lines shown (bot/domain/digest.py: `kept_personal`).
+    mine_count, theirs_count = digest.to_confirm_count, digest.handed_off_count
     counts = []
     if mine:
-        counts.append(f"{_plural(len(mine), 'handoff')} waiting on you to confirm")
+        counts.append(f"{_plural(mine_count, 'handoff')} waiting on you to confirm")
     if theirs:
-        counts.append(f"{len(theirs)} you handed off, not yet confirmed")
+        counts.append(f"{theirs_count} you handed off, not yet confirmed")
     headline = ":sunrise: Good morning! " + " and ".join(counts) + "."
     blocks = [_text(_SECTION, headline)]
     if mine:
-        blocks.append(_text(_SECTION, f"*Waiting on you to confirm* ({len(mine)})"))
-        for hop in mine[: limits.personal]:
+        blocks.append(_text(_SECTION, f"*Waiting on you to confirm* ({mine_count})"))
+        shown = mine[: limits.personal]
+        for hop in shown:
             blocks.extend(_to_confirm(hop, now=now, base=base))
-        if len(mine) > limits.personal:
-            blocks.append(_note(f"…and {len(mine) - limits.personal} more. See {more}."))
+        if mine_count > len(shown):
+            blocks.append(_note(f"…and {mine_count - len(shown)} more. See {more}."))
     if theirs:
-        blocks.append(_text(_SECTION, f"*You handed off, not yet confirmed* ({len(theirs)})"))
-        blocks.extend(_handed_off(hop, now=now, base=base) for hop in theirs[: limits.personal])
-        if len(theirs) > limits.personal:
-            blocks.append(_note(f"…and {len(theirs) - limits.personal} more. See {more}."))
+        blocks.append(_text(_SECTION, f"*You handed off, not yet confirmed* ({theirs_count})"))
+        shown = theirs[: limits.personal]
+        blocks.extend(_handed_off(hop, now=now, base=base) for hop in shown)
+        if theirs_count > len(shown):
+            blocks.append(_note(f"…and {theirs_count - len(shown)} more. See {more}."))
     blocks.append(
         _note("You get this on working mornings when something waits. Turn it off in App Home.")
     )

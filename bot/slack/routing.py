@@ -2,8 +2,11 @@
 
 One `Router` per process keeps a Ranker per workspace in memory: the directory is re-read
 when it changes (a cheap count + newest-update probe), and past handoffs are learnt
-incrementally (only hops decided since the last look). Who is away or deactivated is asked
-of Slack for the few candidates a message has, cached for minutes, and given up on quickly:
+incrementally (only hops decided since the last look); its trained model (issue 16) is
+refitted in a worker thread (one for all workspaces), never on the event loop, after new
+history (at most every RETRAIN_EVERY seconds), and the ranker answers with what it has
+meanwhile. Who is away or deactivated is asked of Slack for the few candidates a message
+has, cached for minutes, and given up on quickly:
 suggestions must reach a modal inside Slack's 3 s.
 """
 
@@ -14,6 +17,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +28,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
 from bot.domain.directory import owner_kind
-from bot.domain.ranking import Ranker, Suggestion, TopicEntry
+from bot.domain.ranking import MODEL_FROM, Ranker, Suggestion, TopicEntry
+from bot.domain.ranking_model import Example, Model
+from bot.domain.ranking_model import train as train_model
 from bot.slack.api_errors import error_code
 from bot.slack.clients import ClientFor, NotInstalled, client_source
 from bot.slack.people import NOT_FOUND
@@ -41,6 +47,10 @@ OVERLAP = timedelta(minutes=10)  # re-read recent hops: a slow transaction commi
 GROUPS_TTL = 600.0  # seconds usergroups.list is trusted
 STATUS_TTL = 300.0  # seconds a person's away/active is trusted
 LOOKUP_BUDGET = 1.2  # seconds for all away/active look-ups of one ranking
+# A workspace's model is refitted after new history at most this often (seconds; a fit of
+# 15,000 requests is about 1 s of CPU in the worker thread). The first fit starts at once.
+RETRAIN_EVERY = 300.0
+
 
 AWAY_EMOJI = {
     ":palm_tree:",
@@ -77,6 +87,9 @@ class _Workspace:
     forgot_at: datetime | None = None
     handles: dict[str, str] = field(default_factory=dict)  # "@billing" -> S…
     imported: str = ""  # the imported history's stamp this ranker has learned
+    trained_for: int = -1  # the ranker's `revision` the model was last fitted on
+    trained_at: float | None = None  # time.monotonic() of the last fit's start
+    training: asyncio.Task[None] | None = None
 
 
 class Router:
@@ -85,8 +98,15 @@ class Router:
         db: Database,
         client: AsyncWebClient | ClientFor,
         clock: Callable[[], datetime],
+        trainer: Callable[[list[Example]], Model | None] = train_model,
     ) -> None:
         self.db = db
+        self.trainer = trainer  # runs in the worker thread below
+        self.retrain_every = RETRAIN_EVERY
+        # One fit at a time, whichever workspace: its own thread, so a burst of fits (every
+        # workspace after a restart) neither takes every core nor starves the default
+        # executor that others use (Teams token checks, SQLite).
+        self._fits = ThreadPoolExecutor(max_workers=1, thread_name_prefix="routing-fit")
         self.client_for = client_source(client)  # each workspace's own installation
         self.clock = clock
         self._workspaces: dict[str, _Workspace] = {}
@@ -206,7 +226,54 @@ class Router:
         if workspace.forgot_at is None or now - workspace.forgot_at >= FORGET_EVERY:
             workspace.ranker.forget_before(now=now)
             workspace.forgot_at = now
+        self._retrain(team_id, workspace, now)
         return workspace.ranker
+
+    def _retrain(self, team_id: str, workspace: _Workspace, now: datetime) -> None:
+        """Refit the model off the event loop when history changed since the last fit (and
+        the last fit started long enough ago). The examples are copied here, so the worker
+        thread reads nothing the loop mutates; the fitted model is swapped in on the loop."""
+        ranker = workspace.ranker
+        if workspace.trained_for == ranker.revision or workspace.training is not None:
+            return
+        started = time.monotonic()
+        last = workspace.trained_at
+        if ranker.model is not None and last is not None and started - last < self.retrain_every:
+            return
+        workspace.trained_for = ranker.revision
+        if ranker.learned < MODEL_FROM:  # too little to trust: the learner answers alone
+            if ranker.model is not None:
+                ranker.use_model(None)
+            return
+        examples = ranker.examples_later(now=now)
+        workspace.trained_at = started
+        workspace.training = asyncio.create_task(self._fit(team_id, workspace, examples))
+
+    def _fit_now(self, examples: Callable[[], list[Example]]) -> Model | None:
+        """In the worker thread: the examples, then the fit (None: too few to trust)."""
+        made = examples()
+        return self.trainer(made) if len(made) >= MODEL_FROM else None
+
+    async def _fit(
+        self, team_id: str, workspace: _Workspace, examples: Callable[[], list[Example]]
+    ) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+            model = await loop.run_in_executor(self._fits, self._fit_now, examples)
+        except Exception:  # the model it had keeps answering; the next change tries again
+            log.exception("routing model for %s not refitted", team_id)
+            workspace.trained_for = -1
+        else:
+            workspace.ranker.use_model(model)  # the ranker now, even if the directory moved
+        finally:
+            workspace.training = None
+
+    async def settled(self, team_id: str) -> None:
+        """Wait for a refit under way in this workspace (tests, and a clean shutdown)."""
+        workspace = self._workspaces.get(team_id)
+        task = workspace.training if workspace is not None else None
+        if task is not None:
+            await asyncio.shield(task)
 
     def forget(self, team_id: str) -> None:
         """The directory changed here: re-read it on next use, keeping what was learned

@@ -17,11 +17,16 @@ from bot.teams.render import duration, when
 LINES = 10  # hops listed per section; the rest is counted
 
 
-def _hops(card: Card, title: str, hops: list[WaitingHop], now: datetime, *, owner: bool) -> None:
+def _hops(
+    card: Card, title: str, hops: list[WaitingHop], total: int, now: datetime, *, owner: bool
+) -> None:
+    """The first LINES of `hops`, and the rest of `total` counted (a stored digest keeps
+    only the lines shown: bot/domain/digest.py, `kept_team`, `kept_personal`)."""
     if not hops:
         return
-    card.say(f"**{title}** ({len(hops)})")
-    for hop in hops[:LINES]:
+    card.say(f"**{title}** ({total})")
+    shown = hops[:LINES]
+    for hop in shown:
         waited = duration((now - hop.created_at).total_seconds())
         who = card.who(
             hop.handler_id if owner else hop.owner_id, "user" if owner else hop.owner_kind
@@ -30,8 +35,8 @@ def _hops(card: Card, title: str, hops: list[WaitingHop], now: datetime, *, owne
         promised = f", promised by {when(hop.promise_due)}" if hop.promise_due else ""
         card.say(f"- {side} {who}, {waited}{promised}", subtle=True)
         card.quote(hop.customer or "Customer", hop.text, limit=200)
-    if len(hops) > LINES:
-        card.say(f"... and {len(hops) - LINES} more.", subtle=True)
+    if total > len(shown):
+        card.say(f"... and {total - len(shown)} more.", subtle=True)
 
 
 def team_card(digest: TeamDigest, names: Mapping[str, str]) -> dict[str, Any]:
@@ -39,7 +44,14 @@ def team_card(digest: TeamDigest, names: Mapping[str, str]) -> dict[str, Any]:
     card.say(f"Handoff digest for {digest.day.isoformat()}", bold=True)
     if not digest.waiting and not digest.unhandled and not digest.broken_promises:
         card.say("All clear: every handoff is confirmed and nothing is left unhandled.")
-    _hops(card, "Waiting for confirmation", digest.waiting, digest.now, owner=False)
+    _hops(
+        card,
+        "Waiting for confirmation",
+        digest.waiting,
+        digest.waiting_count,
+        digest.now,
+        owner=False,
+    )
     if digest.broken_promises:
         card.say(f"**Broken promises** ({len(digest.broken_promises)})")
         for promise in digest.broken_promises[:LINES]:
@@ -49,7 +61,7 @@ def team_card(digest: TeamDigest, names: Mapping[str, str]) -> dict[str, Any]:
             )
             card.quote("Customer", promise.customer or "unknown")
     if digest.unhandled:
-        card.say(f"**Not handed off yet** ({len(digest.unhandled)})")
+        card.say(f"**Not handed off yet** ({digest.unhandled_count})")
         for request in digest.unhandled[:LINES]:
             card.quote(request.customer or "Customer", request.text, limit=200)
     if digest.dead_total:
@@ -64,8 +76,22 @@ def personal_card(
     card.say(title, bold=True)
     if digest.is_empty:
         card.say("Nothing is waiting on you. Nice.")
-    _hops(card, "Waiting for you to confirm", digest.to_confirm, digest.now, owner=True)
-    _hops(card, "You handed off (you stay on the hook)", digest.handed_off, digest.now, owner=False)
+    _hops(
+        card,
+        "Waiting for you to confirm",
+        digest.to_confirm,
+        digest.to_confirm_count,
+        digest.now,
+        owner=True,
+    )
+    _hops(
+        card,
+        "You handed off (you stay on the hook)",
+        digest.handed_off,
+        digest.handed_off_count,
+        digest.now,
+        owner=False,
+    )
     return message(card.build(), summary=title)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_, union
+from sqlalchemy import func, literal_column, select, tuple_, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -16,8 +17,6 @@ from db.repositories.upsert import dialect_of, per_dialect
 from db.repositories.workspaces import is_uninstalled
 
 CHUNK = 500
-# A longer list of people is not worth filtering on (and PostgreSQL takes 32,767 binds).
-CONCERNING_MAX = 2000
 TEXT_READ = 400  # characters of a request's text a digest line could show, and then some
 NOTE_READ = 200  # of a part's note, for a split request's lines
 Key = tuple[str, date]  # (target, local day)
@@ -125,78 +124,89 @@ class DigestRepository:
         handlers = select(Handoff.handler_id).where(*open_hops)
         return set((await self.session.scalars(union(owners, handlers))).all())
 
-    async def waiting(
-        self, team_id: str, *, concerning: set[str] | None = None
-    ) -> list[WaitingHop]:
+    def _waiting_columns(self) -> tuple[Any, ...]:
+        """What a digest line shows of an unconfirmed hop and its request (`_waiting_hop`)."""
+        other = aliased(Handoff)  # the request's other hops: how many parts it has
+        return (
+            Handoff.id,
+            Handoff.request_id,
+            Request.channel_id,
+            Request.message_ts,
+            Request.thread_ts,
+            Request.customer_name,
+            func.substr(Request.text, 1, TEXT_READ),
+            Handoff.owner_kind,
+            Handoff.owner_id,
+            Handoff.handler_id,
+            Handoff.created_at,
+            Handoff.nudges_sent,
+            Handoff.escalated_at,
+            Handoff.part,
+            select(func.max(other.part))
+            .where(other.request_id == Handoff.request_id)
+            .scalar_subquery(),
+            func.substr(Handoff.note, 1, NOTE_READ),
+            # The request's open promise to the customer, if any (issue 18): "promised by".
+            select(func.min(Followup.due_at))
+            .where(
+                Followup.request_id == Handoff.request_id,
+                Followup.kind == "promise",
+                Followup.status == "open",
+            )
+            .scalar_subquery(),
+        )
+
+    async def waiting(self, team_id: str) -> list[WaitingHop]:
         """Every unconfirmed hop with its request, oldest first (columns, not objects: a
         digest reads thousands of them; run on the session's connection, so the rows are
-        Core rows, without the ORM's result machinery). `concerning`: only the hops these
-        people own or handed off (the personal digests of a few)."""
-        other = aliased(Handoff)  # the request's other hops: how many parts it has
+        Core rows, without the ORM's result machinery)."""
         stmt = (
-            select(
-                Handoff.id,
-                Handoff.request_id,
-                Request.channel_id,
-                Request.message_ts,
-                Request.thread_ts,
-                Request.customer_name,
-                func.substr(Request.text, 1, TEXT_READ),
-                Handoff.owner_kind,
-                Handoff.owner_id,
-                Handoff.handler_id,
-                Handoff.created_at,
-                Handoff.nudges_sent,
-                Handoff.escalated_at,
-                Handoff.part,
-                select(func.max(other.part))
-                .where(other.request_id == Handoff.request_id)
-                .scalar_subquery(),
-                func.substr(Handoff.note, 1, NOTE_READ),
-                # The request's open promise to the customer, if any (issue 18): "promised by".
-                select(func.min(Followup.due_at))
-                .where(
-                    Followup.request_id == Handoff.request_id,
-                    Followup.kind == "promise",
-                    Followup.status == "open",
-                )
-                .scalar_subquery(),
-            )
+            select(*self._waiting_columns())
             .join(Request, Request.id == Handoff.request_id)
             .where(Handoff.team_id == team_id, Handoff.status == "pending")
             .order_by(Handoff.created_at, Handoff.id)
         )
-        if concerning is not None and len(concerning) <= CONCERNING_MAX:
-            people = sorted(concerning)
-            stmt = stmt.where(
-                or_(
-                    and_(Handoff.owner_kind == "user", Handoff.owner_id.in_(people)),
-                    Handoff.handler_id.in_(people),
-                )
-            )
         conn = await self.session.connection()
-        return [
-            WaitingHop(
-                handoff_id=row[0],
-                request_id=row[1],
-                channel_id=row[2],
-                message_ts=row[3],
-                thread_ts=row[4],
-                customer=row[5],
-                text=row[6] or "",
-                owner_kind=row[7],
-                owner_id=row[8],
-                handler_id=row[9],
-                created_at=row[10],
-                nudges_sent=int(row[11] or 0),
-                escalated=row[12] is not None,
-                part=int(row[13] or 1),
-                parts=int(row[14] or 1),
-                note=row[15] or "",
-                promise_due=row[16],
+        return [_waiting_hop(row) for row in (await conn.execute(stmt)).all()]
+
+    async def personal_lists(
+        self, team_id: str, people: set[str], *, keep: int
+    ) -> list[tuple[str, str, int, WaitingHop]]:
+        """For the personal digests of `people`: each one's oldest `keep` hops to confirm
+        (role "owner": they own it) and handed off (role "handler"), with how many there
+        are in all, as (person, role, total, hop), oldest first. The database ranks and
+        counts (a window per person), so a morning with 100,000 open hops reads the few
+        lines shown, not every hop of everyone due."""
+        found: list[tuple[str, str, int, WaitingHop]] = []
+        conn = await self.session.connection()
+        wanted = sorted(people)
+        for start in range(0, len(wanted), CHUNK):  # each person's window is their own
+            chunk = wanted[start : start + CHUNK]
+            ranked = union_all(
+                _ranked(team_id, Handoff.owner_id, "owner", chunk, Handoff.owner_kind == "user"),
+                _ranked(team_id, Handoff.handler_id, "handler", chunk),
+            ).subquery()
+            stmt = select(ranked.c.person, ranked.c.role, ranked.c.total, ranked.c.hop_id).where(
+                ranked.c.n <= keep
             )
-            for row in (await conn.execute(stmt)).all()
-        ]
+            lines = (await conn.execute(stmt)).all()
+            # Then the lines' hops, by id: joined in the statement above, PostgreSQL's
+            # planner (expecting ten times the rows) hashed every hop and request.
+            ids = sorted({line[3] for line in lines})
+            hops: dict[int, WaitingHop] = {}
+            for at in range(0, len(ids), CHUNK):
+                stmt = (
+                    select(*self._waiting_columns())
+                    .join(Request, Request.id == Handoff.request_id)
+                    .where(Handoff.id.in_(ids[at : at + CHUNK]))
+                )
+                for row in (await conn.execute(stmt)).all():
+                    hops[row[0]] = _waiting_hop(row)
+            found.extend(
+                (person, role, int(total), hops[hop_id]) for person, role, total, hop_id in lines
+            )
+        found.sort(key=lambda item: (item[3].created_at, item[3].handoff_id))
+        return found
 
     async def unhandled(self, team_id: str, *, before: datetime) -> list[OpenRequest]:
         """Open requests (nobody owns them, nobody is asked) created before `before`."""
@@ -264,3 +274,37 @@ class DigestRepository:
             for user_id, tz, deleted, is_bot in (await self.session.execute(stmt)).all():
                 found[user_id] = (tz, not (deleted or is_bot))
         return found
+
+
+def _ranked(team_id: str, person: Any, role: str, people: list[str], *where: Any) -> Any:
+    """The open hops of `people` in `role`, numbered oldest first per person, and counted."""
+    per_person = {"partition_by": person}
+    return select(
+        Handoff.id.label("hop_id"),
+        person.label("person"),
+        literal_column(f"'{role}'").label("role"),  # a constant: no bind to type
+        func.row_number().over(**per_person, order_by=(Handoff.created_at, Handoff.id)).label("n"),
+        func.count().over(**per_person).label("total"),
+    ).where(Handoff.team_id == team_id, Handoff.status == "pending", person.in_(people), *where)
+
+
+def _waiting_hop(row: Any) -> WaitingHop:
+    return WaitingHop(
+        handoff_id=row[0],
+        request_id=row[1],
+        channel_id=row[2],
+        message_ts=row[3],
+        thread_ts=row[4],
+        customer=row[5],
+        text=row[6] or "",
+        owner_kind=row[7],
+        owner_id=row[8],
+        handler_id=row[9],
+        created_at=row[10],
+        nudges_sent=int(row[11] or 0),
+        escalated=row[12] is not None,
+        part=int(row[13] or 1),
+        parts=int(row[14] or 1),
+        note=row[15] or "",
+        promise_due=row[16],
+    )

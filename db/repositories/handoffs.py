@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, and_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Handoff, Request
 from db.repositories.workspaces import is_uninstalled
 
 _T = cast(Table, Handoff.__table__)
+_R = cast(Table, Request.__table__)
 _WHEN = Handoff.next_nudge_at.type  # typed binds: aware UTC in, stored as the column wants
 # Built once: the tick's compare-and-set for one hop, run as an executemany over a batch.
 _ADVANCE = (
@@ -29,6 +45,31 @@ _ADVANCE = (
         escalated_at=func.coalesce(bindparam("m_escalated_at", type_=_WHEN), _T.c.escalated_at),
     )
 )
+
+# PostgreSQL: the same compare-and-set for a whole batch in one statement, the moves as
+# arrays (an executemany there is one statement run per hop by the server).
+_ADVANCE_ARRAYS = text(
+    "UPDATE handoffs SET next_nudge_at = m.next_at,"
+    " nudges_sent = handoffs.nudges_sent + m.inc,"
+    " last_nudged_at = coalesce(m.nudged_at, handoffs.last_nudged_at),"
+    " escalated_at = coalesce(m.escalated_at, handoffs.escalated_at)"
+    " FROM unnest(:m_ids, :m_expected, :m_next, :m_inc, :m_nudged_at, :m_escalated_at)"
+    " AS m(id, expected, next_at, inc, nudged_at, escalated_at)"
+    " WHERE handoffs.id = m.id AND handoffs.status = 'pending'"
+    " AND handoffs.next_nudge_at = m.expected"
+).bindparams(
+    bindparam("m_ids", type_=ARRAY(BigInteger)),
+    bindparam("m_expected", type_=ARRAY(DateTime)),
+    bindparam("m_next", type_=ARRAY(DateTime)),
+    bindparam("m_inc", type_=ARRAY(Integer)),
+    bindparam("m_nudged_at", type_=ARRAY(DateTime)),
+    bindparam("m_escalated_at", type_=ARRAY(DateTime)),
+)
+
+
+def _stored(at: datetime | None) -> datetime | None:
+    """As `UTCDateTime` stores it (naive UTC), for the array binds it does not process."""
+    return None if at is None else at.astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -81,24 +122,33 @@ class HandoffRepository:
     ) -> list[Handoff]:
         """Open hops whose next nudge is due, in installed workspaces, oldest due first;
         `after` continues a walk (keyset), so rows another process holds are passed over,
-        not read again and again."""
-        stmt = select(Handoff).where(
-            Handoff.status == "pending",
-            Handoff.next_nudge_at <= now,
+        not read again and again. Read-only Core rows (`Snapshot`), not ORM objects."""
+        stmt = select(_T).where(
+            _T.c.status == "pending",
+            _T.c.next_nudge_at <= now,
             # An uninstalled workspace is told nothing more (its rows wait for the purge, or
             # for a re-install, which finds them as they were).
-            ~is_uninstalled(Handoff.team_id, Handoff.platform),
+            ~is_uninstalled(_T.c.team_id, _T.c.platform),
         )
         if after is not None:
             at, last_id = after
             stmt = stmt.where(
                 or_(
-                    Handoff.next_nudge_at > at,
-                    and_(Handoff.next_nudge_at == at, Handoff.id > last_id),
+                    _T.c.next_nudge_at > at,
+                    and_(_T.c.next_nudge_at == at, _T.c.id > last_id),
                 )
             )
-        stmt = stmt.order_by(Handoff.next_nudge_at, Handoff.id).limit(limit)
-        return list((await self.session.scalars(stmt)).all())
+        stmt = stmt.order_by(_T.c.next_nudge_at, _T.c.id).limit(limit)
+        return await self._snapshots(stmt)
+
+    async def _snapshots(self, stmt: Any) -> list[Any]:
+        """`stmt`'s rows as they are read: Core rows whose columns are attributes under the
+        model's names (`row.owner_id`), for code that only reads them (the tick builds its
+        decisions and the nudges' facts from them). Building 10,000 ORM objects, with their
+        identity map and instrumentation, was a third of a tick's CPU; these cannot be
+        changed, flushed or lazy-load anything."""
+        conn = await self.session.connection()
+        return list((await conn.execute(stmt)).all())
 
     async def claim(self, ids: list[int], now: datetime) -> list[Handoff]:
         """Lock those of `ids` still due. PostgreSQL skips rows another tick holds; SQLite
@@ -134,13 +184,35 @@ class HandoffRepository:
 
     async def advance_held(self, moves: list[Move], *, now: datetime) -> set[int]:
         """`advance_many` for hops `claim_ids` holds: one prebuilt UPDATE (the same
-        compare-and-set per hop) run as an executemany, nothing built per call. The hops
+        compare-and-set per hop) run as an executemany on SQLite, and once over the batch's
+        arrays on PostgreSQL; nothing built per call. The hops
         are held, so each must move; if the count says otherwise (it cannot, unless the
         locking is broken) the batch fails and its transaction is rolled back, so nothing
         is said twice."""
         if not moves:
             return set()
-        params = [
+        conn = await self.session.connection()
+        if conn.dialect.name == "postgresql":
+            at = _stored(now)
+            arrays = {
+                "m_ids": [m.hop_id for m in moves],
+                "m_expected": [_stored(m.expected) for m in moves],
+                "m_next": [_stored(m.next_at) for m in moves],
+                "m_inc": [1 if m.nudged else 0 for m in moves],
+                "m_nudged_at": [at if m.nudged else None for m in moves],
+                "m_escalated_at": [at if m.escalated else None for m in moves],
+            }
+            result = await conn.execute(_ADVANCE_ARRAYS, arrays)
+        else:
+            result = await conn.execute(_ADVANCE, self._advance_params(moves, now))
+        moved = result.rowcount
+        if moved is not None and moved >= 0 and moved != len(moves):
+            raise RuntimeError(f"{len(moves) - moved} held hop(s) did not move; batch rolled back")
+        return {m.hop_id for m in moves}
+
+    @staticmethod
+    def _advance_params(moves: list[Move], now: datetime) -> list[dict[str, Any]]:
+        return [
             {
                 "m_id": m.hop_id,
                 "m_expected": m.expected,
@@ -151,12 +223,6 @@ class HandoffRepository:
             }
             for m in moves
         ]
-        conn = await self.session.connection()
-        result = await conn.execute(_ADVANCE, params)
-        moved = result.rowcount
-        if moved is not None and moved >= 0 and moved != len(moves):
-            raise RuntimeError(f"{len(moves) - moved} held hop(s) did not move; batch rolled back")
-        return {m.hop_id for m in moves}
 
     async def advance(
         self,
@@ -226,17 +292,17 @@ class HandoffRepository:
         return set((await self.session.scalars(stmt)).all())
 
     async def chains(self, request_ids: list[int]) -> dict[int, list[Handoff]]:
+        """request id -> its hops in order, as read-only rows (see `_snapshots`)."""
         stmt = (
-            select(Handoff)
-            .where(Handoff.request_id.in_(request_ids))
-            .order_by(Handoff.request_id, Handoff.hop)
+            select(_T).where(_T.c.request_id.in_(request_ids)).order_by(_T.c.request_id, _T.c.hop)
         )
         found: dict[int, list[Handoff]] = {}
-        for hop in (await self.session.scalars(stmt)).all():
+        for hop in await self._snapshots(stmt):
             found.setdefault(hop.request_id, []).append(hop)
         return found
 
     async def requests_of(self, hops: list[Handoff]) -> dict[int, Request]:
+        """request id -> the request of each of `hops`, as read-only rows (see `_snapshots`)."""
         ids = list({hop.request_id for hop in hops})
-        rows = (await self.session.scalars(select(Request).where(Request.id.in_(ids)))).all()
+        rows = await self._snapshots(select(_R).where(_R.c.id.in_(ids)))
         return {row.id: row for row in rows}

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from db.engine import EncodedJSON
 from db.models import OutboxMessage, RateLimit
 from db.repositories.upsert import dialect_of
 
@@ -134,6 +135,7 @@ _CLAIM = {dialect: _claim_statement(dialect) for dialect in ("postgresql", "sqli
 
 # Built once: the bulk insert of `put` rows deferred by a batch (Core, no ORM objects).
 _INSERT = insert(cast(Table, OutboxMessage.__table__))
+_NO_PAYLOAD = EncodedJSON({})  # a deferred row is rendered at delivery from its facts
 BULK_CHUNK = 1000  # rows per INSERT: well under SQLite's 32,766 bound parameters
 
 
@@ -222,7 +224,7 @@ class OutboxRepository:
                 "audience": audience,
                 "facts": facts,
                 "method": method,
-                "payload": {},
+                "payload": _NO_PAYLOAD,
                 "channel": channel,
                 "ref": ref,
                 "depends_on": None,
@@ -237,8 +239,16 @@ class OutboxRepository:
         self._queued = []
 
     async def write_deferred(self) -> int:
-        """Write the rows `put` kept, in the order they were put (ids follow it)."""
+        """Write the rows `put` kept, in the order they were put (ids follow it). Facts put
+        for several rows as one object (a nudge's owner and handler rows) are encoded once."""
         rows, self._queued = self._queued, []
+        encoded: dict[int, EncodedJSON] = {}
+        for row in rows:  # `rows` holds every facts object, so no id is reused meanwhile
+            facts = row["facts"]
+            if facts is not None:
+                row["facts"] = encoded.get(id(facts)) or encoded.setdefault(
+                    id(facts), EncodedJSON(facts)
+                )
         for start in range(0, len(rows), BULK_CHUNK):
             await self.session.execute(_INSERT, rows[start : start + BULK_CHUNK])
         return len(rows)

@@ -46,9 +46,10 @@ def test_learning_from_confirmed_history_holds(sample: dict[str, list[Row]]) -> 
     93.5% top-3, 2.5% of in-scope requests with nobody, 24% of out-of-scope ones. Before
     "I don't know" (ranking_abstain.py): 87.75% top-1, 95.75% top-3, 0.5% and 17% with
     nobody; the rule answers a quarter of the out-of-scope rows with nobody, at the cost
-    of 1.5 points more in-scope rows unanswered."""
+    of 1.5 points more in-scope rows unanswered. Before the trained model (ranking_model.py):
+    87.25% top-1, 95% top-3, 2% and 24% with nobody."""
     on_test, on_oos = measured(sample, k=1500)
-    assert on_test.top1 >= 0.8725 - MARGIN
-    assert on_test.top3 >= 0.95 - MARGIN
-    assert on_test.nobody <= 0.02 + MARGIN
-    assert on_oos.nobody >= 0.24 - MARGIN
+    assert on_test.top1 >= 0.9225 - MARGIN
+    assert on_test.top3 >= 0.9675 - MARGIN
+    assert on_test.nobody <= 0.015 + MARGIN
+    assert on_oos.nobody >= 0.25 - MARGIN

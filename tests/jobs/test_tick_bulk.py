@@ -249,3 +249,63 @@ async def test_a_workspace_whose_first_request_comes_after_a_pass_gets_its_diges
     await seed_waiting(db)
     assert await digest_pass(db, TUE_9, memo) == 1  # Alice, in London
     assert memo.workspaces == [TEAM]
+
+
+async def test_facts_shared_by_rows_are_encoded_once_cleaned_and_read_back_whole(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nudge's owner and handler rows share one facts object: it is encoded once (not
+    per row), still cleaned of what PostgreSQL refuses, and each row reads it back whole."""
+    import db.engine as engine
+
+    encoded: list[object] = []
+    real = engine.json.dumps
+    monkeypatch.setattr(engine.json, "dumps", lambda value: encoded.append(value) or real(value))
+    shared = {"request": {"text": "bad \ud800 text", "n": 1}, "chain": [{"id": 1}, {"id": 2}]}
+    other = {"request": {"text": "other", "n": 2}}
+    async with db.uow() as uow:
+        uow.defer_writes()
+        for channel, facts in (("U_OWNER", shared), ("U_HANDLER", shared), ("U_X", other)):
+            uow.outbox.put(
+                team_id=TEAM, method="post", now=NOW, channel=channel, kind="nudge", facts=facts
+            )
+        await uow.commit()
+    # One encoding each (the cleaned copy of `shared` is a second dumps of it), and `{}`
+    # for the payloads, encoded once when the module was loaded.
+    assert sum(1 for value in encoded if value is shared) == 1
+    assert sum(1 for value in encoded if value is other) == 1
+    async with db.uow() as uow:
+        rows = (await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    cleaned = {"request": {"text": "bad \ufffd text", "n": 1}, "chain": [{"id": 1}, {"id": 2}]}
+    assert [(r.channel, r.facts, r.payload) for r in rows] == [
+        ("U_OWNER", cleaned, {}),
+        ("U_HANDLER", cleaned, {}),
+        ("U_X", other, {}),
+    ]
+    assert shared["request"]["text"] == "bad \ud800 text"  # the caller's value is unchanged
+
+
+async def test_a_nudge_encodes_its_facts_once_for_the_owner_and_the_handler(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import db.engine as engine
+
+    await seed_due(db, 3)
+    encoded: list[Any] = []
+    real = engine.json.dumps
+    monkeypatch.setattr(engine.json, "dumps", lambda value: encoded.append(value) or real(value))
+    assert (await nudge_pass(db)).nudged == 3
+    facts = [value for value in encoded if isinstance(value, dict) and "request" in value]
+    assert len(facts) == 3  # one per nudge, not one per row
+    async with db.uow() as uow:
+        rows = (await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    by_hop: dict[str, list[Any]] = {}
+    for row in rows:
+        assert row.ref is not None
+        by_hop.setdefault(row.ref.split(":")[1], []).append(row)
+    assert len(by_hop) == 3
+    for owner_row, handler_row in by_hop.values():
+        assert (owner_row.kind, handler_row.kind) == ("nudge", "handler_status")
+        assert owner_row.facts == handler_row.facts
+        assert owner_row.facts["hop"]["owner_id"] == "U_BOB"
+        assert [hop["id"] for hop in owner_row.facts["chain"]] == [owner_row.facts["hop"]["id"]]

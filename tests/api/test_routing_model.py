@@ -1,0 +1,178 @@
+"""The router's trained model in the app (issue 16, bot/slack/routing.py): fitted in a worker
+thread while suggestions keep being answered, refitted after new history at most every
+`retrain_every` seconds, dropped when the history it was fitted on is forgotten, kept when
+a refit fails, and the same on two replicas that read the same history at different times.
+History comes in through the real `POST /api/history`, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.devtools.sandbox import Sandbox
+from bot.domain import ranking
+from bot.domain.ranking_model import Example, Model, train
+from bot.slack import routing
+from bot.slack.routing import Router
+from db.uow import Database
+from tests.api.conftest import AUTH, TEAM, TOKEN
+from tests.api.test_history import EXCHANGE, NOW, post
+from tests.e2e.test_directory import load_directory
+
+PROBES = (EXCHANGE, "the courier lost the parcel", "refund a double charge", "hello there")
+
+
+@pytest.fixture(autouse=True)
+def small_histories(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixtures' few tickets stand for the hundreds a model needs in production."""
+    monkeypatch.setattr(ranking, "MODEL_FROM", 2)
+    monkeypatch.setattr(routing, "MODEL_FROM", 2)
+
+
+@pytest.fixture
+async def box(db: Database, database_url: str) -> AsyncIterator[Sandbox]:
+    async with Sandbox(
+        database_url, handoff_api_token=TOKEN, handoff_api_team=TEAM, clock=lambda: NOW
+    ) as sandbox:
+        sandbox.http.headers.update(AUTH)
+        await load_directory(db)
+        yield sandbox
+
+
+class Trainer:
+    """`train`, counted, in whatever thread calls it; optionally held at a gate or failing."""
+
+    def __init__(self) -> None:
+        self.gate: threading.Event | None = None
+        self.fail = False
+        self.threads: list[int] = []
+        self.names: list[str] = []
+        self.sizes: list[int] = []
+
+    def __call__(self, examples: list[Example]) -> Model | None:
+        self.threads.append(threading.get_ident())
+        self.names.append(threading.current_thread().name)
+        self.sizes.append(len(examples))
+        if self.gate is not None and not self.gate.wait(10):
+            raise TimeoutError("the test never opened the gate")
+        if self.fail:
+            raise MemoryError("no room to fit")
+        return train(examples)
+
+
+async def test_suggestions_are_answered_while_the_model_is_fitted_in_a_worker_thread(
+    box: Sandbox, db: Database
+) -> None:
+    trainer = Trainer()
+    trainer.gate = threading.Event()
+    router = Router(db, box.runtime.client, lambda: NOW, trainer=trainer)
+    await post(box, "zendesk.csv")
+    first = await asyncio.wait_for(router.suggest(TEAM, EXCHANGE), 5)
+    assert first[0].id == "U_ERIN"  # the learner answers: no model yet
+    for _ in range(200):
+        if trainer.threads:
+            break
+        await asyncio.sleep(0.01)
+    assert trainer.threads and trainer.threads[0] != threading.get_ident()
+    assert trainer.names[0].startswith("routing-fit")  # its own thread, not the default pool
+    ranker = await router.ranker(TEAM)
+    assert ranker.model is None
+    again = await asyncio.wait_for(router.suggest(TEAM, EXCHANGE), 5)  # the fit still held
+    assert again == first
+    assert trainer.sizes == [3]  # one fit at a time: the second call did not start another
+    trainer.gate.set()
+    await asyncio.wait_for(router.settled(TEAM), 10)
+    assert ranker.model is not None and ranker.model.examples == 3
+    assert (await router.suggest(TEAM, EXCHANGE))[0].id == "U_ERIN"
+
+
+async def test_new_history_is_fitted_again_at_most_every_retrain_every(
+    box: Sandbox, db: Database
+) -> None:
+    trainer = Trainer()
+    router = Router(db, box.runtime.client, lambda: NOW, trainer=trainer)
+    router.retrain_every = 3600
+    await post(box, "zendesk.csv")
+    await router.suggest(TEAM, EXCHANGE)
+    await router.settled(TEAM)
+    await router.suggest(TEAM, EXCHANGE)  # nothing new: no refit
+    await post(box, "hubspot.csv", "?mapping=hubspot")
+    await router.suggest(TEAM, EXCHANGE)  # new history, but the last fit was just now
+    await router.settled(TEAM)
+    assert trainer.sizes == [3]
+    router.retrain_every = 0
+    await router.suggest(TEAM, EXCHANGE)
+    await router.settled(TEAM)
+    assert trainer.sizes == [3, 5]
+    assert (await router.ranker(TEAM)).model.examples == 5  # type: ignore[union-attr]
+
+
+async def test_a_failed_fit_keeps_the_model_it_had_and_the_next_change_tries_again(
+    box: Sandbox, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    trainer = Trainer()
+    router = Router(db, box.runtime.client, lambda: NOW, trainer=trainer)
+    router.retrain_every = 0
+    await post(box, "zendesk.csv")
+    await router.suggest(TEAM, EXCHANGE)
+    await router.settled(TEAM)
+    ranker = await router.ranker(TEAM)
+    model = ranker.model
+    assert model is not None
+    trainer.fail = True
+    await post(box, "hubspot.csv", "?mapping=hubspot")
+    with caplog.at_level(logging.ERROR, logger="bot.slack.routing"):
+        answered = await router.suggest(TEAM, EXCHANGE)
+        await router.settled(TEAM)
+    assert "routing model for T" in caplog.text and "MemoryError" in caplog.text
+    assert ranker.model is model  # the old one still answers
+    assert answered[0].id == "U_ERIN"
+    trainer.fail = False
+    await router.suggest(TEAM, EXCHANGE)  # nothing new learned, but the failed fit is owed
+    await router.settled(TEAM)
+    assert trainer.sizes == [3, 5, 5]
+    assert ranker.model is not model and ranker.model.examples == 5  # type: ignore[union-attr]
+
+
+async def test_forgotten_history_takes_the_model_fitted_on_it_along(
+    box: Sandbox, db: Database
+) -> None:
+    now = [NOW]
+    trainer = Trainer()
+    router = Router(db, box.runtime.client, lambda: now[0], trainer=trainer)
+    router.retrain_every = 0
+    await post(box, "zendesk.csv")
+    await router.suggest(TEAM, EXCHANGE)
+    await router.settled(TEAM)
+    ranker = await router.ranker(TEAM)
+    assert ranker.model is not None
+    now[0] = NOW + timedelta(days=100)  # every ticket is older than the 90-day window
+    await router.suggest(TEAM, EXCHANGE)
+    await router.settled(TEAM)
+    assert ranker.learned == 0 and ranker.model is None
+    assert trainer.sizes == [3]  # nothing left to fit on: dropped, not refitted
+
+
+async def test_two_replicas_reading_history_at_different_times_fit_the_same_model(
+    box: Sandbox, db: Database
+) -> None:
+    early, late = (Router(db, box.runtime.client, lambda: NOW) for _ in range(2))
+    early.retrain_every = 0
+    await post(box, "zendesk.csv")
+    await early.suggest(TEAM, EXCHANGE)  # fits on 3, then on 5 below
+    await early.settled(TEAM)
+    await post(box, "hubspot.csv", "?mapping=hubspot")
+    for replica in (early, late):
+        await replica.suggest(TEAM, EXCHANGE)
+        await replica.settled(TEAM)
+    one, other = (await early.ranker(TEAM)).model, (await late.ranker(TEAM)).model
+    assert one is not None and other is not None and one is not other
+    assert one.examples == other.examples == 5
+    for text in PROBES:
+        assert one.probabilities(text) == other.probabilities(text)
+        assert await early.suggest(TEAM, text) == await late.suggest(TEAM, text)
