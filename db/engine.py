@@ -99,17 +99,29 @@ def _storable_parameters(engine: AsyncEngine) -> None:
         _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
     ) -> tuple[str, Any]:
         if many and isinstance(parameters, list):
+            if _clean_rows(parameters):  # a bulk insert's rows: one check of all their text
+                return statement, parameters
             return statement, [_storable_row(row) for row in parameters]
         return statement, _storable_row(parameters)
 
 
-def _clean_text(value: Any) -> bool:
-    return not isinstance(value, str) or (value.isascii() and "\x00" not in value)
+def _clean_text(strings: list[str]) -> bool:
+    """No string of `strings` has anything to clean: all of them ASCII without a NUL (one
+    check of their concatenation, not a Python call per value)."""
+    text = "".join(strings)
+    return text.isascii() and "\x00" not in text
+
+
+def _clean_rows(rows: list[Any]) -> bool:
+    if not all(isinstance(row, tuple | list) for row in rows):
+        return False
+    return _clean_text([value for row in rows for value in row if isinstance(value, str)])
 
 
 def _storable_row(parameters: Any) -> Any:
     if isinstance(parameters, tuple | list):
-        if all(map(_clean_text, parameters)):  # the common case: nothing to copy or compare
+        # the common case: nothing to copy or compare
+        if _clean_text([value for value in parameters if isinstance(value, str)]):
             return parameters
         cleaned = [storable(p) if isinstance(p, str) else p for p in parameters]
         if all(a is b for a, b in zip(cleaned, parameters, strict=True)):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.bulk import insert_rows
 from db.models import HandoffEvent, ProcessedEvent, Request
 from db.repositories.upsert import dialect_of, per_dialect
 
@@ -28,8 +29,8 @@ _FIRST_SEEN = per_dialect(
     )
 )
 
-# Built once: the bulk insert of timeline events deferred by a batch.
-_INSERT_EVENTS = insert(cast(Table, HandoffEvent.__table__))
+# The table of the bulk insert of timeline events deferred by a batch (db/bulk.py).
+_EVENTS = cast(Table, HandoffEvent.__table__)
 
 
 class ProcessedEventRepository:
@@ -124,9 +125,7 @@ class TimelineRepository:
 
     async def write_deferred(self) -> int:
         rows, self._queued = self._queued, []
-        for start in range(0, len(rows), 1000):
-            await self.session.execute(_INSERT_EVENTS, rows[start : start + 1000])
-        return len(rows)
+        return await insert_rows(self.session, _EVENTS, rows)
 
     async def for_request(self, team_id: str, request_id: int) -> list[HandoffEvent]:
         stmt = (

@@ -15,7 +15,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     or_,
     select,
     update,
@@ -24,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from db.bulk import insert_rows
 from db.engine import EncodedJSON
 from db.models import OutboxMessage, RateLimit
 from db.repositories.upsert import dialect_of
@@ -133,8 +133,8 @@ def _claim_statement(dialect: str) -> Any:
 _CLAIM = {dialect: _claim_statement(dialect) for dialect in ("postgresql", "sqlite")}
 
 
-# Built once: the bulk insert of `put` rows deferred by a batch (Core, no ORM objects).
-_INSERT = insert(cast(Table, OutboxMessage.__table__))
+# The table of the bulk insert of `put` rows deferred by a batch (db/bulk.py, no ORM objects).
+_TABLE = cast(Table, OutboxMessage.__table__)
 _NO_PAYLOAD = EncodedJSON({})  # a deferred row is rendered at delivery from its facts
 BULK_CHUNK = 1000  # rows per INSERT: well under SQLite's 32,766 bound parameters
 
@@ -249,9 +249,7 @@ class OutboxRepository:
                 row["facts"] = encoded.get(id(facts)) or encoded.setdefault(
                     id(facts), EncodedJSON(facts)
                 )
-        for start in range(0, len(rows), BULK_CHUNK):
-            await self.session.execute(_INSERT, rows[start : start + BULK_CHUNK])
-        return len(rows)
+        return await insert_rows(self.session, _TABLE, rows, chunk=BULK_CHUNK)
 
     async def flush(self) -> None:
         await self.session.flush()
