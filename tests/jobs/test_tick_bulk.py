@@ -5,10 +5,11 @@ compare-and-set, and a digest pass that remembers what is settled between ticks.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 
 from bot.domain.nudges import NudgePolicy
 from bot.domain.schedule import WorkingHours
@@ -17,6 +18,7 @@ from bot.jobs.digests import DigestMemo, send_digests
 from bot.jobs.nudges import send_due_nudges
 from bot.slack.digests import SlackDigests
 from bot.slack.notifier import SlackNotifier
+from db.bulk import insert_rows
 from db.models import Handoff, HandoffEvent, OutboxMessage, Request
 from db.repositories.digests import DigestRepository
 from db.repositories.handoffs import Move
@@ -71,6 +73,100 @@ async def test_deferred_rows_are_written_at_the_commit_in_the_order_put(db: Data
         await uow.rollback()
         await uow.commit()
     assert await count(db, OutboxMessage) == 3
+
+
+async def stored(db: Database, table: str, columns: str) -> list[tuple[Any, ...]]:
+    """The rows as the database keeps them (SQLite: the datetimes' text), by id."""
+    async with db.engine.connect() as conn:
+        result = await conn.exec_driver_sql(f"SELECT {columns} FROM {table} ORDER BY id")
+        return [tuple(row) for row in result.all()]
+
+
+async def test_a_deferred_row_is_stored_exactly_as_an_added_one(db: Database) -> None:
+    """The bulk path (db/bulk.py: the driver's executemany, values processed column by
+    column) stores what the ORM stores: datetimes in the same form (a zone other than UTC
+    converted, a `not_before` later than now kept), JSON facts and an absent facts, the
+    defaults the rows do not give, and text cleaned by the same guard."""
+    request_id = await seed_request(db)
+    new_york = NOW.astimezone(ZoneInfo("America/New_York"))
+    later = NOW + timedelta(hours=2, microseconds=7)
+    values: list[dict[str, Any]] = [
+        {"channel": "U1", "now": new_york, "not_before": None, "facts": {"n": 1, "t": "\u00e9"}},
+        {"channel": "U2", "now": NOW, "not_before": later, "facts": None},
+        {"channel": "U3 \ud800", "now": NOW, "not_before": NOW, "facts": {"bad": "\x00"}},
+    ]
+    for deferred in (False, True):
+        async with db.uow() as uow:
+            if deferred:
+                uow.defer_writes()
+            for row in values:
+                uow.outbox.put(team_id=TEAM, method="post", kind="nudge", ref="r:1", **row)
+                uow.timeline.add(
+                    team_id=TEAM,
+                    request_id=request_id,
+                    kind="nudged",
+                    at=row["now"],
+                    detail=f"to {row['channel']}",
+                )
+            await uow.commit()
+    columns = (
+        "team_id, platform, kind, audience, facts, method, payload, channel, ref, depends_on,"
+        " status, attempts, next_attempt_at, lease_until, created_at, sent_at, maybe_sent"
+    )
+    outbox = await stored(db, "outbox", columns)
+    events = await stored(db, "handoff_events", "team_id, platform, request_id, kind, detail, at")
+    assert len(outbox) == len(events) == 6
+    assert outbox[3:] == outbox[:3]
+    assert events[3:] == events[:3]
+    async with db.uow() as uow:
+        rows = (await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert [r.channel for r in rows[3:]] == ["U1", "U2", "U3 \ufffd"]
+    assert [r.next_attempt_at for r in rows[3:]] == [NOW, later, NOW]
+    assert [r.facts for r in rows[3:]] == [
+        {"n": 1, "t": "\u00e9"},
+        None,
+        {"bad": ""},
+    ]  # a NUL is dropped
+    assert {r.maybe_sent for r in rows} == {False}
+
+
+async def test_bulk_rows_keep_their_order_across_chunks_and_must_share_their_keys(
+    db: Database,
+) -> None:
+    request_id = await seed_request(db)
+    rows = [
+        {"team_id": TEAM, "request_id": request_id, "kind": "nudged", "detail": str(n), "at": NOW}
+        for n in range(5)
+    ]
+    table = cast(Table, HandoffEvent.__table__)
+    async with db.uow() as uow:
+        assert await insert_rows(uow.session, table, rows, chunk=2) == 5
+        await uow.commit()
+    assert [row[0] for row in await stored(db, "handoff_events", "detail")] == list("01234")
+    async with db.uow() as uow:
+        with pytest.raises(ValueError, match="same keys"):
+            await insert_rows(uow.session, table, [rows[0], {**rows[1], "actor_id": "U1"}])
+        with pytest.raises(KeyError):
+            odd = {k: v for k, v in rows[1].items() if k != "detail"} | {"actor_id": "U1"}
+            await insert_rows(uow.session, table, [rows[0], odd])
+
+
+async def seed_request(db: Database) -> int:
+    async with db.uow() as uow:
+        request = Request(
+            team_id=TEAM,
+            channel_id="C_SUPPORT",
+            message_ts="1700000000.000009",
+            thread_ts="1700000000.000009",
+            text="t",
+            source="intake",
+            status="open",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        uow.session.add(request)
+        await uow.commit()
+        return request.id
 
 
 # -- the nudge pass --------------------------------------------------------------------------
