@@ -44,6 +44,10 @@ class Deps:
     app_ids: dict[str, str] = field(default_factory=dict)  # for slack://app links to App Home
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     shared_channels: SharedChannels = field(default_factory=SharedChannels)
+    # auth.test under way, per workspace: a burst of first requests asks Slack once.
+    _asking: dict[str, asyncio.Future[dict[str, Any] | None]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def later(self, work: Coroutine[Any, Any, None]) -> None:
         """Run after the listener has answered Slack (kept referenced until it ends)."""
@@ -64,17 +68,36 @@ class Deps:
         """The token's own workspace URL, for links in messages a tick writes."""
         if self.workspace_urls:
             return
+        response = await self._who_am_i(client, "")
+        team = response.get("team_id") if response else None
+        if isinstance(team, str) and team and response is not None:
+            self._remember(team, response)
+
+    async def _who_am_i(self, client: AsyncWebClient, key: str) -> dict[str, Any] | None:
+        """auth.test, shared by everyone who asks for the same workspace meanwhile (`key`: its
+        id; "" for the bot token's own). None: Slack could not say (logged)."""
+        asking = self._asking.get(key)
+        if asking is None:
+            asking = asyncio.ensure_future(self._auth_test(client))
+            self._asking[key] = asking
+            asking.add_done_callback(lambda _: self._asking.pop(key, None))
+        return await asyncio.shield(asking)
+
+    @staticmethod
+    async def _auth_test(client: AsyncWebClient) -> dict[str, Any] | None:
         try:
             response = await client.auth_test()
         except (SlackApiError, OSError, TimeoutError) as error:
             log.warning("auth.test failed, links will be missing: %s", error)
-            return
-        team, url = response.get("team_id"), response.get("url")
-        if isinstance(team, str) and isinstance(url, str) and url:
-            self.workspace_urls[team] = url
-        app_id = response.get("app_id")  # auth.test gives it for a bot token
-        if isinstance(team, str) and isinstance(app_id, str) and app_id:
-            self.app_ids[team] = app_id
+            return None
+        return dict(response.data) if isinstance(response.data, dict) else None
+
+    def _remember(self, team_id: str, response: dict[str, Any]) -> None:
+        url, app_id = response.get("url"), response.get("app_id")
+        if isinstance(url, str) and url:
+            self.workspace_urls[team_id] = url
+        if isinstance(app_id, str) and app_id:  # auth.test gives it for a bot token
+            self.app_ids[team_id] = app_id
 
     async def learn_workspaces(self, client: AsyncWebClient) -> None:
         """Each served workspace's URL, for links in what a tick writes: the bot token's own
@@ -102,16 +125,9 @@ class Deps:
     async def workspace_url(self, client: AsyncWebClient, team_id: str) -> str | None:
         """`https://acme.slack.com/` from auth.test, asked once per workspace."""
         if team_id not in self.workspace_urls:
-            try:
-                response = await client.auth_test()
-            except (SlackApiError, OSError, TimeoutError) as error:
-                log.warning("auth.test failed, links will be missing: %s", error)
-                return None
-            url, app_id = response.get("url"), response.get("app_id")
-            if isinstance(url, str) and url:
-                self.workspace_urls[team_id] = url
-            if isinstance(app_id, str) and app_id:
-                self.app_ids[team_id] = app_id
+            response = await self._who_am_i(client, team_id)
+            if response is not None:
+                self._remember(team_id, response)
         return self.workspace_urls.get(team_id)
 
     def notifier(self, uow: UnitOfWork, *, now: datetime, team_id: str) -> SlackNotifier:

@@ -90,6 +90,7 @@ class _Workspace:
     trained_for: int = -1  # the ranker's `revision` the model was last fitted on
     trained_at: float | None = None  # time.monotonic() of the last fit's start
     training: asyncio.Task[None] | None = None
+    failed: bool = False  # the last fit raised: the next waits retrain_every too
 
 
 class Router:
@@ -238,7 +239,8 @@ class Router:
             return
         started = time.monotonic()
         last = workspace.trained_at
-        if ranker.model is not None and last is not None and started - last < self.retrain_every:
+        waits = ranker.model is not None or workspace.failed  # a first fit is not kept waiting
+        if waits and last is not None and started - last < self.retrain_every:
             return
         workspace.trained_for = ranker.revision
         if ranker.learned < MODEL_FROM:  # too little to trust: the learner answers alone
@@ -263,7 +265,9 @@ class Router:
         except Exception:  # the model it had keeps answering; the next change tries again
             log.exception("routing model for %s not refitted", team_id)
             workspace.trained_for = -1
+            workspace.failed = True
         else:
+            workspace.failed = False
             workspace.ranker.use_model(model)  # the ranker now, even if the directory moved
         finally:
             workspace.training = None

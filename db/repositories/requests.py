@@ -48,11 +48,14 @@ class RequestRepository:
         return (await self.session.scalars(stmt)).first()
 
     async def get_for_update(self, team_id: str, request_id: int) -> Request | None:
-        """The request, locked on PostgreSQL so that two hops on it are decided one at a time."""
+        """The request, locked on PostgreSQL so that two hops on it are decided one at a time.
+        Its attributes are those read under the lock: a Request this session read before
+        (the flow finds it, then locks it) is refreshed, not handed back as first read."""
         stmt = (
             select(Request)
             .where(Request.team_id == team_id, Request.id == request_id)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
         return (await self.session.scalars(stmt)).first()
 

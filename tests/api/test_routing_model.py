@@ -139,6 +139,31 @@ async def test_a_failed_fit_keeps_the_model_it_had_and_the_next_change_tries_aga
     assert ranker.model is not model and ranker.model.examples == 5  # type: ignore[union-attr]
 
 
+async def test_a_fit_that_keeps_failing_is_retried_at_most_every_retrain_every(
+    box: Sandbox, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No model yet and the fit fails (every time, say a bad row): each suggestion must not
+    start another fit in the worker thread; the next try waits like a refit does."""
+    trainer = Trainer()
+    trainer.fail = True
+    router = Router(db, box.runtime.client, lambda: NOW, trainer=trainer)
+    router.retrain_every = 3600
+    await post(box, "zendesk.csv")
+    with caplog.at_level(logging.ERROR, logger="bot.slack.routing"):
+        for _ in range(5):
+            answered = await router.suggest(TEAM, EXCHANGE)
+            await router.settled(TEAM)
+    assert answered and answered[0].id == "U_ERIN"  # the learner and directory still answer
+    assert trainer.sizes == [3]
+    assert (await router.ranker(TEAM)).model is None
+    router.retrain_every = 0
+    trainer.fail = False
+    await router.suggest(TEAM, EXCHANGE)
+    await router.settled(TEAM)
+    assert trainer.sizes == [3, 3]
+    assert (await router.ranker(TEAM)).model is not None
+
+
 async def test_forgotten_history_takes_the_model_fitted_on_it_along(
     box: Sandbox, db: Database
 ) -> None:

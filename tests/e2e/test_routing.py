@@ -148,7 +148,10 @@ async def test_a_slow_ranking_opens_the_form_at_once_and_updates_it_once(
 ) -> None:
     view, took = await open_slowly_ranked(box)
     assert waits_for_suggestions(view)
-    assert took < 0.5  # the form and the answer waited neither for the 1 s look-up
+    # The form and the answer waited neither for the 1 s look-up: had they, the answer
+    # could not come before it ended. (A tighter wall-clock bound only measured how loaded
+    # the machine was: the answer also records the message, a commit.)
+    assert took < 1.0
     assert not box.slack.calls_to("views.update")
     update = await next_update(box, view["id"])
     assert options(update.args["view"])[0][0] == "user:U_BOB"

@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from bot.domain import rules
 from bot.domain.errors import Problem
 from bot.flows import hand_off, resolve
+from db.models import Request
 from db.uow import Database
 from tests.flows.builders import (
     ALICE,
@@ -119,6 +122,56 @@ async def test_a_resolved_request_is_not_handed_off_again(db: Database) -> None:
     result = await _hand(db, RecordingNotifier(), request_id=hop.request_id)
 
     assert result.refusal is not None and result.refusal.problem == Problem.REQUEST_RESOLVED
+
+
+async def test_a_request_resolved_between_the_read_and_the_lock_is_not_handed_off(
+    db: Database,
+) -> None:
+    """The flow reads the request (`_request`), then locks it (`get_for_update`). Resolved by
+    another transaction in between, the lock must show it resolved: the object read first is
+    in the session's identity map, and a locking SELECT that kept its stale status let a hop
+    be opened on a resolved request and its status overwritten to "handed off"."""
+    if db.is_sqlite:
+        pytest.skip("SQLite's BEGIN IMMEDIATE runs one writer at a time: no read-then-lock gap")
+    hop = await handed(db)
+    async with db.uow() as uow:
+        lock = uow.requests.get_for_update
+
+        async def resolved_meanwhile(team_id: str, request_id: int) -> Request | None:
+            async with db.uow() as other:  # another replica's Resolved button
+                done = await resolve.resolve(
+                    other,
+                    RecordingNotifier(),
+                    team_id=TEAM,
+                    request_id=request_id,
+                    actor_id=ALICE,
+                    in_group=False,
+                    now=LATER,
+                )
+                await other.commit()
+            assert done.refusal is None
+            return await lock(team_id, request_id)
+
+        uow.requests.get_for_update = resolved_meanwhile  # type: ignore[method-assign]
+        result = await hand_off.hand_off(
+            uow,
+            RecordingNotifier(),
+            team_id=TEAM,
+            actor_id=ALICE,
+            owner=user(BOB),
+            note="again",
+            policy=POLICY,
+            now=LATER,
+            request_id=hop.request_id,
+        )
+        if result.refusal is None:
+            await uow.commit()
+    assert result.refusal is not None and result.refusal.problem == Problem.REQUEST_RESOLVED
+    async with db.uow() as uow:
+        request = await uow.requests.get(TEAM, hop.request_id)
+        chain = await uow.handoffs.chain(hop.request_id)
+    assert request is not None and request.status == rules.REQUEST_RESOLVED
+    assert len(chain) == 1
 
 
 async def test_a_message_of_another_workspace_is_not_recorded_here(db: Database) -> None:

@@ -109,6 +109,37 @@ def test_both_platforms_draw_the_same_personal_digest_from_the_stored_row() -> N
     assert "(14)" in json.dumps(kept) and "and 15 more" in json.dumps(kept)
 
 
+def test_a_row_queued_before_the_counts_were_stored_draws_as_it_did() -> None:
+    """A digest row written before this change (still pending at the deploy, or dead and
+    retried) carries every line and no `*_total` key: it is drawn from its whole lists, as
+    it was then, on both platforms."""
+    whole, mine = big_team(), big_personal()
+    team = json.loads(json.dumps(team_digest_facts(whole)))
+    personal = json.loads(json.dumps(personal_digest_facts(mine)))
+    for facts, keys in (
+        (team, ("waiting_total", "escalated_total", "unhandled_total")),
+        (personal, ("to_confirm_total", "handed_off_total")),
+    ):
+        for key in keys:
+            del facts["digest"][key]  # as the old row has it: no key at all
+    old_team, old_personal = team_digest_of(team), personal_digest_of(personal)
+    assert (old_team.waiting_count, old_team.escalated, old_team.unhandled_count) == (45, 11, 20)
+    assert (old_personal.to_confirm_count, old_personal.handed_off_count) == (14, 25)
+    for app_id in ("A0HANDOFF", None):
+        assert digest_blocks.team_digest(
+            old_team, workspace_url=BASE, app_id=app_id
+        ) == digest_blocks.team_digest(stored_team(whole), workspace_url=BASE, app_id=app_id)
+        assert digest_blocks.personal_digest(
+            old_personal, workspace_url=BASE, app_id=app_id
+        ) == digest_blocks.personal_digest(stored_personal(mine), workspace_url=BASE, app_id=app_id)
+    assert digest_card(Kind.TEAM_DIGEST, team, NAMES) == digest_card(
+        Kind.TEAM_DIGEST, team_digest_facts(kept_team(whole)), NAMES
+    )
+    assert digest_card(Kind.PERSONAL_DIGEST, personal, NAMES) == digest_card(
+        Kind.PERSONAL_DIGEST, personal_digest_facts(kept_personal(mine)), NAMES
+    )
+
+
 def test_a_short_digest_is_stored_whole() -> None:
     whole = digest()
     assert stored_team(whole).waiting == whole.waiting
