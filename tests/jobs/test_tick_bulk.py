@@ -221,6 +221,50 @@ async def test_a_batch_writes_every_nudge_and_moves_every_hop_once(db: Database)
     assert (await nudge_pass(db)).nudged == 0  # moved on: nothing due any more
 
 
+async def test_each_nudge_carries_its_own_requests_whole_chain(db: Database) -> None:
+    """The batch reads the requests and chains of all its hops by id lists (one array
+    parameter on PostgreSQL): a redirected request's nudge shows both hops in order, and
+    no hop of another request."""
+    async with db.uow() as uow:
+        first = await add_hop(
+            uow, 1, owner="U_BOB", handler="U_ALICE", created=NOW - timedelta(hours=5)
+        )
+        first.status = "redirected"
+        second = Handoff(
+            team_id=TEAM,
+            request_id=first.request_id,
+            hop=2,
+            handler_id="U_BOB",
+            from_id="U_BOB",
+            owner_kind="user",
+            owner_id="U_ERIN",
+            note="",
+            status="pending",
+            created_at=NOW - timedelta(hours=3),
+            nudges_sent=0,
+            next_nudge_at=NOW - timedelta(minutes=1),
+        )
+        uow.session.add(second)
+        other = await add_hop(
+            uow, 2, owner="U_BOB", handler="U_ALICE", created=NOW - timedelta(hours=3)
+        )
+        other.next_nudge_at = NOW - timedelta(minutes=2)
+        await uow.commit()
+    assert (await nudge_pass(db)).nudged == 2
+    async with db.uow() as uow:
+        rows = (await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    chains = {
+        row.facts["hop"]["id"]: [(hop["id"], hop["owner_id"]) for hop in row.facts["chain"]]
+        for row in rows
+        if row.kind == "nudge"
+    }
+    assert chains == {
+        second.id: [(first.id, "U_BOB"), (second.id, "U_ERIN")],
+        other.id: [(other.id, "U_BOB")],
+    }
+    assert {row.facts["request"]["id"] for row in rows} == {first.request_id, other.request_id}
+
+
 async def test_a_hop_moved_after_the_due_read_is_skipped_not_nudged_twice(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
