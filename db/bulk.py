@@ -40,7 +40,7 @@ def _plan(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
             dialect=dialect, column_keys=list(keys), for_executemany=True
         )
         order = tuple(compiled.positiontup or ())
-        defaults = []
+        defaults: list[Any] = []
         for key in order:
             if key in keys:
                 defaults.append(None)
