@@ -25,6 +25,10 @@ TIMEOUT = 10.0
 GRACE = 3.0  # seconds after a run's last send before what is unanswered counts as lost
 SETTLE = 120.0
 DRAIN = 1.0  # seconds for the server to deliver its outbox around the CPU phase
+WARM_REQUESTS = 20  # sent (and not counted) before the CPU phase: first-use imports, caches
+QUIET_SHARE = 0.05  # the CPU phase starts once the server uses less than this of a core...
+QUIET_WINDOW = 0.5  # ...over this many seconds (its start-up work: first tick, warm-up)
+QUIET_LIMIT = 60.0  # seconds to wait for that at most (then measured anyway, and said so)
 
 
 @dataclass
@@ -176,10 +180,33 @@ class LoadGenerator:
                 capacity.append(await self.closed_loop(session, plan.capacity_duration))
         return {"warmup": warmup, "runs": runs, "capacity": capacity, "cpu_ms_per_request": cpu}
 
+    async def quiet(self) -> bool:
+        """Wait until the server is idle: what it does once at start (the first tick, the
+        ranker warm-up, imports on first use) is not a request's cost. False: it never was."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + QUIET_LIMIT
+        while loop.time() < give_up:
+            before = cpu_seconds(self.plan.server_pid)
+            await asyncio.sleep(QUIET_WINDOW)
+            after = cpu_seconds(self.plan.server_pid)
+            if before is None or after is None:
+                return False
+            if after - before < QUIET_SHARE * QUIET_WINDOW:
+                return True
+        return False
+
     async def cpu_per_request(self, session: aiohttp.ClientSession) -> float | None:
         """The server's CPU time per request, one request at a time (so every one is
         answered and none waits in a backlog), its outbox delivered: /proc's user + system
-        time over the phase and a second after it, divided by the requests answered."""
+        time over the phase and a second after it, divided by the requests answered. It
+        starts after a few requests of the same kind and once the server is idle, so that
+        what a process does once (start-up, first use) is not counted per request."""
+        for _ in range(WARM_REQUESTS):
+            index, self.next_index = self.next_index, self.next_index + 1
+            await _send(session, self.plan.url, await self.payloads.build(self.plan.kind, index))
+        await asyncio.sleep(DRAIN)
+        if not await self.quiet():
+            print("loadgen: the server never went idle before the CPU phase", file=sys.stderr)
         before = cpu_seconds(self.plan.server_pid)
         loop = asyncio.get_running_loop()
         deadline, answered = loop.time() + self.plan.cpu_duration, 0
