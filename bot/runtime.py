@@ -107,7 +107,7 @@ class Runtime:
             people=people,
             dispatcher=self.dispatcher,
             clock=clock,
-            router=Router(self.db, self.clients.for_team, clock),
+            router=Router(self.db, self.clients.for_team, clock, fit=settings.handoff_routing_fit),
             clients=self.clients,
             installations=self.installations,
         )
@@ -403,6 +403,8 @@ class Runtime:
         for task in list(self.deps.background):  # late form updates, /handoff who follow-ups
             task.cancel()
         await asyncio.gather(*self.deps.background, return_exceptions=True)
+        if self.deps.router is not None:
+            await self.deps.router.close()  # no fit process outlives the app
         await self.clients.close()
         if self.teams is not None:
             await self.teams.close()

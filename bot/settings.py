@@ -59,6 +59,8 @@ class Settings(BaseSettings):
 
     # The routing directory (issue 4): a YAML file re-read when it changes, and who edits it.
     handoff_directory_file: str | None = None
+    # Where the router's model is fitted: a separate process, or a thread of this one.
+    handoff_routing_fit: Literal["process", "thread"] = "process"
     handoff_directory_editors: Literal["admins", "everyone"] = "admins"
     handoff_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 

@@ -3,10 +3,12 @@
 One `Router` per process keeps a Ranker per workspace in memory: the directory is re-read
 when it changes (a cheap count + newest-update probe), and past handoffs are learnt
 incrementally (only hops decided since the last look); its trained model (issue 16) is
-refitted in a worker thread (one for all workspaces), never on the event loop, after new
-history (at most every RETRAIN_EVERY seconds), and the ranker answers with what it has
-meanwhile. Who is away or deactivated is asked of Slack for the few candidates a message
-has, cached for minutes, and given up on quickly:
+refitted off the event loop, after new history (at most every RETRAIN_EVERY seconds), and
+the ranker answers with what it has meanwhile: one worker thread (for all workspaces) builds
+the examples and hands them to a separate fit process (bot/fit_worker.py), so the fit does
+not hold the interpreter against requests (HANDOFF_ROUTING_FIT=thread fits in the thread).
+Who is away or deactivated is asked of Slack for the few candidates a message has, cached
+for minutes, and given up on quickly:
 suggestions must reach a modal inside Slack's 3 s.
 """
 
@@ -31,6 +33,8 @@ from bot.domain.directory import owner_kind
 from bot.domain.ranking import MODEL_FROM, Ranker, Suggestion, TopicEntry
 from bot.domain.ranking_model import Example, Model
 from bot.domain.ranking_model import train as train_model
+from bot.fit_worker import FitProcess, NoProcesses
+from bot.fit_worker import available as processes_available
 from bot.slack.api_errors import error_code
 from bot.slack.clients import ClientFor, NotInstalled, client_source
 from bot.slack.people import NOT_FOUND
@@ -48,7 +52,7 @@ GROUPS_TTL = 600.0  # seconds usergroups.list is trusted
 STATUS_TTL = 300.0  # seconds a person's away/active is trusted
 LOOKUP_BUDGET = 1.2  # seconds for all away/active look-ups of one ranking
 # A workspace's model is refitted after new history at most this often (seconds; a fit of
-# 15,000 requests is about 1 s of CPU in the worker thread). The first fit starts at once.
+# 15,000 requests is about 1 s of CPU in the fit process). The first fit starts at once.
 RETRAIN_EVERY = 300.0
 
 
@@ -99,10 +103,16 @@ class Router:
         db: Database,
         client: AsyncWebClient | ClientFor,
         clock: Callable[[], datetime],
-        trainer: Callable[[list[Example]], Model | None] = train_model,
+        trainer: Callable[[list[Example]], Model | None] | None = None,
+        fit: str = "process",
     ) -> None:
         self.db = db
-        self.trainer = trainer  # runs in the worker thread below
+        # "process": fitted in a separate process, started on the first fit; "thread" (or a
+        # `trainer` given, or no processes on this platform): in the worker thread below.
+        self.fit_process = (
+            FitProcess() if trainer is None and fit == "process" and processes_available() else None
+        )
+        self.trainer = trainer or (self.fit_process.fit if self.fit_process else train_model)
         self.retrain_every = RETRAIN_EVERY
         # One fit at a time, whichever workspace: its own thread, so a burst of fits (every
         # workspace after a restart) neither takes every core nor starves the default
@@ -252,9 +262,17 @@ class Router:
         workspace.training = asyncio.create_task(self._fit(team_id, workspace, examples))
 
     def _fit_now(self, examples: Callable[[], list[Example]]) -> Model | None:
-        """In the worker thread: the examples, then the fit (None: too few to trust)."""
+        """In the worker thread: the examples, then the fit, here or in the fit process
+        (None: too few to trust)."""
         made = examples()
-        return self.trainer(made) if len(made) >= MODEL_FROM else None
+        if len(made) < MODEL_FROM:
+            return None
+        try:
+            return self.trainer(made)
+        except NoProcesses as error:  # from now on in this thread, as before processes
+            log.warning("no routing fit process (%s); fitting in a thread", error)
+            self.fit_process, self.trainer = None, train_model
+            return train_model(made)
 
     async def _fit(
         self, team_id: str, workspace: _Workspace, examples: Callable[[], list[Example]]
@@ -271,6 +289,12 @@ class Router:
             workspace.ranker.use_model(model)  # the ranker now, even if the directory moved
         finally:
             workspace.training = None
+
+    async def close(self) -> None:
+        """Stop the fit process (a fit under way is abandoned) and the worker thread."""
+        if self.fit_process is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.fit_process.close)
+        self._fits.shutdown(wait=False, cancel_futures=True)
 
     async def settled(self, team_id: str) -> None:
         """Wait for a refit under way in this workspace (tests, and a clean shutdown)."""

@@ -1,0 +1,154 @@
+"""The router's model is fitted in a separate process (issue 16): TF-IDF's vectoriser is pure
+Python, so a fit in a thread of the app's own process (1 s at 15,000 requests, 9 s at
+100,000) holds the interpreter lock against every request on the event loop.
+
+One long-lived worker process, started on the first fit as a fresh interpreter
+(`python -m bot.fit_worker`: never a fork of a process that has threads and an event loop,
+and unlike multiprocessing's spawn and forkserver it does not re-run the app's main module),
+talking over a socket pair with multiprocessing's `Connection` (pickles). The caller (the
+router's fit thread) sends plain data (texts, owners, seed) and gets the fitted `Model` back
+pickled: `train` on the same examples gives the same model in either process. A worker that dies
+(kill -9, out of memory) costs only the fit it was running: `WorkerDied` is raised, and the
+next fit starts a new worker. `close` stops it; a worker whose parent is gone sees the pipe
+close and exits, so none is left behind.
+
+Only the standard library and `bot.domain.ranking_model` are imported here: the worker
+loads nothing of the app (Slack, FastAPI, the database)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from bot.domain.ranking_model import SEED, Example, Model, Owner, train
+
+log = logging.getLogger(__name__)
+
+
+class WorkerDied(RuntimeError):
+    """The fit process ended before answering (killed, out of memory): this fit is lost."""
+
+
+class NoProcesses(RuntimeError):
+    """A worker process could not be started here (no semaphores, a sandbox): fit in-process."""
+
+
+def available() -> bool:
+    """Whether this platform can give a worker a socket to talk over (not Windows)."""
+    return os.name == "posix" and bool(sys.executable)
+
+
+class FitProcess:
+    """One worker process fitting models, one fit at a time (callers block: a thread)."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()  # one fit at a time; `close` doesn't take it
+        self._closed = False
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id (None before the first fit or after it died)."""
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
+    def fit(self, examples: Sequence[Example], *, seed: int = SEED) -> Model | None:
+        """`train(examples, seed=seed)`, run in the worker. Blocks; call it from a thread."""
+        texts = [example.text for example in examples]
+        owners = [example.owner for example in examples]
+        with self._lock:
+            if self._closed:
+                raise WorkerDied("the fit process is shut down")
+            conn = self._start() if self._process is None else self._conn
+            assert conn is not None
+            try:
+                conn.send((texts, owners, seed))
+                ok, value = conn.recv()
+            except (EOFError, OSError) as error:
+                process = self._process
+                self._discard()
+                code = process.returncode if process is not None else None
+                raise WorkerDied(f"the fit process ended (exit code {code})") from error
+            if not ok:  # the fit raised in the worker: a fresh one for the next
+                self._discard()
+                raise value
+            return value  # type: ignore[no-any-return]
+
+    def _start(self) -> Connection:
+        ours, theirs = socket.socketpair()
+        try:
+            env = dict(os.environ)
+            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot.fit_worker", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError as error:
+            ours.close()
+            raise NoProcesses(str(error)) from error
+        finally:
+            theirs.close()  # the worker holds the only other end: our exit is its EOF
+        self._process, self._conn = process, Connection(ours.detach())
+        log.info("routing fit process %s started", process.pid)
+        return self._conn
+
+    def _discard(self) -> None:
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is not None:
+            conn.close()  # an idle worker sees EOF and exits
+        if process is not None:
+            try:
+                process.wait(1)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+    def close(self) -> None:
+        """Stop the worker, killing a fit under way (the fit's caller gets `WorkerDied`)."""
+        self._closed = True
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(5)
+        with self._lock:  # the fit thread, if any, has seen the EOF and let go
+            self._discard()
+
+
+def serve(conn: Connection) -> None:
+    """The worker: fit what is sent until the parent closes the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the app, which stops us
+    while True:
+        try:
+            texts, owners, seed = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result: tuple[bool, Any] = (True, fit_plain(texts, owners, seed))
+        except Exception as error:  # MemoryError too: reported, then this worker is replaced
+            result = (False, error)
+        conn.send(result)
+
+
+def fit_plain(texts: Sequence[str], owners: Sequence[Owner], seed: int) -> Model | None:
+    """`train` from plain lists (what crosses the pipe)."""
+    examples = [
+        Example(text, (owner[0], owner[1])) for text, owner in zip(texts, owners, strict=True)
+    ]
+    return train(examples, seed=seed)
+
+
+if __name__ == "__main__":  # python -m bot.fit_worker FD: what `FitProcess` starts
+    serve(Connection(int(sys.argv[1])))
