@@ -7,8 +7,12 @@ History comes in through the real `POST /api/history`, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import signal
 import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -17,6 +21,7 @@ import pytest
 from bot.devtools.sandbox import Sandbox
 from bot.domain import ranking
 from bot.domain.ranking_model import Example, Model, train
+from bot.fit_worker import FitProcess, WorkerDied
 from bot.slack import routing
 from bot.slack.routing import Router
 from db.uow import Database
@@ -187,17 +192,135 @@ async def test_two_replicas_reading_history_at_different_times_fit_the_same_mode
     box: Sandbox, db: Database
 ) -> None:
     early, late = (Router(db, box.runtime.client, lambda: NOW) for _ in range(2))
-    early.retrain_every = 0
-    await post(box, "zendesk.csv")
-    await early.suggest(TEAM, EXCHANGE)  # fits on 3, then on 5 below
-    await early.settled(TEAM)
-    await post(box, "hubspot.csv", "?mapping=hubspot")
-    for replica in (early, late):
-        await replica.suggest(TEAM, EXCHANGE)
-        await replica.settled(TEAM)
-    one, other = (await early.ranker(TEAM)).model, (await late.ranker(TEAM)).model
-    assert one is not None and other is not None and one is not other
-    assert one.examples == other.examples == 5
-    for text in PROBES:
-        assert one.probabilities(text) == other.probabilities(text)
-        assert await early.suggest(TEAM, text) == await late.suggest(TEAM, text)
+    try:
+        early.retrain_every = 0
+        await post(box, "zendesk.csv")
+        await early.suggest(TEAM, EXCHANGE)  # fits on 3, then on 5 below
+        await early.settled(TEAM)
+        await post(box, "hubspot.csv", "?mapping=hubspot")
+        for replica in (early, late):
+            await replica.suggest(TEAM, EXCHANGE)
+            await replica.settled(TEAM)
+        one, other = (await early.ranker(TEAM)).model, (await late.ranker(TEAM)).model
+        assert one is not None and other is not None and one is not other
+        assert one.examples == other.examples == 5
+        for text in PROBES:
+            assert one.probabilities(text) == other.probabilities(text)
+            assert await early.suggest(TEAM, text) == await late.suggest(TEAM, text)
+    finally:
+        for replica in (early, late):
+            await replica.close()  # each fitted in its own process
+
+
+# -- the fit process (bot/fit_worker.py): the default outside tests that pass a trainer -------
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(ChildProcessError):  # reaped already, or not ours to reap
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    return True
+
+
+async def test_the_fit_process_fits_the_model_the_thread_would(box: Sandbox, db: Database) -> None:
+    router = Router(db, box.runtime.client, lambda: NOW)
+    try:
+        assert router.fit_process is not None
+        await post(box, "zendesk.csv")
+        await router.suggest(TEAM, EXCHANGE)
+        await router.settled(TEAM)
+        ranker = await router.ranker(TEAM)
+        pid = router.fit_process.pid
+        assert pid is not None and pid != os.getpid() and alive(pid)
+        assert ranker.model is not None and ranker.model.examples == 3
+        here = train(ranker.examples(now=NOW))
+        assert here is not None
+        for text in PROBES:
+            assert ranker.model.probabilities(text) == here.probabilities(text)
+    finally:
+        await router.close()
+    assert not alive(pid)  # closed with the router: no process left behind
+
+
+async def test_a_killed_fit_process_costs_only_that_fit(
+    box: Sandbox, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    router = Router(db, box.runtime.client, lambda: NOW)
+    router.retrain_every = 0
+    try:
+        assert router.fit_process is not None
+        await post(box, "zendesk.csv")
+        await router.suggest(TEAM, EXCHANGE)
+        await router.settled(TEAM)
+        ranker = await router.ranker(TEAM)
+        model, pid = ranker.model, router.fit_process.pid
+        assert model is not None and pid is not None
+        os.kill(pid, signal.SIGKILL)  # out of memory, say
+        await post(box, "hubspot.csv", "?mapping=hubspot")
+        with caplog.at_level(logging.ERROR, logger="bot.slack.routing"):
+            answered = await router.suggest(TEAM, EXCHANGE)
+            await router.settled(TEAM)
+        assert "routing model for T" in caplog.text and "WorkerDied" in caplog.text
+        assert ranker.model is model  # the old model keeps answering
+        assert answered[0].id == "U_ERIN"
+        await router.suggest(TEAM, EXCHANGE)  # the lost fit is owed: a new process fits it
+        await router.settled(TEAM)
+        assert ranker.model is not model and ranker.model.examples == 5  # type: ignore[union-attr]
+        assert router.fit_process.pid not in (None, pid)
+    finally:
+        await router.close()
+
+
+def test_a_fit_process_killed_mid_fit_raises_and_the_next_fit_starts_another() -> None:
+    examples = [Example(f"refund the double charge {n}", ("user", "U_ERIN")) for n in range(50)] + [
+        Example(f"the courier lost parcel {n}", ("user", "U_FINN")) for n in range(50)
+    ]
+    worker = FitProcess()
+    try:
+        pids: list[int] = []
+
+        def kill_when_started() -> None:
+            for _ in range(500):
+                if (pid := worker.pid) is not None:
+                    pids.append(pid)
+                    os.kill(pid, signal.SIGKILL)  # still importing scikit-learn: mid-fit
+                    return
+                time.sleep(0.002)
+
+        killer = threading.Thread(target=kill_when_started)
+        killer.start()
+        with pytest.raises(WorkerDied):
+            worker.fit(examples)
+        killer.join()
+        assert pids and not alive(pids[0])
+        model = worker.fit(examples)
+        assert model is not None and worker.pid not in (None, pids[0])
+        assert model.probabilities("refund") == train(examples).probabilities("refund")  # type: ignore[union-attr]
+    finally:
+        worker.close()
+    assert worker.pid is None
+
+
+async def test_the_fit_process_stops_with_the_app(db: Database, database_url: str) -> None:
+    async with Sandbox(
+        database_url, handoff_api_token=TOKEN, handoff_api_team=TEAM, clock=lambda: NOW
+    ) as sandbox:
+        sandbox.http.headers.update(AUTH)
+        await load_directory(db)
+        router = sandbox.runtime.deps.router
+        assert router is not None and router.fit_process is not None
+        await post(sandbox, "zendesk.csv")
+        await router.suggest(TEAM, EXCHANGE)
+        await router.settled(TEAM)
+        assert (await router.ranker(TEAM)).model is not None
+        pid = router.fit_process.pid
+        assert pid is not None and alive(pid)
+    assert not alive(pid)
+
+
+def test_handoff_routing_fit_thread_keeps_the_fit_in_the_thread(db: Database) -> None:
+    assert Router(db, None, lambda: NOW, fit="thread").fit_process is None  # type: ignore[arg-type]
