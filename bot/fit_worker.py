@@ -70,6 +70,9 @@ class FitProcess:
                 raise WorkerDied("the fit process is shut down")
             conn = self._start() if self._process is None else self._conn
             assert conn is not None
+            if self._closed:  # `close` came while it started, and may have missed it
+                self._discard()
+                raise WorkerDied("the fit process is shut down")
             try:
                 conn.send((texts, owners, seed))
                 ok, value = conn.recv()

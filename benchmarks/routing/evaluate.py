@@ -40,7 +40,7 @@ def score(ranker: Ranker, rows: Sequence[Row]) -> Score:
 
 def trained(topics: Sequence[TopicEntry], hops: Sequence[Hop]) -> Ranker:
     """A ranker that learned `hops`, with its model trained on them, as the app has it once
-    its worker thread has caught up (bot/slack/routing.py)."""
+    its fit has caught up (bot/slack/routing.py)."""
     ranker = Ranker(topics)
     ranker.learn(hops)
     if hops:
@@ -74,7 +74,8 @@ def latency(ranker: Ranker, rows: Sequence[Row]) -> dict[str, float]:
 def learning(topics: Sequence[TopicEntry], hops: Sequence[Hop]) -> dict[str, float]:
     """CPU time of learning `hops` as the app does: hop by hop on the event loop (the
     learner and the index), then the examples' snapshot (on the loop), and building the
-    examples and fitting the model (in a worker thread in the app)."""
+    examples and fitting the model (in the app: a worker thread builds them, a worker
+    process fits; HANDOFF_ROUTING_FIT=thread fits in the thread)."""
     ranker = Ranker(topics)
     began = time.process_time()
     ranker.learn(hops)

@@ -81,7 +81,7 @@ closed time, then handoff id, so every replica fits the same model). Its probabi
 replace the learner's shares, weighed up to 6 (twice a topic's most) as the history it was
 trained on grows (63% of that at 1,000 requests), so many confirmed similar requests
 outweigh one keyword while the directory still decides the cold start. In the app it is
-fitted in a worker thread after new history (at most every 5 minutes), and the ranker
+fitted in a worker process after new history (at most every 5 minutes), and the ranker
 answers with what it had meanwhile. Below 185 requests the learner answers alone, as before
 (in a trial on `val` at 100 requests a model named someone for nearly everything:
 out-of-scope nobody fell from 62% to 7%). At 300 requests, on `val`: top-1 72.4% before,
@@ -149,7 +149,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"on the event loop (learner and index), {full.get('snapshot_ms', 0):.1f} ms there "
         "for a snapshot of the examples, and "
         f"{full.get('fit_cpu_s', 0):.1f} s to build them and fit the model (in a worker "
-        "thread in the app, after new history, at most every 5 minutes).",
+        "process in the app, after new history, at most every 5 minutes).",
         f"Memory of a ranker that learned 100,000 handoffs: {results['memory_mb_100k']:.0f} MB "
         "(tracemalloc).",
         "",

@@ -2,10 +2,10 @@
 pairs plus character n-grams inside words (typos, "recognise"/"recognize"), and a linear
 model fitted by stochastic gradient descent on the logistic loss (scikit-learn).
 
-Training is a batch job, seconds for a big history: the app runs it in a worker thread
-(bot/slack/routing.py) and hands the result to the ranker, which keeps answering with what
-it had meanwhile. The same examples in the same order with the same seed give the same
-model, so every replica that read the same history suggests the same owners."""
+Training is a batch job, seconds for a big history: the app runs it in a worker process
+(bot/fit_worker.py, bot/slack/routing.py) and hands the result to the ranker, which keeps
+answering with what it had meanwhile. The same examples in the same order with the same
+seed give the same model, so every replica that read the same history suggests the same owners."""
 
 from __future__ import annotations
 

@@ -114,6 +114,7 @@ class Router:
         )
         self.trainer = trainer or (self.fit_process.fit if self.fit_process else train_model)
         self.retrain_every = RETRAIN_EVERY
+        self._closing = False
         # One fit at a time, whichever workspace: its own thread, so a burst of fits (every
         # workspace after a restart) neither takes every core nor starves the default
         # executor that others use (Teams token checks, SQLite).
@@ -281,7 +282,10 @@ class Router:
             loop = asyncio.get_running_loop()
             model = await loop.run_in_executor(self._fits, self._fit_now, examples)
         except Exception:  # the model it had keeps answering; the next change tries again
-            log.exception("routing model for %s not refitted", team_id)
+            if self._closing:
+                log.info("routing model for %s: fit abandoned, shutting down", team_id)
+            else:
+                log.exception("routing model for %s not refitted", team_id)
             workspace.trained_for = -1
             workspace.failed = True
         else:
@@ -292,8 +296,14 @@ class Router:
 
     async def close(self) -> None:
         """Stop the fit process (a fit under way is abandoned) and the worker thread."""
+        self._closing = True
         if self.fit_process is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.fit_process.close)
+            # The abandoned fit's task ends at once (its worker is gone): let it, so no task
+            # is left pending when the loop closes. A fit in the thread can't be stopped.
+            fits = [w.training for w in self._workspaces.values() if w.training is not None]
+            if fits:
+                await asyncio.wait(fits, timeout=5)
         self._fits.shutdown(wait=False, cancel_futures=True)
 
     async def settled(self, team_id: str) -> None:

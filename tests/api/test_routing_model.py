@@ -324,3 +324,21 @@ async def test_the_fit_process_stops_with_the_app(db: Database, database_url: st
 
 def test_handoff_routing_fit_thread_keeps_the_fit_in_the_thread(db: Database) -> None:
     assert Router(db, None, lambda: NOW, fit="thread").fit_process is None  # type: ignore[arg-type]
+
+
+async def test_closing_the_router_mid_fit_abandons_it_quietly(
+    box: Sandbox, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    router = Router(db, box.runtime.client, lambda: NOW)
+    await post(box, "zendesk.csv")
+    with caplog.at_level(logging.INFO, logger="bot.slack.routing"):
+        await router.suggest(TEAM, EXCHANGE)  # the first fit starts: a cold worker, ~1 s
+        workspace = router._workspaces[TEAM]
+        task = workspace.training
+        assert task is not None and not task.done()
+        await router.close()
+    assert task.done() and workspace.training is None  # nothing left pending for the loop
+    assert (await router.ranker(TEAM)).model is None
+    assert "fit abandoned, shutting down" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert router.fit_process is not None and router.fit_process.pid is None
