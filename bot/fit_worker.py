@@ -17,6 +17,7 @@ loads nothing of the app (Slack, FastAPI, the database)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -31,6 +32,9 @@ from typing import Any
 from bot.domain.ranking_model import SEED, Example, Model, Owner, train
 
 log = logging.getLogger(__name__)
+
+
+NICE = 10  # the worker's priority below the app's (where the OS lets a process lower it)
 
 
 class WorkerDied(RuntimeError):
@@ -133,6 +137,8 @@ class FitProcess:
 def serve(conn: Connection) -> None:
     """The worker: fit what is sent until the parent closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the app, which stops us
+    with contextlib.suppress(OSError):  # background work: requests get a busy core first
+        os.nice(NICE)
     while True:
         try:
             texts, owners, seed = conn.recv()

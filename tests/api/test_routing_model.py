@@ -236,6 +236,8 @@ async def test_the_fit_process_fits_the_model_the_thread_would(box: Sandbox, db:
         ranker = await router.ranker(TEAM)
         pid = router.fit_process.pid
         assert pid is not None and pid != os.getpid() and alive(pid)
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + 10)  # background work
         assert ranker.model is not None and ranker.model.examples == 3
         here = train(ranker.examples(now=NOW))
         assert here is not None
