@@ -324,8 +324,25 @@ async def test_the_fit_process_stops_with_the_app(db: Database, database_url: st
     assert not alive(pid)
 
 
-def test_handoff_routing_fit_thread_keeps_the_fit_in_the_thread(db: Database) -> None:
-    assert Router(db, None, lambda: NOW, fit="thread").fit_process is None  # type: ignore[arg-type]
+async def test_handoff_routing_fit_thread_keeps_the_fit_in_the_thread(
+    db: Database, database_url: str
+) -> None:
+    async with Sandbox(
+        database_url,
+        handoff_api_token=TOKEN,
+        handoff_api_team=TEAM,
+        handoff_routing_fit="thread",
+        clock=lambda: NOW,
+    ) as sandbox:
+        sandbox.http.headers.update(AUTH)
+        await load_directory(db)
+        router = sandbox.runtime.deps.router
+        assert router is not None and router.fit_process is None
+        await post(sandbox, "zendesk.csv")
+        await router.suggest(TEAM, EXCHANGE)
+        await router.settled(TEAM)
+        model = (await router.ranker(TEAM)).model
+        assert model is not None and model.examples == 3  # fitted, with no process
 
 
 async def test_closing_the_router_mid_fit_abandons_it_quietly(
