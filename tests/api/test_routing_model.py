@@ -361,3 +361,22 @@ async def test_closing_the_router_mid_fit_abandons_it_quietly(
     assert "fit abandoned, shutting down" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert router.fit_process is not None and router.fit_process.pid is None
+
+
+def test_a_fit_that_raises_in_the_worker_raises_here_and_the_worker_is_replaced() -> None:
+    """MemoryError, say: reported to the router (which logs it and keeps its model), and the
+    worker, whose state is not to be trusted after it, is replaced for the next fit."""
+    good = [Example("refund the double charge", ("user", "U_ERIN"))] * 3 + [
+        Example("the courier lost the parcel", ("user", "U_FINN"))
+    ] * 3
+    bad = [*good, Example(None, ("user", "U_FINN"))]  # type: ignore[arg-type]
+    worker = FitProcess()
+    try:
+        assert worker.fit(good) is not None
+        first = worker.pid
+        with pytest.raises(AttributeError):  # the vectoriser can't lowercase None
+            worker.fit(bad)
+        assert worker.pid is None and first is not None and not alive(first)
+        assert worker.fit(good) is not None and worker.pid not in (None, first)
+    finally:
+        worker.close()
