@@ -42,7 +42,7 @@ class WorkerDied(RuntimeError):
 
 
 class NoProcesses(RuntimeError):
-    """A worker process could not be started here (no semaphores, a sandbox): fit in-process."""
+    """A worker process could not be started here (a sandbox forbids it): fit in-process."""
 
 
 def available() -> bool:
@@ -56,7 +56,7 @@ class FitProcess:
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
-        self._lock = threading.Lock()  # one fit at a time; `close` doesn't take it
+        self._lock = threading.Lock()  # one fit at a time; `close` kills before taking it
         self._closed = False
 
     @property
