@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot import fit_worker
 from bot.devtools.sandbox import Sandbox
 from bot.domain import ranking
 from bot.domain.ranking_model import Example, Model, train
@@ -380,3 +381,25 @@ def test_a_fit_that_raises_in_the_worker_raises_here_and_the_worker_is_replaced(
         assert worker.fit(good) is not None and worker.pid not in (None, first)
     finally:
         worker.close()
+
+
+async def test_where_no_process_can_be_started_the_fit_falls_back_to_the_thread(
+    box: Sandbox, db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError("fork refused by the sandbox")
+
+    monkeypatch.setattr(fit_worker.subprocess, "Popen", refused)
+    router = Router(db, box.runtime.client, lambda: NOW)
+    try:
+        assert router.fit_process is not None
+        await post(box, "zendesk.csv")
+        with caplog.at_level(logging.WARNING, logger="bot.slack.routing"):
+            await router.suggest(TEAM, EXCHANGE)
+            await router.settled(TEAM)
+        assert "no routing fit process" in caplog.text and "fork refused" in caplog.text
+        assert router.fit_process is None  # from now on in the thread
+        model = (await router.ranker(TEAM)).model
+        assert model is not None and model.examples == 3  # this fit was not lost
+    finally:
+        await router.close()
