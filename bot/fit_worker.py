@@ -10,7 +10,9 @@ router's fit thread) sends plain data (texts, owners, seed) and gets the fitted 
 pickled: `train` on the same examples gives the same model in either process. A worker that dies
 (kill -9, out of memory) costs only the fit it was running: `WorkerDied` is raised, and the
 next fit starts a new worker. `close` stops it; a worker whose parent is gone sees the pipe
-close and exits, so none is left behind.
+close and exits, so none is left behind. An idle worker exits after IDLE seconds: its memory
+(scikit-learn and a fit's data, some 170 MB) is held only while fits come, and the next fit
+after a quiet spell starts a fresh one (about a second of start-up, in the background).
 
 Only the standard library and `bot.domain.ranking_model` are imported here: the worker
 loads nothing of the app (Slack, FastAPI, the database)."""
@@ -25,6 +27,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
@@ -35,6 +38,8 @@ log = logging.getLogger(__name__)
 
 
 NICE = 10  # the worker's priority below the app's (where the OS lets a process lower it)
+IDLE = 60.0  # seconds a worker waits for the next fit before it exits
+STALE = 5.0  # the parent starts afresh this long before the worker's idle exit: no race
 
 
 class WorkerDied(RuntimeError):
@@ -53,7 +58,9 @@ def available() -> bool:
 class FitProcess:
     """One worker process fitting models, one fit at a time (callers block: a thread)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, idle: float = IDLE) -> None:
+        self.idle = idle
+        self._used = 0.0  # time.monotonic() of the last fit's answer
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
         self._lock = threading.Lock()  # one fit at a time; `close` kills before taking it
@@ -72,6 +79,8 @@ class FitProcess:
         with self._lock:
             if self._closed:
                 raise WorkerDied("the fit process is shut down")
+            if self._process is not None and self._idled():
+                self._discard()  # it has exited, or is about to: never send it a fit
             conn = self._start() if self._process is None else self._conn
             assert conn is not None
             if self._closed:  # `close` came while it started, and may have missed it
@@ -85,10 +94,16 @@ class FitProcess:
                 self._discard()
                 code = process.returncode if process is not None else None
                 raise WorkerDied(f"the fit process ended (exit code {code})") from error
+            self._used = time.monotonic()
             if not ok:  # the fit raised in the worker: a fresh one for the next
                 self._discard()
                 raise value
             return value  # type: ignore[no-any-return]
+
+    def _idled(self) -> bool:
+        process = self._process
+        waited = time.monotonic() - self._used
+        return process is None or process.poll() is not None or waited > self.idle - STALE
 
     def _start(self) -> Connection:
         ours, theirs = socket.socketpair()
@@ -97,7 +112,7 @@ class FitProcess:
             root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
             process = subprocess.Popen(
-                [sys.executable, "-m", "bot.fit_worker", str(theirs.fileno())],
+                [sys.executable, "-m", "bot.fit_worker", str(theirs.fileno()), str(self.idle)],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 env=env,
@@ -108,6 +123,7 @@ class FitProcess:
         finally:
             theirs.close()  # the worker holds the only other end: our exit is its EOF
         self._process, self._conn = process, Connection(ours.detach())
+        self._used = time.monotonic()
         log.info("routing fit process %s started", process.pid)
         return self._conn
 
@@ -134,13 +150,16 @@ class FitProcess:
             self._discard()
 
 
-def serve(conn: Connection) -> None:
-    """The worker: fit what is sent until the parent closes the pipe."""
+def serve(conn: Connection, idle: float = IDLE) -> None:
+    """The worker: fit what is sent until the parent closes the pipe, or none comes for
+    `idle` seconds."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the app, which stops us
     with contextlib.suppress(OSError):  # background work: requests get a busy core first
         os.nice(NICE)
     while True:
         try:
+            if not conn.poll(idle):
+                return  # nothing to fit for a while: give the memory back
             texts, owners, seed = conn.recv()
         except (EOFError, OSError):
             return
@@ -159,5 +178,5 @@ def fit_plain(texts: Sequence[str], owners: Sequence[Owner], seed: int) -> Model
     return train(examples, seed=seed)
 
 
-if __name__ == "__main__":  # python -m bot.fit_worker FD: what `FitProcess` starts
-    serve(Connection(int(sys.argv[1])))
+if __name__ == "__main__":  # python -m bot.fit_worker FD [IDLE]: what `FitProcess` starts
+    serve(Connection(int(sys.argv[1])), float(sys.argv[2]) if len(sys.argv) > 2 else IDLE)

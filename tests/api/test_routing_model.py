@@ -249,9 +249,11 @@ async def test_the_fit_process_fits_the_model_the_thread_would(box: Sandbox, db:
     assert not alive(pid)  # closed with the router: no process left behind
 
 
-async def test_a_killed_fit_process_costs_only_that_fit(
+async def test_a_fit_process_killed_between_fits_is_replaced_at_the_next_fit(
     box: Sandbox, db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Killed while idle (out of memory, say): the next fit sees it gone and starts another,
+    so no fit is lost (a kill during a fit is the next test)."""
     router = Router(db, box.runtime.client, lambda: NOW)
     router.retrain_every = 0
     try:
@@ -262,16 +264,17 @@ async def test_a_killed_fit_process_costs_only_that_fit(
         ranker = await router.ranker(TEAM)
         model, pid = ranker.model, router.fit_process.pid
         assert model is not None and pid is not None
-        os.kill(pid, signal.SIGKILL)  # out of memory, say
+        os.kill(pid, signal.SIGKILL)
+        for _ in range(500):
+            if router.fit_process.pid is None:  # reaped: it is seen to be gone
+                break
+            await asyncio.sleep(0.01)
         await post(box, "hubspot.csv", "?mapping=hubspot")
-        with caplog.at_level(logging.ERROR, logger="bot.slack.routing"):
+        with caplog.at_level(logging.INFO, logger="bot.slack.routing"):
             answered = await router.suggest(TEAM, EXCHANGE)
             await router.settled(TEAM)
-        assert "routing model for T" in caplog.text and "WorkerDied" in caplog.text
-        assert ranker.model is model  # the old model keeps answering
+        assert "not refitted" not in caplog.text
         assert answered[0].id == "U_ERIN"
-        await router.suggest(TEAM, EXCHANGE)  # the lost fit is owed: a new process fits it
-        await router.settled(TEAM)
         assert ranker.model is not model and ranker.model.examples == 5  # type: ignore[union-attr]
         assert router.fit_process.pid not in (None, pid)
     finally:
@@ -362,6 +365,32 @@ async def test_closing_the_router_mid_fit_abandons_it_quietly(
     assert "fit abandoned, shutting down" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert router.fit_process is not None and router.fit_process.pid is None
+
+
+def test_an_idle_fit_process_exits_and_the_next_fit_starts_another() -> None:
+    """Its memory (scikit-learn, a fit's data) is held only while fits come. A fit that comes
+    near the idle exit never goes to the leaving worker: no fit is lost to the race."""
+    examples = [Example("refund the double charge", ("user", "U_ERIN"))] * 3 + [
+        Example("the courier lost the parcel", ("user", "U_FINN"))
+    ] * 3
+    worker = FitProcess(idle=6.0)  # the parent starts afresh after 1 s (6 - STALE)
+    try:
+        assert worker.fit(examples) is not None
+        first = worker._process
+        assert first is not None and worker.pid is not None
+        time.sleep(1.2)  # inside the worker's 6 s, past the parent's 1 s
+        assert worker.fit(examples) is not None  # sent to a new worker, not the old one
+        second = worker._process
+        assert second is not None and second.pid != first.pid
+        assert first.wait(5) is not None  # the first was let go
+        deadline = time.monotonic() + 15
+        while second.poll() is None:  # left idle, the second leaves by itself
+            assert time.monotonic() < deadline, "the idle worker did not exit"
+            time.sleep(0.1)
+        assert worker.pid is None
+        assert worker.fit(examples) is not None and worker.pid not in (None, second.pid)
+    finally:
+        worker.close()
 
 
 def test_a_fit_that_raises_in_the_worker_raises_here_and_the_worker_is_replaced() -> None:
