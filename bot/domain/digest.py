@@ -94,7 +94,7 @@ def due_day(
 # -- what a digest says --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WaitingHop:
     """An unconfirmed hop and the request it is about, as much as a digest line shows."""
 
@@ -130,7 +130,7 @@ class BrokenPromise:
     due_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpenRequest:
     """A request nobody has handed off (or whose handoff was cancelled), still open."""
 

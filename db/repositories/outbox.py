@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -137,6 +138,9 @@ _CLAIM = {dialect: _claim_statement(dialect) for dialect in ("postgresql", "sqli
 _TABLE = cast(Table, OutboxMessage.__table__)
 _NO_PAYLOAD = EncodedJSON({})  # a deferred row is rendered at delivery from its facts
 BULK_CHUNK = 1000  # rows per INSERT: well under SQLite's 32,766 bound parameters
+BULK_BYTES = 2_000_000  # ...or fewer, once their facts' JSON reaches this: a morning's
+# thousand personal digests are ~10 KB each, and held all at once (the dicts, their JSON and
+# the driver's parameters) they were a digest pass's peak memory
 
 
 class OutboxRepository:
@@ -241,15 +245,27 @@ class OutboxRepository:
     async def write_deferred(self) -> int:
         """Write the rows `put` kept, in the order they were put (ids follow it). Facts put
         for several rows as one object (a nudge's owner and handler rows) are encoded once."""
-        rows, self._queued = self._queued, []
-        encoded: dict[int, EncodedJSON] = {}
-        for row in rows:  # `rows` holds every facts object, so no id is reused meanwhile
-            facts = row["facts"]
-            if facts is not None:
-                row["facts"] = encoded.get(id(facts)) or encoded.setdefault(
-                    id(facts), EncodedJSON(facts)
-                )
-        return await insert_rows(self.session, _TABLE, rows, chunk=BULK_CHUNK)
+        queued, self._queued = deque(self._queued), []
+        written = 0
+        while queued:
+            # One INSERT per chunk, encoded as it goes; a written chunk's rows are let go.
+            # Every facts object not yet written is held by `queued`, so no id in `encoded`
+            # can belong to a new object (one shared across a chunk's end is encoded twice).
+            chunk: list[dict[str, Any]] = []
+            encoded: dict[int, EncodedJSON] = {}
+            size = 0
+            while queued and len(chunk) < BULK_CHUNK and size < BULK_BYTES:
+                row = queued.popleft()
+                facts = row["facts"]
+                if facts is not None:
+                    text = encoded.get(id(facts))
+                    if text is None:
+                        text = encoded[id(facts)] = EncodedJSON(facts)
+                        size += len(text.text)
+                    row["facts"] = text
+                chunk.append(row)
+            written += await insert_rows(self.session, _TABLE, chunk, chunk=BULK_CHUNK)
+        return written
 
     async def flush(self) -> None:
         await self.session.flush()

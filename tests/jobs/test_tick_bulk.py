@@ -449,3 +449,46 @@ async def test_a_nudge_encodes_its_facts_once_for_the_owner_and_the_handler(
         assert owner_row.facts == handler_row.facts
         assert owner_row.facts["hop"]["owner_id"] == "U_BOB"
         assert [hop["id"] for hop in owner_row.facts["chain"]] == [owner_row.facts["hop"]["id"]]
+
+
+async def test_big_facts_are_written_in_chunks_by_size_in_order_and_whole(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A morning's digests carry ~10 KB of facts each: rows go out in INSERTs of at most
+    BULK_BYTES of JSON (not all encoded and bound at once), in the order put, and facts
+    shared across a chunk's end are stored whole on both sides."""
+    from sqlalchemy import event
+
+    import db.repositories.outbox as outbox
+
+    monkeypatch.setattr(outbox, "BULK_BYTES", 3_000)
+    inserts: list[int] = []
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO OUTBOX"):
+            inserts.append(len(params) if isinstance(params, list) else 1)
+
+    big = [{"text": f"digest {n} " + "x" * 1_000, "n": n} for n in range(7)]
+    shared = big[2]  # rows 2 and 3 share it; the chunk ends between them
+    facts = [big[0], big[1], shared, shared, big[4], big[5], big[6]]
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        async with db.uow() as uow:
+            uow.defer_writes()
+            for n, value in enumerate(facts):
+                uow.outbox.put(
+                    team_id=TEAM,
+                    method="post",
+                    now=NOW,
+                    channel=f"U{n}",
+                    kind="digest",
+                    facts=value,
+                )
+            await uow.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert inserts == [3, 3, 1]  # three rows of ~1 KB reach 3,000 bytes
+    async with db.uow() as uow:
+        rows = (await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert [(r.channel, r.facts) for r in rows] == [(f"U{n}", v) for n, v in enumerate(facts)]
