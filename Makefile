@@ -46,7 +46,7 @@ lint: install
 run: install
 	$(BIN)/handoff serve
 
-# Every scenario on SQLite and PostgreSQL, then the routing one (about 17 minutes, README:
+# Every scenario on SQLite and PostgreSQL, then the routing one (about 12 minutes on 2 quiet cores, README:
 # Benchmarks); see docs/benchmarks.md.
 # A full run (no ARGS) ends with the routing evaluation, so `make bench` prints every table.
 bench: install
