@@ -37,21 +37,7 @@ async def count(db: Database, model: Any) -> int:
 
 
 async def test_deferred_rows_are_written_at_the_commit_in_the_order_put(db: Database) -> None:
-    async with db.uow() as uow:
-        request = Request(
-            team_id=TEAM,
-            channel_id="C_SUPPORT",
-            message_ts="1700000000.000001",
-            thread_ts="1700000000.000001",
-            text="t",
-            source="intake",
-            status="open",
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        uow.session.add(request)
-        await uow.commit()
-        request_id = request.id
+    request_id = await seed_request(db)
     async with db.uow() as uow:
         uow.defer_writes()
         for n in range(3):
